@@ -1,0 +1,5 @@
+module github.com/labelloop/labelloop
+
+go 1.26.8
+
+require github.com/beevik/etree v1.8.1
