@@ -116,11 +116,11 @@ func TestMinimalFileStaysMinimal(t *testing.T) {
 
 func TestParseErrorsNameTheProblem(t *testing.T) {
 	cases := map[string]string{
-		"<annotation>\n<object>\n</annotation>":                                          "line 3",
-		"<annotation><object><name>a</name></object></annotation>":                      "no <bndbox>",
+		"<annotation>\n<object>\n</annotation>":                                                   "line 3",
+		"<annotation><object><name>a</name></object></annotation>":                                "no <bndbox>",
 		"<annotation><object><name>a</name><bndbox><xmin>x</xmin></bndbox></object></annotation>": `"x" is not a number`,
-		"<foo/>":                       "want <annotation>",
-		"":                             "no root element",
+		"<foo/>":                          "want <annotation>",
+		"":                                "no root element",
 		"<annotation>&nope;</annotation>": "unknown entity",
 		"<annotation><size><width>-3</width></size></annotation>": "not a size",
 	}

@@ -1,0 +1,100 @@
+package voc
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+)
+
+func TestOpenLayouts(t *testing.T) {
+	jpg := jpegBytes(t, 8, 8)
+	cases := []struct {
+		name   string
+		files  []string
+		open   string
+		layout Layout
+	}{
+		{"voc", []string{"Annotations/a.xml", "JPEGImages/a.jpg", "JPEGImages/b.JPG"}, "", LayoutVOC},
+		{"devkit", []string{"VOCdevkit/VOC2007/Annotations/a.xml", "VOCdevkit/VOC2007/JPEGImages/a.jpg", "VOCdevkit/VOC2007/JPEGImages/b.JPG"}, "", LayoutVOC},
+		{"voc2007", []string{"VOC2007/Annotations/a.xml", "VOC2007/JPEGImages/a.jpg", "VOC2007/JPEGImages/b.JPG"}, "", LayoutVOC},
+		{"split", []string{"annotations/a.xml", "images/a.jpg", "images/b.JPG"}, "", LayoutSplit},
+		{"flat", []string{"a.xml", "a.jpg", "b.JPG", "notes.txt"}, "", LayoutFlat},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			root := t.TempDir()
+			for _, f := range c.files {
+				writeFile(t, filepath.Join(root, f), jpg)
+			}
+			ds, err := Open(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ds.Layout != c.layout {
+				t.Fatalf("layout %s, want %s", ds.Layout, c.layout)
+			}
+			if len(ds.Items) != 2 || ds.Items[0].ID != "a" || ds.Items[0].XML == "" || ds.Items[1].XML != "" {
+				t.Fatalf("items %+v", ds.Items)
+			}
+			if !strings.HasSuffix(ds.XMLPathFor(ds.Items[1].Image), "b.xml") {
+				t.Fatal(ds.XMLPathFor(ds.Items[1].Image))
+			}
+		})
+	}
+}
+
+func TestOpenOrphansAndClashes(t *testing.T) {
+	root := t.TempDir()
+	jpg := jpegBytes(t, 8, 8)
+	for _, f := range []string{"x.jpg", "x.png", "lonely.xml", "img10.jpg", "img2.jpg", ".x.xml.tmp-1"} {
+		writeFile(t, filepath.Join(root, f), jpg)
+	}
+	ds, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range ds.Items {
+		got = append(got, it.ID)
+	}
+	if !reflect.DeepEqual(got, []string{"img2", "img10", "lonely", "x"}) {
+		t.Fatalf("ids %v", got)
+	}
+	if len(ds.Ambiguous) != 1 || !strings.HasSuffix(ds.Ambiguous[0], "x.png") {
+		t.Fatalf("ambiguous %v", ds.Ambiguous)
+	}
+	if _, err := Open(filepath.Join(root, "x.jpg")); err == nil {
+		t.Fatal("opening a file should fail")
+	}
+}
+
+func TestNaturalLess(t *testing.T) {
+	in := []string{"b", "a10", "a2", "a02", "a1b", "a1a", "10", "9"}
+	sort.Slice(in, func(i, j int) bool { return NaturalLess(in[i], in[j]) })
+	want := []string{"9", "10", "a1a", "a1b", "a2", "a02", "a10", "b"}
+	if !reflect.DeepEqual(in, want) {
+		t.Fatalf("%v", in)
+	}
+}
+
+func TestClasses(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "classes.txt")
+	if err := WriteClasses(p, []string{"zebra", "apple"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadClasses(p)
+	if err != nil || !reflect.DeepEqual(got, []string{"zebra", "apple"}) {
+		t.Fatalf("%v %v", got, err)
+	}
+	merged := MergeClasses(got, []string{"apple", "cat", "zebra", "bee", "cat"})
+	if !reflect.DeepEqual(merged, []string{"zebra", "apple", "cat", "bee"}) {
+		t.Fatalf("merged %v", merged)
+	}
+	os.WriteFile(p, []byte("a\n\nb\r\na\n"), 0o644)
+	if _, err := ReadClasses(p); err == nil || !strings.Contains(err.Error(), p+":4") {
+		t.Fatalf("duplicate class: %v", err)
+	}
+}
