@@ -90,82 +90,24 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Msg }
 
-// ParseAnnotation reads VOC XML from memory.
+// ParseAnnotation reads VOC XML from memory, keeping the tree so that a
+// later Marshal changes only what was edited.
 func ParseAnnotation(data []byte) (*Annotation, error) {
 	doc, err := parseXML(data)
 	if err != nil {
 		return nil, err
 	}
-	root := doc.Root()
-	if root == nil || root.Tag != "annotation" {
-		tag := ""
-		if root != nil {
-			tag = root.Tag
-		}
-		return nil, &FieldError{Msg: fmt.Sprintf("root element is <%s>, want <annotation>", tag)}
+	raw, elems := rawFromTree(doc)
+	a, err := raw.build()
+	if err != nil {
+		return nil, err
 	}
-	a := &Annotation{doc: doc}
-	a.Folder = childText(root, "folder")
-	a.Filename = childText(root, "filename")
-	a.Path = childText(root, "path")
-	a.Verified = root.SelectAttrValue("verified", "") == "yes"
-	if size := root.SelectElement("size"); size != nil {
-		if a.Width, err = intField(size, "width"); err != nil {
-			return nil, err
-		}
-		if a.Height, err = intField(size, "height"); err != nil {
-			return nil, err
-		}
-		if a.Depth, err = intField(size, "depth"); err != nil {
-			return nil, err
-		}
+	a.doc = doc
+	for i := range a.Objects {
+		a.Objects[i].elem = elems[i]
 	}
-	for i, oe := range root.SelectElements("object") {
-		o, err := parseObject(oe)
-		if err != nil {
-			return nil, &FieldError{Msg: fmt.Sprintf("object %d: %v", i+1, err)}
-		}
-		a.Objects = append(a.Objects, o)
-		a.elems = append(a.elems, oe)
-	}
+	a.elems = elems
 	return a, nil
-}
-
-func parseObject(oe *etree.Element) (Object, error) {
-	o := Object{elem: oe}
-	o.Name = strings.TrimSpace(childText(oe, "name"))
-	if o.Name == "" {
-		return o, errors.New("no <name>")
-	}
-	o.Pose = childText(oe, "pose")
-	o.Truncated = flagText(childText(oe, "truncated"))
-	o.Difficult = flagText(childText(oe, "difficult"))
-	bb := oe.SelectElement("bndbox")
-	if bb == nil {
-		return o, fmt.Errorf("%q has no <bndbox>", o.Name)
-	}
-	for _, f := range []struct {
-		tag string
-		dst *float64
-	}{{"xmin", &o.Box.Xmin}, {"ymin", &o.Box.Ymin}, {"xmax", &o.Box.Xmax}, {"ymax", &o.Box.Ymax}} {
-		el := bb.SelectElement(f.tag)
-		if el == nil {
-			return o, fmt.Errorf("%q: <bndbox> has no <%s>", o.Name, f.tag)
-		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(el.Text()), 64)
-		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			return o, fmt.Errorf("%q: <%s> %q is not a number", o.Name, f.tag, el.Text())
-		}
-		*f.dst = v
-	}
-	return o, nil
-}
-
-func childText(e *etree.Element, tag string) string {
-	if c := e.SelectElement(tag); c != nil {
-		return c.Text()
-	}
-	return ""
 }
 
 func flagText(s string) bool {
@@ -182,15 +124,7 @@ func intField(parent *etree.Element, tag string) (int, error) {
 	if el == nil {
 		return 0, nil
 	}
-	s := strings.TrimSpace(el.Text())
-	if s == "" {
-		return 0, nil
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || v < 0 || v > 1<<30 {
-		return 0, &FieldError{Msg: fmt.Sprintf("<size><%s> %q is not a size", tag, el.Text())}
-	}
-	return int(v), nil
+	return sizeValue(tag, el.Text())
 }
 
 // LoadAnnotation reads a VOC XML file. Errors name the file and, for

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Severity of a finding: errors break training or evaluation, warnings are
@@ -105,21 +106,37 @@ func Check(ds *Dataset, opt CheckOptions) (*Report, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	// Workers take the next batch from a shared counter (a channel costs a
+	// futex wake-up per hand-off) and read a batch's files together.
 	var wg sync.WaitGroup
-	next := make(chan int, 64)
+	var next atomic.Int64
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				results[i] = checkItem(ds.Items[i], known)
+			r := newFileReader(ds.ImageDir, ds.AnnDir)
+			defer r.close()
+			pf := newPrefetcher(r, batchItems)
+			defer pf.close()
+			for {
+				start := int(next.Add(batchItems) - batchItems)
+				if start >= len(ds.Items) {
+					return
+				}
+				batch := ds.Items[start:min(start+batchItems, len(ds.Items))]
+				if pf == nil {
+					for k, it := range batch {
+						results[start+k] = checkItem(it, known, r)
+					}
+					continue
+				}
+				pf.load(batch)
+				for k, it := range batch {
+					results[start+k] = checkItem(it, known, pf.view(k))
+				}
 			}
 		}()
 	}
-	for i := range ds.Items {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
 
 	for _, p := range ds.Ambiguous {
@@ -145,14 +162,17 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-func checkItem(it Item, known map[string]bool) itemResult {
+// batchItems is how many items a worker reads at once.
+const batchItems = 32
+
+func checkItem(it Item, known map[string]bool, fr itemSource) itemResult {
 	var r itemResult
 	add := func(sev Severity, code, file string, obj int, fixable bool, format string, args ...any) {
 		r.issues = append(r.issues, Issue{Severity: sev, Code: code, File: file, Object: obj,
 			Fixable: fixable, Message: fmt.Sprintf(format, args...)})
 	}
 	if it.Image != "" {
-		info, err := ReadImageInfo(it.Image)
+		info, err := fr.imageInfo(it.Image)
 		switch {
 		case err != nil:
 			add(SevError, "image-unreadable", it.Image, 0, false, "cannot read image: %v", err)
@@ -188,7 +208,7 @@ func checkItem(it Item, known map[string]bool) itemResult {
 	if it.XML == "" {
 		return r
 	}
-	a, err := LoadAnnotation(it.XML)
+	a, err := fr.annotation(it.XML)
 	if err != nil {
 		iss := Issue{Severity: SevError, Code: "xml-invalid", File: it.XML, Message: strings.TrimPrefix(err.Error(), it.XML+": ")}
 		var se *SyntaxError

@@ -42,7 +42,7 @@ func ReadImageInfo(path string) (ImageInfo, error) {
 		return ImageInfo{}, err
 	}
 	if fi.Size() == 0 {
-		return ImageInfo{}, errors.New("empty file")
+		return ImageInfo{}, errEmptyFile
 	}
 	return readImageInfo(f, fi.Size())
 }
@@ -68,7 +68,21 @@ func readImageInfo(r io.ReaderAt, size int64) (ImageInfo, error) {
 	return ImageInfo{}, ErrUnknownFormat
 }
 
-var errShortHeader = errors.New("truncated image header")
+var (
+	errShortHeader = errors.New("truncated image header")
+	errEmptyFile   = errors.New("empty file")
+	// errNeedFile: the bytes asked for are not in the prefetched head and
+	// tail; the caller reads the file itself.
+	errNeedFile = errors.New("bytes not prefetched")
+)
+
+// short maps a failed header read to the error the user sees.
+func short(err error) error {
+	if err == errNeedFile {
+		return err
+	}
+	return errShortHeader
+}
 
 func jpegInfo(r io.ReaderAt, size int64) (ImageInfo, error) {
 	info := ImageInfo{Format: "jpeg", Orientation: 1}
@@ -76,7 +90,7 @@ func jpegInfo(r io.ReaderAt, size int64) (ImageInfo, error) {
 	var seg [9]byte
 	for {
 		if _, err := r.ReadAt(seg[:4], off); err != nil {
-			return info, errShortHeader
+			return info, short(err)
 		}
 		if seg[0] != 0xFF {
 			return info, fmt.Errorf("corrupt JPEG: bad marker at byte %d", off)
@@ -101,19 +115,24 @@ func jpegInfo(r io.ReaderAt, size int64) (ImageInfo, error) {
 		case marker == 0xE1 && info.Orientation == 1:
 			if length > 14 {
 				buf := make([]byte, length-2)
-				if _, err := r.ReadAt(buf, off+4); err == nil {
+				_, err := r.ReadAt(buf, off+4)
+				if err == errNeedFile {
+					return info, err
+				}
+				if err == nil {
 					info.Orientation = exifOrientation(buf)
 				}
 			}
 		case marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC:
 			if _, err := r.ReadAt(seg[:8], off+4); err != nil {
-				return info, errShortHeader
+				return info, short(err)
 			}
 			info.Height = int(binary.BigEndian.Uint16(seg[1:3]))
 			info.Width = int(binary.BigEndian.Uint16(seg[3:5]))
 			info.Channels = int(seg[5])
-			info.Truncated = !hasTail(r, size, []byte{0xFF, 0xD9}, 4096)
-			return info, nil
+			ok, err := hasTail(r, size, []byte{0xFF, 0xD9}, tailWindow)
+			info.Truncated = !ok
+			return info, err
 		}
 		off += 2 + length
 	}
@@ -159,14 +178,20 @@ func exifOrientation(b []byte) int {
 
 // hasTail reports whether marker occurs in the last window bytes; cameras
 // often pad after the end marker, so it need not be the very last bytes.
-func hasTail(r io.ReaderAt, size int64, marker []byte, window int64) bool {
+func hasTail(r io.ReaderAt, size int64, marker []byte, window int64) (bool, error) {
 	if window > size {
 		window = size
 	}
 	buf := make([]byte, window)
-	n, _ := r.ReadAt(buf, size-window)
-	return bytes.Contains(buf[:n], marker)
+	n, err := r.ReadAt(buf, size-window)
+	if err == errNeedFile {
+		return false, err
+	}
+	return bytes.Contains(buf[:n], marker), nil
 }
+
+// tailWindow is how far from the end a JPEG's end marker may sit.
+const tailWindow = 4096
 
 func pngInfo(r io.ReaderAt, h []byte, size int64) (ImageInfo, error) {
 	info := ImageInfo{Format: "png", Orientation: 1}
@@ -187,8 +212,9 @@ func pngInfo(r io.ReaderAt, h []byte, size int64) (ImageInfo, error) {
 	default:
 		return info, fmt.Errorf("corrupt PNG: colour type %d", h[25])
 	}
-	info.Truncated = !hasTail(r, size, []byte("IEND"), 64)
-	return info, nil
+	ok, err := hasTail(r, size, []byte("IEND"), 64)
+	info.Truncated = !ok
+	return info, err
 }
 
 func bmpInfo(r io.ReaderAt, h []byte, size int64) (ImageInfo, error) {

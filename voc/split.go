@@ -186,6 +186,8 @@ func PlanSplit(ds *Dataset, opt SplitOptions) (*SplitPlan, error) {
 		idx[c] = i
 	}
 	var items []SplitItem
+	fr := newFileReader(ds.AnnDir)
+	defer fr.close()
 	for _, it := range ds.Items {
 		if it.XML == "" {
 			continue
@@ -194,7 +196,7 @@ func PlanSplit(ds *Dataset, opt SplitOptions) (*SplitPlan, error) {
 			p.Skipped = append(p.Skipped, Issue{Severity: SevWarning, Code: "image-missing", File: it.XML, Message: "no image: left out of the split"})
 			continue
 		}
-		a, err := LoadAnnotation(it.XML)
+		a, err := fr.annotation(it.XML)
 		if err != nil {
 			p.Skipped = append(p.Skipped, Issue{Severity: SevWarning, Code: "xml-invalid", File: it.XML, Message: "does not parse: left out of the split"})
 			continue

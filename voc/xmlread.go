@@ -23,143 +23,161 @@ func (e *SyntaxError) Error() string { return fmt.Sprintf("line %d: %s", e.Line,
 // maxDepth matches etree's default nesting limit.
 const maxDepth = 1024
 
-// parseXML reads a whole document into an etree tree. It exists because
-// etree's reader goes through encoding/xml, which is several times slower
-// on small files and reports mismatched tags without a line number; the tree
-// it builds is the one etree itself builds (a differential fuzz test holds
-// the two to that), so writing goes through etree unchanged.
-func parseXML(data []byte) (*etree.Document, error) {
-	p := xmlParser{data: data}
-	return p.parse()
+// xmlSink receives a document's tokens from the tokenizer. Byte slices are
+// only valid during the call. Two sinks exist: treeSink builds the etree
+// tree the editor saves through, and vocSink pulls out just the VOC fields
+// for read-only passes (check, split, training) without building a tree.
+// Both see the same tokens, so both agree on what is malformed.
+type xmlSink interface {
+	start(tag []byte)
+	attr(key []byte, val []byte)
+	end()
+	text(data []byte)
+	comment(data []byte)
+	procInst(target, inst []byte)
 }
 
-type xmlParser struct {
+// errDirective asks the caller to fall back to etree's own reader.
+var errDirective = errors.New("document has a <! directive")
+
+// tokenize reads a whole document and feeds it to sink. It exists because
+// etree's reader goes through encoding/xml, several times slower on small
+// files and without line numbers for mismatched tags; a differential fuzz
+// test holds its trees to the ones etree builds.
+type tokenizer struct {
 	data  []byte
 	pos   int
-	stack []*etree.Element
+	stack [][]byte // open tag names, pointing into data
 	buf   []byte
 }
 
-func (p *xmlParser) fail(at int, format string, args ...any) error {
+func (p *tokenizer) fail(at int, format string, args ...any) error {
 	if at > len(p.data) {
 		at = len(p.data)
 	}
 	return &SyntaxError{Line: bytes.Count(p.data[:at], []byte{'\n'}) + 1, Msg: fmt.Sprintf(format, args...)}
 }
 
-func (p *xmlParser) parse() (*etree.Document, error) {
-	p.data = bytes.TrimPrefix(p.data, []byte("\xef\xbb\xbf"))
-	if err := p.decodeCharset(); err != nil {
+// prepare strips a BOM, converts Latin-1 to UTF-8 and checks the encoding.
+func prepare(data []byte) ([]byte, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	data, err := decodeCharset(data)
+	if err != nil {
 		return nil, err
 	}
-	if !utf8.Valid(p.data) {
-		return nil, p.fail(invalidUTF8At(p.data), "invalid UTF-8")
+	if !utf8.Valid(data) {
+		p := tokenizer{data: data}
+		return nil, p.fail(invalidUTF8At(data), "invalid UTF-8")
 	}
-	doc := etree.NewDocument()
-	p.stack = append(p.stack[:0], &doc.Element)
+	return data, nil
+}
+
+func tokenize(data []byte, sink xmlSink) error {
+	p := tokenizer{data: data}
 	sawRoot := false
 	for p.pos < len(p.data) {
-		top := p.stack[len(p.stack)-1]
 		if p.data[p.pos] != '<' {
 			start := p.pos
 			text, err := p.text()
 			if err != nil {
-				return nil, err
+				return err
 			}
-			if len(p.stack) == 1 && !isSpace(text) {
-				return nil, p.fail(start, "text outside the root element")
+			if len(p.stack) == 0 && !isSpaceBytes(text) {
+				return p.fail(start, "text outside the root element")
 			}
-			addText(top, text)
+			sink.text(text)
 			continue
 		}
 		start := p.pos
 		rest := p.data[p.pos:]
+		var next byte
+		if len(rest) > 1 {
+			next = rest[1]
+		}
 		switch {
-		case bytes.HasPrefix(rest, []byte("<?")):
-			if err := p.procInst(top); err != nil {
-				return nil, err
+		case next == '?':
+			if err := p.procInst(sink); err != nil {
+				return err
 			}
-		case bytes.HasPrefix(rest, []byte("<!--")):
+		case next == '!' && bytes.HasPrefix(rest, []byte("<!--")):
 			end := bytes.Index(rest[4:], []byte("--"))
 			if end < 0 {
-				return nil, p.fail(start, "unterminated comment")
+				return p.fail(start, "unterminated comment")
 			}
 			if len(rest) < 4+end+3 || rest[4+end+2] != '>' {
-				return nil, p.fail(start, `"--" inside a comment`)
+				return p.fail(start, `"--" inside a comment`)
 			}
-			top.CreateComment(string(rest[4 : 4+end]))
+			sink.comment(rest[4 : 4+end])
 			p.pos += 4 + end + 3
-		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
-			if len(p.stack) == 1 {
-				return nil, p.fail(start, "CDATA outside the root element")
+		case next == '!' && bytes.HasPrefix(rest, []byte("<![CDATA[")):
+			if len(p.stack) == 0 {
+				return p.fail(start, "CDATA outside the root element")
 			}
 			end := bytes.Index(rest[9:], []byte("]]>"))
 			if end < 0 {
-				return nil, p.fail(start, "unterminated CDATA section")
+				return p.fail(start, "unterminated CDATA section")
 			}
-			addText(top, normalizeNewlines(rest[9:9+end]))
+			sink.text(normalizeNewlines(rest[9 : 9+end]))
 			p.pos += 9 + end + 3
-		case bytes.HasPrefix(rest, []byte("<!")):
-			return p.etreeFallback()
-		case bytes.HasPrefix(rest, []byte("</")):
-			if err := p.endTag(); err != nil {
-				return nil, err
+		case next == '!':
+			return errDirective
+		case next == '/':
+			if err := p.endTag(sink); err != nil {
+				return err
 			}
 		default:
-			if len(p.stack) == 1 && sawRoot {
-				return nil, p.fail(start, "more than one root element")
+			if len(p.stack) == 0 && sawRoot {
+				return p.fail(start, "more than one root element")
 			}
 			sawRoot = true
-			if err := p.startTag(top); err != nil {
-				return nil, err
+			if err := p.startTag(sink); err != nil {
+				return err
 			}
 		}
 	}
-	if len(p.stack) > 1 {
-		return nil, p.fail(len(p.data), "unexpected end of file: <%s> is not closed", p.stack[len(p.stack)-1].FullTag())
+	if len(p.stack) > 0 {
+		return p.fail(len(p.data), "unexpected end of file: <%s> is not closed", p.stack[len(p.stack)-1])
 	}
 	if !sawRoot {
-		return nil, p.fail(len(p.data), "no root element")
+		return p.fail(len(p.data), "no root element")
 	}
-	return doc, nil
+	return nil
 }
 
 // decodeCharset turns a Latin-1 document into UTF-8 and rewrites its
 // declaration to match, since everything downstream is UTF-8.
-func (p *xmlParser) decodeCharset() error {
-	if !bytes.HasPrefix(p.data, []byte("<?xml")) {
-		return nil
+func decodeCharset(data []byte) ([]byte, error) {
+	if !bytes.HasPrefix(data, []byte("<?xml")) {
+		return data, nil
 	}
-	end := bytes.Index(p.data, []byte("?>"))
+	end := bytes.Index(data, []byte("?>"))
 	if end < 0 {
-		return nil
+		return data, nil
 	}
-	decl := string(p.data[:end])
+	decl := string(data[:end])
 	i := strings.Index(decl, "encoding")
 	if i < 0 {
-		return nil
+		return data, nil
 	}
 	v := strings.TrimLeft(decl[i+len("encoding"):], " \t\r\n=")
 	if len(v) < 2 || (v[0] != '"' && v[0] != '\'') {
-		return nil
+		return data, nil
 	}
 	j := strings.IndexByte(v[1:], v[0])
 	if j < 0 {
-		return nil
+		return data, nil
 	}
-	enc := strings.ToLower(v[1 : 1+j])
-	switch enc {
+	switch strings.ToLower(v[1 : 1+j]) {
 	case "utf-8", "utf8", "us-ascii", "ascii":
-		return nil
+		return data, nil
 	case "iso-8859-1", "latin1", "latin-1", "iso8859-1", "windows-1252", "cp1252":
-		out := make([]byte, 0, len(p.data)+len(p.data)/8)
-		for _, b := range p.data {
+		out := make([]byte, 0, len(data)+len(data)/8)
+		for _, b := range data {
 			out = utf8.AppendRune(out, rune(b))
 		}
-		p.data = bytes.Replace(out, []byte(v[:j+2]), []byte(`"UTF-8"`), 1)
-		return nil
+		return bytes.Replace(out, []byte(v[:j+2]), []byte(`"UTF-8"`), 1), nil
 	}
-	return p.fail(0, "unsupported encoding %q (save the file as UTF-8)", enc)
+	return nil, &SyntaxError{Line: 1, Msg: fmt.Sprintf("unsupported encoding %q (save the file as UTF-8)", v[1:1+j])}
 }
 
 func invalidUTF8At(b []byte) int {
@@ -173,16 +191,11 @@ func invalidUTF8At(b []byte) int {
 	return len(b)
 }
 
-func addText(e *etree.Element, s string) {
-	c := e.CreateText(s)
-	if isSpace(s) {
-		c.SetData(s) // marks it as whitespace, as etree's reader does
-	}
-}
+func isSpace(s string) bool { return isSpaceBytes([]byte(s)) }
 
-func isSpace(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+func isSpaceBytes(s []byte) bool {
+	for _, c := range s {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
 			return false
 		}
 	}
@@ -191,7 +204,7 @@ func isSpace(s string) bool {
 
 func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-func (p *xmlParser) skipSpace() {
+func (p *tokenizer) skipSpace() {
 	for p.pos < len(p.data) && isSpaceByte(p.data[p.pos]) {
 		p.pos++
 	}
@@ -205,33 +218,33 @@ func isNameByte(c byte) bool {
 	return isNameStart(c) || c >= '0' && c <= '9' || c == '.' || c == '-'
 }
 
-func (p *xmlParser) name() (string, error) {
+func (p *tokenizer) name() ([]byte, error) {
 	start := p.pos
 	if p.pos >= len(p.data) || !isNameStart(p.data[p.pos]) {
-		return "", p.fail(start, "expected a name")
+		return nil, p.fail(start, "expected a name")
 	}
 	for p.pos < len(p.data) && isNameByte(p.data[p.pos]) {
 		p.pos++
 	}
-	n := string(p.data[start:p.pos])
+	n := p.data[start:p.pos]
 	// Namespaces allow one colon between a non-empty prefix and local name.
-	if i := strings.IndexByte(n, ':'); i >= 0 && (i == 0 || i == len(n)-1 || strings.Count(n, ":") > 1) {
-		return "", p.fail(start, "malformed name %q", n)
+	if i := bytes.IndexByte(n, ':'); i >= 0 && (i == 0 || i == len(n)-1 || bytes.Count(n, []byte{':'}) > 1) {
+		return nil, p.fail(start, "malformed name %q", n)
 	}
 	return n, nil
 }
 
-func (p *xmlParser) startTag(parent *etree.Element) error {
+func (p *tokenizer) startTag(sink xmlSink) error {
 	start := p.pos
 	p.pos++ // '<'
 	tag, err := p.name()
 	if err != nil {
 		return err
 	}
-	if len(p.stack) > maxDepth {
+	if len(p.stack) >= maxDepth {
 		return p.fail(start, "elements nested deeper than %d", maxDepth)
 	}
-	e := parent.CreateElement(tag)
+	sink.start(tag)
 	for {
 		hadSpace := p.pos < len(p.data) && isSpaceByte(p.data[p.pos])
 		p.skipSpace()
@@ -241,13 +254,14 @@ func (p *xmlParser) startTag(parent *etree.Element) error {
 		switch c := p.data[p.pos]; {
 		case c == '>':
 			p.pos++
-			p.stack = append(p.stack, e)
+			p.stack = append(p.stack, tag)
 			return nil
 		case c == '/':
 			if p.pos+1 >= len(p.data) || p.data[p.pos+1] != '>' {
 				return p.fail(p.pos, "expected /> in tag <%s>", tag)
 			}
 			p.pos += 2
+			sink.end()
 			return nil
 		case !hadSpace:
 			return p.fail(p.pos, "expected space before attribute in tag <%s>", tag)
@@ -279,11 +293,11 @@ func (p *xmlParser) startTag(parent *etree.Element) error {
 			return err
 		}
 		p.pos += end + 2
-		e.CreateAttr(key, val)
+		sink.attr(key, val)
 	}
 }
 
-func (p *xmlParser) endTag() error {
+func (p *tokenizer) endTag(sink xmlSink) error {
 	start := p.pos
 	p.pos += 2
 	tag, err := p.name()
@@ -295,18 +309,18 @@ func (p *xmlParser) endTag() error {
 		return p.fail(start, "unterminated end tag </%s>", tag)
 	}
 	p.pos++
-	if len(p.stack) == 1 {
+	if len(p.stack) == 0 {
 		return p.fail(start, "unexpected end tag </%s>", tag)
 	}
-	top := p.stack[len(p.stack)-1]
-	if top.FullTag() != tag {
-		return p.fail(start, "element <%s> closed by </%s>", top.FullTag(), tag)
+	if top := p.stack[len(p.stack)-1]; !bytes.Equal(top, tag) {
+		return p.fail(start, "element <%s> closed by </%s>", top, tag)
 	}
 	p.stack = p.stack[:len(p.stack)-1]
+	sink.end()
 	return nil
 }
 
-func (p *xmlParser) procInst(parent *etree.Element) error {
+func (p *tokenizer) procInst(sink xmlSink) error {
 	start := p.pos
 	p.pos += 2
 	target, err := p.name()
@@ -321,33 +335,15 @@ func (p *xmlParser) procInst(parent *etree.Element) error {
 	if len(inst) > 0 && !isSpaceByte(inst[0]) {
 		return p.fail(start, "malformed processing instruction <?%s", target)
 	}
-	if strings.EqualFold(target, "xml") && (start != 0 || target != "xml") {
+	if bytes.EqualFold(target, []byte("xml")) && (start != 0 || string(target) != "xml") {
 		return p.fail(start, "misplaced XML declaration")
 	}
-	parent.CreateProcInst(target, strings.TrimLeft(string(inst), " \t\r\n"))
+	sink.procInst(target, bytes.TrimLeft(inst, " \t\r\n"))
 	p.pos += end + 2
 	return nil
 }
 
-// etreeFallback hands documents with a DOCTYPE (rare in VOC) to etree's
-// own reader, whose bracket and quote rules for directives we then match
-// exactly instead of re-implementing them.
-func (p *xmlParser) etreeFallback() (*etree.Document, error) {
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(p.data); err != nil {
-		var se *xml.SyntaxError
-		if errors.As(err, &se) {
-			return nil, &SyntaxError{Line: se.Line, Msg: se.Msg}
-		}
-		return nil, &SyntaxError{Line: 1, Msg: err.Error()}
-	}
-	if doc.Root() == nil {
-		return nil, p.fail(len(p.data), "no root element")
-	}
-	return doc, nil
-}
-
-func (p *xmlParser) text() (string, error) {
+func (p *tokenizer) text() ([]byte, error) {
 	start := p.pos
 	end := bytes.IndexByte(p.data[p.pos:], '<')
 	if end < 0 {
@@ -355,14 +351,22 @@ func (p *xmlParser) text() (string, error) {
 	}
 	raw := p.data[start : start+end]
 	p.pos += end
-	if bytes.Contains(raw, []byte("]]>")) {
-		return "", p.fail(start, `"]]>" in text`)
+	// One pass: plain text (the indentation between elements, most
+	// values) comes back as it is.
+	for _, c := range raw {
+		if c == '&' || c == '\r' || c == ']' || c < 0x20 && c != '\t' && c != '\n' {
+			if bytes.Contains(raw, []byte("]]>")) {
+				return nil, p.fail(start, `"]]>" in text`)
+			}
+			return p.unescape(raw, start)
+		}
 	}
-	return p.unescape(raw, start)
+	return raw, nil
 }
 
-// unescape resolves entities and folds CR LF to LF, as XML requires.
-func (p *xmlParser) unescape(raw []byte, at int) (string, error) {
+// unescape resolves entities and folds CR LF to LF, as XML requires. The
+// result aliases the input when there is nothing to do.
+func (p *tokenizer) unescape(raw []byte, at int) ([]byte, error) {
 	simple := true
 	for _, c := range raw {
 		if c == '&' || c == '\r' || c < 0x20 && c != '\t' && c != '\n' {
@@ -371,7 +375,7 @@ func (p *xmlParser) unescape(raw []byte, at int) (string, error) {
 		}
 	}
 	if simple {
-		return string(raw), nil
+		return raw, nil
 	}
 	out := p.buf[:0]
 	for i := 0; i < len(raw); i++ {
@@ -383,16 +387,16 @@ func (p *xmlParser) unescape(raw []byte, at int) (string, error) {
 				i++
 			}
 		case c < 0x20 && c != '\t' && c != '\n':
-			return "", p.fail(at+i, "illegal character 0x%02x", c)
+			return nil, p.fail(at+i, "illegal character 0x%02x", c)
 		case c == '&':
 			semi := bytes.IndexByte(raw[i:], ';')
 			if semi < 0 {
-				return "", p.fail(at+i, "'&' not part of an entity (write &amp;)")
+				return nil, p.fail(at+i, "'&' not part of an entity (write &amp;)")
 			}
 			ent := string(raw[i+1 : i+semi])
 			r, ok := entity(ent)
 			if !ok {
-				return "", p.fail(at+i, "unknown entity &%s;", ent)
+				return nil, p.fail(at+i, "unknown entity &%s;", ent)
 			}
 			out = utf8.AppendRune(out, r)
 			i += semi
@@ -401,7 +405,7 @@ func (p *xmlParser) unescape(raw []byte, at int) (string, error) {
 		}
 	}
 	p.buf = out
-	return string(out), nil
+	return out, nil
 }
 
 func entity(name string) (rune, bool) {
@@ -439,10 +443,74 @@ func validXMLChar(r rune) bool {
 		r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
 }
 
-func normalizeNewlines(b []byte) string {
+func normalizeNewlines(b []byte) []byte {
 	if bytes.IndexByte(b, '\r') < 0 {
-		return string(b)
+		return b
 	}
-	s := strings.ReplaceAll(string(b), "\r\n", "\n")
-	return strings.ReplaceAll(s, "\r", "\n")
+	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+	return bytes.ReplaceAll(b, []byte("\r"), []byte("\n"))
+}
+
+// treeSink builds an etree document.
+type treeSink struct {
+	doc   *etree.Document
+	stack []*etree.Element
+}
+
+func (s *treeSink) top() *etree.Element { return s.stack[len(s.stack)-1] }
+
+func (s *treeSink) start(tag []byte) {
+	s.stack = append(s.stack, s.top().CreateElement(string(tag)))
+}
+
+func (s *treeSink) attr(key, val []byte) { s.top().CreateAttr(string(key), string(val)) }
+func (s *treeSink) end()                 { s.stack = s.stack[:len(s.stack)-1] }
+
+func (s *treeSink) text(data []byte) {
+	c := s.top().CreateText(string(data))
+	if isSpaceBytes(data) {
+		c.SetData(c.Data) // marks it as whitespace, as etree's reader does
+	}
+}
+
+func (s *treeSink) comment(data []byte) { s.top().CreateComment(string(data)) }
+func (s *treeSink) procInst(target, inst []byte) {
+	s.top().CreateProcInst(string(target), string(inst))
+}
+
+// parseXML reads a whole document into an etree tree.
+func parseXML(data []byte) (*etree.Document, error) {
+	data, err := prepare(data)
+	if err != nil {
+		return nil, err
+	}
+	doc := etree.NewDocument()
+	s := &treeSink{doc: doc, stack: []*etree.Element{&doc.Element}}
+	// start() pushes even self-closing elements; end() pops them again.
+	err = tokenize(data, s)
+	if errors.Is(err, errDirective) {
+		return etreeFallback(data)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// etreeFallback hands documents with a DOCTYPE (rare in VOC) to etree's
+// own reader, whose bracket and quote rules for directives we then match
+// exactly instead of re-implementing them.
+func etreeFallback(data []byte) (*etree.Document, error) {
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(data); err != nil {
+		var se *xml.SyntaxError
+		if errors.As(err, &se) {
+			return nil, &SyntaxError{Line: se.Line, Msg: se.Msg}
+		}
+		return nil, &SyntaxError{Line: 1, Msg: err.Error()}
+	}
+	if doc.Root() == nil {
+		return nil, &SyntaxError{Line: 1, Msg: "no root element"}
+	}
+	return doc, nil
 }

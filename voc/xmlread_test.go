@@ -2,6 +2,7 @@ package voc
 
 import (
 	"os"
+	"reflect"
 	"testing"
 
 	"github.com/beevik/etree"
@@ -18,12 +19,26 @@ func FuzzParseXML(f *testing.F) {
 		"<a:b xmlns:a=\"u\"><a:c a:d=\"1\"/></a:b>",
 		"<annotation><object><name>é</name></object></annotation>",
 		"<a>\r\r\n</a>", "<a x='1' x='2'/>", "<a><?pi data?></a>",
+		"<annotation x:verified='no' verified='yes'><size><width>1<!--c-->2<b/>3</width></size><object><name>a</name><name>b</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>5</xmax><ymax>5</ymax></bndbox></object></annotation>",
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		a1, err1 := ParseAnnotation(data)
+		a2, err2 := ScanAnnotation(data)
+		if (err1 == nil) != (err2 == nil) || err1 != nil && err1.Error() != err2.Error() {
+			t.Fatalf("readers disagree on %q:\nParse %v\nScan  %v", data, err1, err2)
+		}
+		if a1 != nil {
+			a1.doc, a1.elems = nil, nil
+			for i := range a1.Objects {
+				a1.Objects[i].elem = nil
+			}
+			if !reflect.DeepEqual(a1, a2) {
+				t.Fatalf("readers disagree on %q:\nParse %+v\nScan  %+v", data, a1, a2)
+			}
+		}
 		doc, err := parseXML(data)
-		ParseAnnotation(data) // must never panic
 		if err != nil {
 			return
 		}

@@ -1,0 +1,117 @@
+// Package cli is labelloop's command line: every GUI action has a command
+// here, usable on servers and in scripts. It never imports Fyne.
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// Exit codes, as documented in the README.
+const (
+	ExitOK       = 0
+	ExitFindings = 1 // the command ran and found errors (check), or failed
+	ExitUsage    = 2
+)
+
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"check", "report a dataset's health: broken files, bad boxes, class counts", runCheck},
+		{"split", "write train/val/test lists (ImageSets/Main and the reference's 2007_*.txt)", runSplit},
+	}
+}
+
+// Run executes a subcommand and returns the process exit code.
+func Run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		return ExitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "labelloop: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return ExitUsage
+}
+
+// IsCommand reports whether name is a subcommand (rather than, say, a
+// folder to open in the GUI).
+func IsCommand(name string) bool {
+	for _, c := range commands() {
+		if c.name == name {
+			return true
+		}
+	}
+	return name == "help" || name == "-h" || name == "--help"
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: labelloop                open the app")
+	fmt.Fprintln(w, "       labelloop DIR            open the app on a dataset folder")
+	fmt.Fprintln(w, "       labelloop COMMAND [options] ARGS")
+	fmt.Fprintln(w, "\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'labelloop COMMAND -h' for a command's options.")
+}
+
+// parse parses flags that may come before or after the positional
+// arguments (labelloop check DIR --json), as users type them.
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, int, bool) {
+	fs.SetOutput(stderr)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, ExitOK, false
+			}
+			return nil, ExitUsage, false
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, 0, true
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), 0, true
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func usageError(stderr io.Writer, fs *flag.FlagSet, format string, a ...any) int {
+	fmt.Fprintf(stderr, "labelloop %s: %s\n", fs.Name(), fmt.Sprintf(format, a...))
+	fmt.Fprintf(stderr, "usage: %s\n", fs.Name())
+	fs.PrintDefaults()
+	return ExitUsage
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	k := make([]string, 0, len(m))
+	for s := range m {
+		k = append(k, s)
+	}
+	sort.Strings(k)
+	return k
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, strings.TrimSuffix(word, "s"))
+}
