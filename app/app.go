@@ -1,0 +1,45 @@
+// Package app wires the GUI together: the Fyne application, settings that
+// persist between runs, and the main window.
+package app
+
+import (
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"github.com/labelloop/labelloop/assets"
+
+	"github.com/labelloop/labelloop/ui"
+)
+
+// ID is the application ID, also in FyneApp.toml; preferences live under it.
+const ID = "io.labelloop.app"
+
+const maxRecent = 8
+
+// Run opens the main window, on a dataset folder if one is given, and
+// returns when it closes.
+func Run(args []string) int {
+	a := fyneapp.NewWithID(ID)
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	prefs := a.Preferences()
+	w := ui.NewWindow(a, prefs.StringList("recent"))
+	w.OnOpen = func(dir string) {
+		prefs.SetStringList("recent", AddRecent(prefs.StringList("recent"), dir, maxRecent))
+	}
+	if len(args) == 1 {
+		w.Open(args[0])
+	}
+	w.ShowAndRun()
+	return 0
+}
+
+// AddRecent puts dir first in a most-recent-first list of at most n.
+func AddRecent(list []string, dir string, n int) []string {
+	out := []string{dir}
+	for _, d := range list {
+		if d != dir && len(out) < n {
+			out = append(out, d)
+		}
+	}
+	return out
+}
