@@ -24,10 +24,21 @@ ORT_LIB        := $(ORT_DIR)/linux-x64/libonnxruntime.so.1
 BIN := bin
 PURE_PKGS := ./voc/... ./app/cli/...
 
-.PHONY: setup apt-packages ort build run test test-race bench lint fuzz clean demo
+.PHONY: setup apt-packages go-check ort build run test bench lint fuzz clean demo screenshot
 
-setup: apt-packages $(ORT_LIB)
+setup: apt-packages go-check $(ORT_LIB)
 	$(GO) mod download
+
+# go.mod asks for Go 1.24; any go from 1.21 on fetches that toolchain from
+# the module proxy by itself. Older ones (Debian 12's 1.19) cannot.
+go-check:
+	@command -v $(GO) >/dev/null || { DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q golang-go; }
+	@v=$$($(GO) env GOVERSION 2>/dev/null | sed 's/^go//'); v=$${v:-0}; \
+	if ! printf '1.21\n%s\n' "$$v" | sort -V -C; then \
+		echo "LabelLoop needs Go 1.21 or newer on PATH (it then fetches Go 1.24 itself); found '$$v'."; \
+		echo "Install Go from https://go.dev/dl or your distribution's backports, then run make again."; \
+		exit 1; \
+	fi
 
 apt-packages:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
@@ -78,10 +89,15 @@ fuzz:
 # Benchmarks report ratios against a baseline measured in the same run.
 bench: setup
 	LABELLOOP_BENCH=1 $(GO) test -count=1 -run 'TestBench' -v ./voc/ | grep -v '^=== RUN'
+	$(GO) test -run XXX -bench 'ParseXML|ScanAnnotation|ReadSmallFiles' -benchmem ./voc/
+
+# The real window under Xvfb + Mesa on the demo set; PNGs land in screenshots/.
+screenshot: build demo/.done
+	scripts/screenshot.sh ./$(BIN)/labelloop demo screenshots
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
 clean:
-	rm -rf $(BIN) demo
+	rm -rf $(BIN) demo screenshots

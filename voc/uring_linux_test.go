@@ -71,6 +71,15 @@ func BenchmarkReadSmallFiles(b *testing.B) {
 	for i := 0; i < n; i++ {
 		os.WriteFile(filepath.Join(dir, fmt.Sprint(i)), make([]byte, 800), 0o644)
 	}
+	b.Run("osReadFileBaseline", func(b *testing.B) {
+		for b.Loop() {
+			for i := 0; i < n; i++ {
+				if _, err := os.ReadFile(filepath.Join(dir, fmt.Sprint(i))); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
 	b.Run("fileReader", func(b *testing.B) {
 		r := newFileReader(dir)
 		defer r.close()
