@@ -4,52 +4,129 @@ package ui
 
 import (
 	"fmt"
-	"image"
-	_ "image/jpeg" // decoders for the formats datasets hold
-	_ "image/png"
-	"os"
-	"path/filepath"
+	"image/color"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
-	_ "golang.org/x/image/bmp"
 
+	"github.com/labelloop/labelloop/annotate"
+	"github.com/labelloop/labelloop/internal/imgload"
 	"github.com/labelloop/labelloop/voc"
 )
 
-// Window is the main window: a dataset's images on the left, the selected
-// image with its boxes, and the dataset's health report.
+// Window is the main window: the labelling screen (image list, editor,
+// class panel) and the dataset's health report.
 type Window struct {
 	fyne.Window
-	OnOpen func(dir string) // called after a dataset opens (recent folders)
+	OnOpen   func(dir string) // after a dataset opens (recent folders)
+	Autosave bool             // save when leaving an edited image (default on)
 
-	ds      *voc.Dataset
-	report  *voc.Report
-	state   []string // per item: its state as shown in the list
-	sel     int
-	list    *widget.List
-	view    *ImageView
-	health  *widget.Label
-	status  *widget.Label
-	title   *widget.Label
-	recent  *widget.Select
-	loading int // generation of the image being loaded, to drop stale loads
+	ds       *voc.Dataset
+	report   *voc.Report
+	classes  []string
+	items    []itemState
+	filter   string
+	shown    []int // item indices the list shows, after the filter
+	cur      int   // item being edited, -1 for none
+	doc      *annotate.Doc
+	pic      *imgload.Picture
+	stash    map[int]*annotate.Doc // edits whose save failed, kept in memory
+	prevObjs []voc.Object          // the previous image's boxes, for Ctrl+V
+	cache    *imgload.Cache
+	hidden   map[string]bool // class filter
+	defClass string
+	loadGen  int
+	spaceUse bool // Space was used for panning since it went down
+	// background runs work off the UI goroutine; tests make it synchronous
+	// (Fyne's test driver runs fyne.Do at once, on the caller's goroutine).
+	background func(func())
+
+	editor    *Editor
+	list      *widget.List
+	classList *widget.List
+	filterSel *widget.Select
+	defSel    *widget.Select
+	badge     *widget.Label
+	health    *widget.Label
+	status    *widget.Label
+	title     *widget.Label
+	recent    *widget.Select
+	tabs      *container.AppTabs
 }
+
+// itemState is what the image list shows for one item.
+type itemState struct {
+	boxes    int
+	verified bool
+	err      bool
+	unsaved  bool
+}
+
+func (s itemState) label(it voc.Item) string {
+	switch {
+	case s.unsaved:
+		return "unsaved"
+	case s.err:
+		return "error"
+	case it.Image == "":
+		return "no image"
+	case it.XML == "":
+		return "unlabelled"
+	case s.verified:
+		return "verified"
+	}
+	return "labelled"
+}
+
+// Filters the image list offers.
+var listFilters = []string{"All", "Unlabelled", "Labelled", "Verified", "Unsaved", "Errors"}
+
+// displaySide is the long side pictures are decoded to: enough for a
+// full-screen view; 24 MP photos come out at a quarter or half size.
+const displaySide = 2048
 
 // NewWindow builds the main window; recent lists recently opened folders.
 func NewWindow(a fyne.App, recent []string) *Window {
-	w := &Window{Window: a.NewWindow("LabelLoop"), sel: -1}
-	w.view = NewImageView(func(name string) imageColor { return w.classColor(name) })
+	w := &Window{Window: a.NewWindow("LabelLoop"), cur: -1, Autosave: true, filter: "All",
+		stash: map[int]*annotate.Doc{}, hidden: map[string]bool{}, cache: imgload.NewCache(8, displaySide),
+		background: func(f func()) { go f() }}
+	w.editor = NewEditor()
+	w.editor.Colors = func(name string) color.Color { return ClassColor(w.classes, name) }
+	w.editor.ClassVisible = func(name string) bool { return !w.hidden[name] }
+	w.editor.OnChanged = w.docChanged
+	w.editor.OnPan = func() { w.spaceUse = true }
+	w.editor.OnDrawn = func(i int, pos fyne.Position) {
+		if w.defClass != "" {
+			w.doc.SetClass(i, w.defClass)
+			w.editor.Refresh()
+			return
+		}
+		w.pickClass(i, pos, true)
+	}
+	w.editor.OnEditClass = func(i int, pos fyne.Position) { w.pickClass(i, pos, false) }
+
 	w.health = widget.NewLabel("Open a dataset folder to see its health report.")
 	w.health.Wrapping = fyne.TextWrapWord
 	w.health.TextStyle.Monospace = true
-	w.status = widget.NewLabel("")
+	w.status = widget.NewLabel("Open a dataset folder (Ctrl+O). F1 lists the shortcuts.")
 	w.title = widget.NewLabel("No dataset")
-	w.list = widget.NewList(w.count, func() fyne.CanvasObject { return widget.NewLabel("image-00000.jpg   unlabelled") }, w.updateRow)
-	w.list.OnSelected = func(id widget.ListItemID) { w.show(id) }
+	w.badge = widget.NewLabel("")
+	w.badge.Importance = widget.WarningImportance
+	w.badge.Hide()
+
+	w.list = widget.NewList(func() int { return len(w.shown) },
+		func() fyne.CanvasObject { return widget.NewLabel("image-00000.jpg   unlabelled") }, w.updateRow)
+	w.list.OnSelected = func(id widget.ListItemID) {
+		if id < len(w.shown) && w.shown[id] != w.cur {
+			w.Show(w.shown[id])
+		}
+	}
+	w.filterSel = widget.NewSelect(listFilters, func(f string) { w.filter = f; w.refilter() })
+	w.filterSel.SetSelected("All")
+
 	open := widget.NewButton("Open folder…", w.pickFolder)
 	w.recent = widget.NewSelect(recent, func(dir string) {
 		if dir != "" && (w.ds == nil || dir != w.ds.Root) {
@@ -58,60 +135,72 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	})
 	w.recent.PlaceHolder = "Recent folders"
 	top := container.NewBorder(nil, nil, container.NewHBox(open, w.recent), nil, w.title)
-	tabs := container.NewAppTabs(
-		container.NewTabItem("Image", w.view),
-		container.NewTabItem("Health", container.NewVScroll(w.health)),
+
+	tools := container.NewHBox(
+		widget.NewButton("Draw (W)", func() { w.setDrawing(!w.editor.Drawing) }),
+		widget.NewButton("◀ Prev (A)", func() { w.step(-1) }),
+		widget.NewButton("Next (D) ▶", func() { w.step(1) }),
+		widget.NewButton("Verified (Space)", w.toggleVerified),
+		widget.NewButton("Save (Ctrl+S)", func() { w.save() }),
+		widget.NewButton("Fit", w.editor.ZoomFit),
+		widget.NewButton("1:1", w.editor.ZoomActual),
+		widget.NewButton("Shortcuts (F1)", w.showHelp),
 	)
-	split := container.NewHSplit(w.list, tabs)
-	split.Offset = 0.22
-	w.SetContent(container.NewBorder(top, w.status, nil, nil, split))
-	w.Resize(fyne.NewSize(1100, 720))
-	w.Canvas().SetOnTypedKey(w.typedKey)
+	left := container.NewBorder(w.filterSel, nil, nil, nil, w.list)
+	center := container.NewBorder(container.NewHBox(tools, w.badge), nil, nil, nil, w.editor)
+	split := container.NewHSplit(left, container.NewHSplit(center, w.classPanel()))
+	split.Offset = 0.18
+	split.Trailing.(*container.Split).Offset = 0.8
+	w.tabs = container.NewAppTabs(
+		container.NewTabItem("Label", split),
+		container.NewTabItem("Dataset", container.NewVScroll(w.health)),
+	)
+	w.SetContent(container.NewBorder(top, w.status, nil, nil, w.tabs))
+	w.Resize(fyne.NewSize(1280, 800))
+	w.bindKeys()
+	w.SetCloseIntercept(w.confirmQuit)
 	return w
 }
 
-// typedKey: D and A step through images, as in LabelImg.
-func (w *Window) typedKey(k *fyne.KeyEvent) {
-	if w.ds == nil || len(w.ds.Items) == 0 {
-		return
-	}
-	switch k.Name {
-	case fyne.KeyD, fyne.KeyRight, fyne.KeyDown:
-		w.list.Select(min(w.sel+1, len(w.ds.Items)-1))
-	case fyne.KeyA, fyne.KeyLeft, fyne.KeyUp:
-		w.list.Select(max(w.sel-1, 0))
-	}
-}
-
 func (w *Window) pickFolder() {
-	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
-		if err == nil && u != nil {
-			w.Open(u.Path())
-		}
-	}, w.Window)
-	d.Resize(fyne.NewSize(800, 560))
-	d.Show()
+	pickFolder(w.Window, w.Open)
 }
 
 // Open loads a dataset folder: the list appears at once, the health check
-// runs in the background and then marks each image's state.
+// runs in the background and then fills in each image's state.
 func (w *Window) Open(dir string) {
+	if w.hasUnsaved() {
+		dialog.ShowConfirm("Unsaved changes", "Save the current changes before opening another folder?", func(ok bool) {
+			if ok && !w.saveAll() {
+				return
+			}
+			w.stash = map[int]*annotate.Doc{}
+			w.doc = nil
+			w.Open(dir)
+		}, w.Window)
+		return
+	}
 	ds, err := voc.Open(dir)
 	if err != nil {
 		dialog.ShowError(fmt.Errorf("cannot open %s: %w", dir, err), w.Window)
 		return
 	}
-	w.ds, w.report, w.sel = ds, nil, -1
-	w.state = make([]string, len(ds.Items))
+	w.ds, w.report, w.cur, w.doc, w.pic, w.prevObjs = ds, nil, -1, nil, nil, nil
+	w.items = make([]itemState, len(ds.Items))
+	w.stash = map[int]*annotate.Doc{}
+	w.classes = nil
+	if cl, err := voc.ReadClasses(ds.ClassesPath()); err == nil {
+		w.classes = cl
+	}
 	w.title.SetText(fmt.Sprintf("%s  (%s, %d items)", ds.Root, ds.Layout, len(ds.Items)))
 	w.status.SetText("Checking dataset…")
-	w.view.Set(nil, nil)
-	w.list.UnselectAll()
-	w.list.Refresh()
+	w.editor.Set(nil, nil)
+	w.refilter()
+	w.refreshClasses()
 	if w.OnOpen != nil {
 		w.OnOpen(dir)
 	}
-	go func() {
+	w.background(func() {
 		rep, err := voc.Check(ds, voc.CheckOptions{})
 		fyne.Do(func() {
 			if w.ds != ds {
@@ -123,111 +212,99 @@ func (w *Window) Open(dir string) {
 			}
 			w.setReport(rep)
 		})
-	}()
-	if len(ds.Items) > 0 {
+	})
+	if len(w.shown) > 0 {
 		w.list.Select(0)
 	}
 }
 
 func (w *Window) setReport(rep *voc.Report) {
 	w.report = rep
-	bad := map[string]voc.Severity{}
-	for _, is := range rep.Issues {
-		if bad[is.File] != voc.SevError {
-			bad[is.File] = is.Severity
-		}
+	for i, info := range rep.Items {
+		w.items[i].boxes, w.items[i].verified, w.items[i].err = info.Boxes, info.Verified, info.Error
 	}
-	for i, it := range w.ds.Items {
-		w.state[i] = itemState(it, bad)
-	}
+	w.classes = voc.MergeClasses(w.classes, rep.Classes)
 	var sb strings.Builder
 	rep.WriteText(&sb, 500)
 	w.health.SetText(sb.String())
 	w.status.SetText(fmt.Sprintf("%d images, %d labelled, %d unlabelled, %d boxes — %d errors, %d warnings",
 		rep.Summary.Images, rep.Summary.Labelled, rep.Summary.Unlabelled, rep.Summary.Boxes, rep.Errors(), rep.Warnings()))
+	w.refilter()
+	w.refreshClasses()
+	w.editor.Refresh() // class colours follow the class list
+}
+
+func (w *Window) passes(i int) bool {
+	s := w.items[i]
+	it := w.ds.Items[i]
+	switch w.filter {
+	case "Unlabelled":
+		return it.Image != "" && it.XML == ""
+	case "Labelled":
+		return it.XML != ""
+	case "Verified":
+		return s.verified
+	case "Unsaved":
+		return s.unsaved
+	case "Errors":
+		return s.err
+	}
+	return true
+}
+
+// refilter recomputes the rows the list shows and keeps the selection.
+func (w *Window) refilter() {
+	w.shown = w.shown[:0]
+	if w.ds != nil {
+		for i := range w.ds.Items {
+			if w.passes(i) {
+				w.shown = append(w.shown, i)
+			}
+		}
+	}
 	w.list.Refresh()
-	w.view.Refresh() // class colours now follow the class list
+	w.selectRow()
 }
 
-func itemState(it voc.Item, bad map[string]voc.Severity) string {
-	switch {
-	case bad[it.XML] == voc.SevError || bad[it.Image] == voc.SevError:
-		return "error"
-	case it.Image == "":
-		return "no image"
-	case it.XML == "":
-		return "unlabelled"
-	case bad[it.XML] == voc.SevWarning || bad[it.Image] == voc.SevWarning:
-		return "warning"
+func (w *Window) selectRow() {
+	for row, i := range w.shown {
+		if i == w.cur {
+			w.list.Select(row)
+			return
+		}
 	}
-	return "labelled"
-}
-
-func (w *Window) count() int {
-	if w.ds == nil {
-		return 0
-	}
-	return len(w.ds.Items)
+	w.list.UnselectAll()
 }
 
 func (w *Window) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
-	it := w.ds.Items[id]
-	name := it.ID
-	if it.Image != "" {
-		name = filepath.Base(it.Image)
-	}
-	o.(*widget.Label).SetText(fmt.Sprintf("%s   %s", name, w.state[id]))
-}
-
-// show loads an item's image and boxes off the UI goroutine.
-func (w *Window) show(id int) {
-	if w.ds == nil || id < 0 || id >= len(w.ds.Items) {
+	if id >= len(w.shown) {
 		return
 	}
-	w.sel = id
-	w.loading++
-	gen, it := w.loading, w.ds.Items[id]
-	go func() {
-		img, boxes, err := loadItem(it)
-		fyne.Do(func() {
-			if gen != w.loading {
+	i := w.shown[id]
+	it := w.ds.Items[i]
+	name := it.ID
+	if it.Image != "" {
+		name = baseName(it.Image)
+	}
+	o.(*widget.Label).SetText(fmt.Sprintf("%s   %s", name, w.items[i].label(it)))
+}
+
+func (w *Window) hasUnsaved() bool {
+	return (w.doc != nil && w.doc.Dirty()) || len(w.stash) > 0
+}
+
+// confirmQuit guards closing with unsaved changes.
+func (w *Window) confirmQuit() {
+	if !w.hasUnsaved() {
+		w.Close()
+		return
+	}
+	d := dialog.NewCustomConfirm("Unsaved changes", "Save", "Close without saving",
+		widget.NewLabel("Some images have changes that are not saved."), func(save bool) {
+			if save && !w.saveAll() {
 				return
 			}
-			w.view.Set(img, boxes)
-			if err != nil {
-				w.status.SetText(err.Error())
-			}
-		})
-	}()
-}
-
-func loadItem(it voc.Item) (image.Image, []voc.Object, error) {
-	var img image.Image
-	if it.Image != "" {
-		f, err := os.Open(it.Image)
-		if err != nil {
-			return nil, nil, err
-		}
-		img, _, err = image.Decode(f)
-		f.Close()
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", it.Image, err)
-		}
-	}
-	if it.XML == "" {
-		return img, nil, nil
-	}
-	a, err := voc.LoadAnnotation(it.XML)
-	if err != nil {
-		return img, nil, err
-	}
-	return img, a.Objects, nil
-}
-
-func (w *Window) classColor(name string) imageColor {
-	var classes []string
-	if w.report != nil {
-		classes = w.report.Classes
-	}
-	return ClassColor(classes, name)
+			w.Close()
+		}, w.Window)
+	d.Show()
 }

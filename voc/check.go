@@ -59,6 +59,15 @@ type Report struct {
 	Classes     []string `json:"classes"`
 	Issues      []Issue  `json:"issues"`
 	Summary     Summary  `json:"summary"`
+	// Items parallels Dataset.Items: what the app's image list shows.
+	Items []ItemInfo `json:"-"`
+}
+
+// ItemInfo is one item's state as the check found it.
+type ItemInfo struct {
+	Boxes    int
+	Verified bool
+	Error    bool // an error-severity finding names its image or XML
 }
 
 // Errors counts error-severity issues.
@@ -153,6 +162,17 @@ func Check(ds *Dataset, opt CheckOptions) (*Report, error) {
 		}
 	}
 	rep.Classes = MergeClasses(rep.Classes, found)
+	rep.Items = make([]ItemInfo, len(results))
+	for i := range results {
+		if a := results[i].ann; a != nil {
+			rep.Items[i].Boxes, rep.Items[i].Verified = len(a.Objects), a.Verified
+		}
+		for _, is := range results[i].issues {
+			if is.Severity == SevError {
+				rep.Items[i].Error = true
+			}
+		}
+	}
 	rep.Summary = summarize(ds, results, rep.Classes)
 	return rep, nil
 }

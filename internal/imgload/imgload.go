@@ -1,0 +1,79 @@
+// Package imgload decodes images for display, fast: large photos come out
+// downscaled (JPEGs straight from the DCT through libjpeg-turbo, so a
+// 24 MP photo never exists at full size in memory), and a small cache
+// with prefetch keeps the next and previous images ready.
+package imgload
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	_ "image/png"
+	"os"
+
+	_ "golang.org/x/image/bmp"
+)
+
+// Picture is an image decoded for display.
+type Picture struct {
+	Img  image.Image // possibly smaller than the file
+	W, H int         // the file's stored pixel size: the boxes' coordinates
+	Path string
+}
+
+// Scale is display pixels per image pixel.
+func (p *Picture) Scale() float64 { return float64(p.Img.Bounds().Dx()) / float64(p.W) }
+
+// Load decodes path for display, no larger than needed for maxSide pixels
+// on its long side (0: full size). Pixels are as stored: EXIF orientation
+// is not applied, as the trainers do not apply it either.
+func Load(path string, maxSide int) (*Picture, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF {
+		if p, err := decodeJPEG(data, maxSide); err == nil {
+			p.Path = path
+			return p, nil
+		} else if !errFallback(err) {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	b := img.Bounds()
+	return &Picture{Img: Shrink(img, maxSide), W: b.Dx(), H: b.Dy(), Path: path}, nil
+}
+
+// Shrink subsamples img by the smallest whole factor that brings its long
+// side to at most maxSide (nearest neighbour: this is for a screen, and
+// the factor is only ever applied to photos far larger than it).
+func Shrink(img image.Image, maxSide int) image.Image {
+	b := img.Bounds()
+	long := max(b.Dx(), b.Dy())
+	if maxSide <= 0 || long <= maxSide {
+		return img
+	}
+	f := (long + maxSide - 1) / maxSide
+	w, h := b.Dx()/f, b.Dy()/f
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	if src, ok := img.(*image.RGBA); ok {
+		for y := 0; y < h; y++ {
+			row := src.Pix[(y*f)*src.Stride:]
+			dst := out.Pix[y*out.Stride:]
+			for x := 0; x < w; x++ {
+				copy(dst[4*x:4*x+4], row[4*x*f:4*x*f+4])
+			}
+		}
+		return out
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			out.Set(x, y, img.At(b.Min.X+x*f, b.Min.Y+y*f))
+		}
+	}
+	return out
+}

@@ -1,0 +1,91 @@
+package imgload
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+func writeJPEG(t testing.TB, path string, w, h int) {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.Set(x, y, color.RGBA{uint8(x), uint8(y), 128, 255})
+		}
+	}
+	var b bytes.Buffer
+	jpeg.Encode(&b, img, &jpeg.Options{Quality: 85})
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLoadScalesForDisplay(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a.jpg")
+	writeJPEG(t, p, 2000, 1000)
+	pic, err := Load(p, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := pic.Img.Bounds()
+	if pic.W != 2000 || pic.H != 1000 || b.Dx() < 500 || b.Dx() > 1000 || b.Dx()*1000 != b.Dy()*2000 {
+		t.Fatalf("got %dx%d from %dx%d", b.Dx(), b.Dy(), pic.W, pic.H)
+	}
+	full, _ := Load(p, 0)
+	if full.Img.Bounds().Dx() != 2000 || full.Scale() != 1 {
+		t.Fatalf("full size %v", full.Img.Bounds())
+	}
+	// the decoded colours are the image's (R follows x)
+	r, _, _, _ := full.Img.At(100, 5).RGBA()
+	if r>>8 < 90 || r>>8 > 110 {
+		t.Fatalf("pixel red %d, want ~100", r>>8)
+	}
+
+	q := filepath.Join(dir, "b.png")
+	var buf bytes.Buffer
+	png.Encode(&buf, image.NewGray(image.Rect(0, 0, 900, 300)))
+	os.WriteFile(q, buf.Bytes(), 0o644)
+	pic, err = Load(q, 300)
+	if err != nil || pic.W != 900 || pic.Img.Bounds().Dx() != 300 {
+		t.Fatalf("png: %v %+v", err, pic)
+	}
+
+	bad := filepath.Join(dir, "bad.jpg")
+	os.WriteFile(bad, []byte{0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3}, 0o644)
+	if _, err := Load(bad, 100); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Fatalf("corrupt jpeg: %v", err)
+	}
+}
+
+func TestCacheSharesLoadsAndEvicts(t *testing.T) {
+	var loads atomic.Int32
+	c := NewCache(2, 0)
+	c.load = func(p string, _ int) (*Picture, error) {
+		loads.Add(1)
+		return &Picture{Path: p, W: 1, H: 1, Img: image.NewRGBA(image.Rect(0, 0, 1, 1))}, nil
+	}
+	c.Prefetch("a", "a", "b")
+	if p, _ := c.Get("a"); p.Path != "a" {
+		t.Fatal(p.Path)
+	}
+	c.Get("b")
+	if n := loads.Load(); n != 2 {
+		t.Fatalf("%d loads for two paths", n)
+	}
+	c.Get("c") // evicts the least recently used: a
+	if c.Cached("a") || !c.Cached("b") || !c.Cached("c") {
+		t.Fatal("eviction order")
+	}
+	c.Forget("b")
+	if c.Cached("b") {
+		t.Fatal("forget")
+	}
+}
