@@ -21,9 +21,9 @@ import (
 type Editor struct {
 	widget.BaseWidget
 
-	doc     *annotate.Doc
-	pic     *imgload.Picture
-	Colors  func(class string) color.Color
+	doc          *annotate.Doc
+	pic          *imgload.Picture
+	Colors       func(class string) color.Color
 	ClassVisible func(class string) bool // class filter; nil shows all
 
 	HideBoxes bool // Ctrl+H hides, Ctrl+A shows

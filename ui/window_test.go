@@ -253,4 +253,3 @@ func TestFitTransformCentres(t *testing.T) {
 		t.Fatalf("%v", p)
 	}
 }
-
