@@ -22,7 +22,25 @@ done
 [ -n "$win" ] || { echo "no LabelLoop window appeared; app log:"; cat "$out/app.log"; exit 1; }
 sleep 2
 import -window root "$out/01-open.png"
-xdotool mousemove 700 400 click 1 key d key d
+# draw a box as a user would: W, drag, type a class, Enter, save
+xdotool mousemove 640 420 click 1
+xdotool key w
+xdotool mousemove 520 330 mousedown 1
+for p in "560 360" "620 400" "680 440" "720 470"; do xdotool mousemove $p; sleep 0.05; done
+xdotool mouseup 1
+sleep 0.5
+import -window root "$out/02-class-picker.png"
+xdotool type --delay 50 "circ"
+xdotool key Return
+sleep 0.3
+xdotool key ctrl+s
+sleep 0.5
+import -window root "$out/03-drawn-saved.png"
+xdotool key d
 sleep 1
-import -window root "$out/02-next.png"
+import -window root "$out/04-next.png"
+xdotool key F1
+sleep 0.5
+import -window root "$out/05-shortcuts.png"
+xdotool key Escape
 echo "screenshots in $out"

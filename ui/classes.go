@@ -64,19 +64,9 @@ func (w *Window) classPanel() fyne.CanvasObject {
 	return container.NewBorder(header, buttons, nil, nil, w.classList)
 }
 
-// classCount is the number of boxes of a class across the dataset, as of
-// the last check, with the open image's boxes counted as they are now.
-func (w *Window) classCount(name string) int {
-	n := 0
-	if w.report != nil {
-		for _, c := range w.report.Summary.Classes {
-			if c.Name == name {
-				n = c.Boxes
-			}
-		}
-	}
-	return n
-}
+// classCount is the number of boxes of a class across the dataset: the
+// check's count, kept current as images are saved.
+func (w *Window) classCount(name string) int { return w.counts[name] }
 
 func (w *Window) refreshClasses() {
 	w.classList.Refresh()

@@ -91,6 +91,10 @@ func (w *Window) showPicture(i int, pic *imgload.Picture, err error) {
 	}
 	doc, msg := w.docFor(i, pic)
 	w.pic, w.doc = pic, doc
+	w.onDisk = nil
+	if doc != nil && w.stash[i] == nil && it.XML != "" {
+		w.onDisk = append(w.onDisk, doc.Objects()...)
+	}
 	w.editor.Set(pic, doc)
 	if msg != "" {
 		w.status.SetText(msg)
@@ -163,6 +167,15 @@ func (w *Window) save() bool {
 		return false
 	}
 	w.doc.MarkSaved()
+	if w.counts != nil && w.doc == w.docShown() {
+		for _, o := range w.onDisk {
+			w.counts[o.Name]--
+		}
+		for _, o := range a.Objects {
+			w.counts[o.Name]++
+		}
+		w.onDisk = append(w.onDisk[:0], a.Objects...)
+	}
 	delete(w.stash, i)
 	it.XML = path
 	w.items[i] = itemState{boxes: len(a.Objects), verified: a.Verified}
@@ -259,3 +272,6 @@ func (w *Window) rowOf(i int) int {
 	}
 	return -1
 }
+
+// docShown is the document of the image on screen.
+func (w *Window) docShown() *annotate.Doc { return w.editor.Doc() }

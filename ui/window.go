@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/labelloop/labelloop/annotate"
@@ -37,6 +38,8 @@ type Window struct {
 	prevObjs []voc.Object          // the previous image's boxes, for Ctrl+V
 	cache    *imgload.Cache
 	hidden   map[string]bool // class filter
+	counts   map[string]int  // boxes per class: the check's, kept current on save
+	onDisk   []voc.Object    // the open image's boxes as last saved
 	defClass string
 	loadGen  int
 	spaceUse bool // Space was used for panning since it went down
@@ -138,8 +141,8 @@ func NewWindow(a fyne.App, recent []string) *Window {
 
 	tools := container.NewHBox(
 		widget.NewButton("Draw (W)", func() { w.setDrawing(!w.editor.Drawing) }),
-		widget.NewButton("◀ Prev (A)", func() { w.step(-1) }),
-		widget.NewButton("Next (D) ▶", func() { w.step(1) }),
+		widget.NewButtonWithIcon("Prev (A)", theme.NavigateBackIcon(), func() { w.step(-1) }),
+		widget.NewButtonWithIcon("Next (D)", theme.NavigateNextIcon(), func() { w.step(1) }),
 		widget.NewButton("Verified (Space)", w.toggleVerified),
 		widget.NewButton("Save (Ctrl+S)", func() { w.save() }),
 		widget.NewButton("Fit", w.editor.ZoomFit),
@@ -224,6 +227,10 @@ func (w *Window) setReport(rep *voc.Report) {
 		w.items[i].boxes, w.items[i].verified, w.items[i].err = info.Boxes, info.Verified, info.Error
 	}
 	w.classes = voc.MergeClasses(w.classes, rep.Classes)
+	w.counts = map[string]int{}
+	for _, c := range rep.Summary.Classes {
+		w.counts[c.Name] = c.Boxes
+	}
 	var sb strings.Builder
 	rep.WriteText(&sb, 500)
 	w.health.SetText(sb.String())

@@ -1,0 +1,94 @@
+package voc
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// saveLoopEnv makes the test binary a child that saves two versions of an
+// annotation in a tight loop until it is killed.
+const saveLoopEnv = "LABELLOOP_TEST_SAVE_LOOP"
+
+func bigAnnotation(name string, n int) []byte {
+	a := NewAnnotation("/data/"+name+".jpg", 4000, 3000, 3)
+	for i := 0; i < n; i++ {
+		a.Objects = append(a.Objects, Object{Name: name, Box: Box{Xmin: float64(i), Ymin: 1, Xmax: float64(i + 10), Ymax: 20}})
+	}
+	data, _ := a.Marshal()
+	return data
+}
+
+func TestMain(m *testing.M) {
+	if path := os.Getenv(saveLoopEnv); path != "" {
+		versions := [][]byte{bigAnnotation("alpha", 3000), bigAnnotation("beta", 2000)}
+		for i := 0; ; i++ {
+			a, _ := ParseAnnotation(versions[i%2])
+			if err := SaveAnnotation(path, a); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(3)
+			}
+			if i == 1 {
+				fmt.Println("saving") // the parent kills from now on
+			}
+		}
+	}
+	os.Exit(m.Run())
+}
+
+// Killing the program in the middle of a save leaves the previous file or
+// the new one, whole, never a torn or empty one.
+func TestKillDuringSave(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.xml")
+	alpha, beta := bigAnnotation("alpha", 3000), bigAnnotation("beta", 2000)
+	os.WriteFile(path, alpha, 0o644)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	seen := map[string]int{}
+	for k := 0; k < 16; k++ {
+		cmd := exec.Command(exe, "-test.run=^$")
+		cmd.Env = append(os.Environ(), saveLoopEnv+"="+path)
+		out, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
+			t.Fatalf("child: %v", err)
+		}
+		time.Sleep(time.Duration(rng.IntN(400000)) * time.Microsecond) // several save cycles
+		cmd.Process.Kill()
+		cmd.Wait()
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case bytes.Equal(got, alpha):
+			seen["alpha"]++
+		case bytes.Equal(got, beta):
+			seen["beta"]++
+		default:
+			t.Fatalf("kill %d left a file that is neither version (%d bytes)", k, len(got))
+		}
+		if _, err := ParseAnnotation(got); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("after 16 kills mid-loop: %v", seen)
+	if seen["alpha"] == 0 || seen["beta"] == 0 {
+		t.Fatalf("kills did not land at varied points of the save loop: %v", seen)
+	}
+}
