@@ -24,7 +24,7 @@ ORT_LIB        := $(ORT_DIR)/linux-x64/libonnxruntime.so.1
 BIN := bin
 PURE_PKGS := ./voc/... ./app/cli/...
 
-.PHONY: setup apt-packages go-check ort build run test bench lint fuzz clean demo screenshot
+.PHONY: setup apt-packages go-check ort build build-native run test bench lint fuzz clean demo screenshot
 
 setup: apt-packages go-check $(ORT_LIB)
 	$(GO) mod download
@@ -66,6 +66,12 @@ $(ORT_LIB):
 build:
 	$(GO) build -o $(BIN)/labelloop .
 
+# The system's own folder picker (GTK on Linux) instead of Fyne's.
+build-native: setup
+	@dpkg-query -W -f='$${Status}' libgtk-3-dev 2>/dev/null | grep -q "ok installed" || \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends libgtk-3-dev
+	$(GO) build -tags native_dialog -o $(BIN)/labelloop .
+
 # The demo dataset is generated (coloured shapes, VOC XML), never committed.
 demo/.done:
 	$(GO) run ./cmd/labelloop-demo demo
@@ -88,12 +94,18 @@ fuzz:
 
 # Benchmarks report ratios against a baseline measured in the same run.
 bench: setup
-	LABELLOOP_BENCH=1 $(GO) test -count=1 -run 'TestBench' -v ./voc/ | grep -v '^=== RUN'
+	LABELLOOP_BENCH=1 $(GO) test -count=1 -run 'TestBench' -v ./voc/ ./ui/ | grep -v -e '^=== RUN' -e 'Fyne error' -e 'Cause:' -e 'At:'
 	$(GO) test -run XXX -bench 'ParseXML|ScanAnnotation|ReadSmallFiles' -benchmem ./voc/
 
-# The real window under Xvfb + Mesa on the demo set; PNGs land in screenshots/.
+# The real window under Xvfb + Mesa: draws a box with xdotool, saves PNGs in
+# screenshots/. It works on a copy of the raccoon sample set when
+# ../shared/data/raccoon exists (never on the original), else the demo set.
+SAMPLE := ../shared/data/raccoon
 screenshot: build demo/.done
-	scripts/screenshot.sh ./$(BIN)/labelloop demo screenshots
+	@rm -rf screenshots/data; mkdir -p screenshots; \
+	if [ -d $(SAMPLE) ]; then cp -r $(SAMPLE) screenshots/data && chmod -R u+w screenshots/data; class=racc; \
+	else cp -r demo screenshots/data; class=circ; fi; \
+	scripts/screenshot.sh ./$(BIN)/labelloop screenshots/data screenshots $$class
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi

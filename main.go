@@ -4,8 +4,11 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"runtime"
+	"strings"
+	"time"
 
 	"github.com/labelloop/labelloop/app"
 	"github.com/labelloop/labelloop/app/cli"
@@ -31,5 +34,24 @@ func runGUI(args []string) int {
 		fmt.Fprintln(os.Stderr, "Run it from a desktop session, or use a command such as 'labelloop check DIR' (see 'labelloop help').")
 		return 1
 	}
+	if d := os.Getenv("DISPLAY"); runtime.GOOS == "linux" && os.Getenv("WAYLAND_DISPLAY") == "" && !xReachable(d) {
+		fmt.Fprintf(os.Stderr, "labelloop: cannot reach the X display %q (is the X server running?).\n", d)
+		return 1
+	}
 	return app.Run(args)
+}
+
+// xReachable checks a local display's socket, so that a dead X server gets
+// a message instead of a panic inside GLFW. Remote displays are assumed up.
+func xReachable(display string) bool {
+	if !strings.HasPrefix(display, ":") {
+		return true
+	}
+	n := strings.SplitN(display[1:], ".", 2)[0]
+	c, err := net.DialTimeout("unix", "/tmp/.X11-unix/X"+n, time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs the real app window under Xvfb (Mesa's software GL) on a dataset,
 # steps through a few images with the keyboard, and saves screenshots.
-# usage: scripts/screenshot.sh BIN DATASET OUTDIR
+# usage: scripts/screenshot.sh BIN DATASET OUTDIR [CLASS-PREFIX-TO-TYPE]
 set -euo pipefail
-bin=$1 data=$2 out=$3
+bin=$1 data=$2 out=$3 class=${4:-circ}
 mkdir -p "$out"
 display=:$((90 + RANDOM % 100))
 Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
@@ -30,7 +30,7 @@ for p in "560 360" "620 400" "680 440" "720 470"; do xdotool mousemove $p; sleep
 xdotool mouseup 1
 sleep 0.5
 import -window root "$out/02-class-picker.png"
-xdotool type --delay 50 "circ"
+xdotool type --delay 50 "$class"
 xdotool key Return
 sleep 0.3
 xdotool key ctrl+s

@@ -253,3 +253,17 @@ func TestFitTransformCentres(t *testing.T) {
 		t.Fatalf("%v", p)
 	}
 }
+
+func TestEXIFBadge(t *testing.T) {
+	w, root := openShapes(t)
+	p := filepath.Join(root, "JPEGImages", "shapes-00001.jpg")
+	data, _ := os.ReadFile(p)
+	// an APP1 segment with orientation 6 right after SOI
+	exif := []byte("\xff\xe1\x00\x22Exif\x00\x00II*\x00\x08\x00\x00\x00\x01\x00\x12\x01\x03\x00\x01\x00\x00\x00\x06\x00\x00\x00\x00\x00\x00\x00")
+	os.WriteFile(p, append(append(append([]byte{}, data[:2]...), exif...), data[2:]...), 0o644)
+	w.cache.Forget(p)
+	w.Show(1)
+	waitFor(t, "the EXIF badge", func() bool { return w.badge.Visible() && strings.Contains(w.badge.Text, "orientation 6") })
+	w.Show(2)
+	waitFor(t, "the badge to go", func() bool { return !w.badge.Visible() })
+}
