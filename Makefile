@@ -22,7 +22,7 @@ ORT_DIR        := third_party/onnxruntime-$(ORT_VERSION)
 ORT_LIB        := $(ORT_DIR)/linux-x64/libonnxruntime.so.1
 
 BIN := bin
-PURE_PKGS := ./voc/... ./app/cli/...
+PURE_PKGS := ./voc/... ./app/cli/... ./annotate/... ./internal/synth/...
 
 .PHONY: setup apt-packages go-check ort build build-native run test bench lint fuzz clean demo screenshot
 
@@ -86,7 +86,7 @@ run: setup build demo/.done
 test: setup
 	$(GO) vet ./...
 	$(GO) test -race -count=1 $(PURE_PKGS)
-	$(GO) test -count=1 $$($(GO) list ./... | grep -v -e /voc -e /app/cli)
+	$(GO) test -count=1 $$($(GO) list ./... | grep -v -e /voc -e /app/cli -e /annotate -e /internal/synth)
 
 fuzz:
 	$(GO) test -run XXX -fuzz FuzzParseXML -fuzztime 60s ./voc/
