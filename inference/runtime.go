@@ -150,6 +150,10 @@ var ErrNotONNX = errors.New("not an ONNX model")
 // NewSession loads an ONNX model from memory with input "images" and the
 // given outputs.
 func NewSession(model []byte, outputs []string, opt Options) (*Session, error) {
+	return newSessionNamed(model, "images", outputs, opt)
+}
+
+func newSessionNamed(model []byte, input string, outputs []string, opt Options) (*Session, error) {
 	if err := Init(); err != nil {
 		return nil, err
 	}
@@ -165,7 +169,7 @@ func NewSession(model []byte, outputs []string, opt Options) (*Session, error) {
 	// Spinning threads burn the other process's CPU on shared machines.
 	so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0")
 	so.AddSessionConfigEntry("session.inter_op.allow_spinning", "0")
-	s, err := ort.NewDynamicAdvancedSessionWithONNXData(model, []string{"images"}, outputs, so)
+	s, err := ort.NewDynamicAdvancedSessionWithONNXData(model, []string{input}, outputs, so)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,209 @@
+package inference
+
+import (
+	"encoding/json"
+	"fmt"
+	"image"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/labelloop/labelloop/internal/imgload"
+	"github.com/labelloop/labelloop/model"
+	"github.com/labelloop/labelloop/model/onnx"
+	pb "github.com/labelloop/labelloop/model/onnx/onnxpb"
+)
+
+// ModelInfo is what a detector file says about itself.
+type ModelInfo struct {
+	Path       string
+	Classes    []string
+	Anchors    [9][2]float64
+	InputSize  int
+	Backbone   string // empty for files not written by LabelLoop
+	Letterbox  bool
+	inputName  string
+	outputs    []string // ordered by stride 32, 16, 8
+	NumClasses int
+}
+
+// LoadOptions supply what a file does not say (the PyTorch reference's own
+// ONNX export carries no metadata) and tune the session.
+type LoadOptions struct {
+	Classes []string       // overrides or supplies class names
+	Anchors *[9][2]float64 // supplies anchors; default the reference's
+	Threads int
+}
+
+// Detector runs one model; Detect may be called from several goroutines.
+type Detector struct {
+	Info ModelInfo
+	s    *Session
+	bufs sync.Pool
+}
+
+// Timing splits one image's time.
+type Timing struct {
+	Pre, Net, Post time.Duration
+}
+
+// Total is the whole time.
+func (t Timing) Total() time.Duration { return t.Pre + t.Net + t.Post }
+
+// ReadModelInfo inspects an ONNX file without running it.
+func ReadModelInfo(path string, data []byte, opt LoadOptions) (ModelInfo, error) {
+	info := ModelInfo{Path: path, Anchors: model.DefaultAnchors, Letterbox: true}
+	var m pb.ModelProto
+	if len(data) == 0 {
+		return info, fmt.Errorf("%s: empty file: %w", path, ErrNotONNX)
+	}
+	if err := proto.Unmarshal(data, &m); err != nil || m.GetGraph() == nil || len(m.GetGraph().GetNode()) == 0 {
+		return info, fmt.Errorf("%s: %w", path, ErrNotONNX)
+	}
+	g := m.GetGraph()
+	inits := map[string]bool{}
+	for _, t := range g.GetInitializer() {
+		inits[t.GetName()] = true
+	}
+	var inputs []*pb.ValueInfoProto
+	for _, in := range g.GetInput() {
+		if !inits[in.GetName()] {
+			inputs = append(inputs, in)
+		}
+	}
+	if len(inputs) != 1 {
+		return info, fmt.Errorf("%s: the model has %d inputs; a detector has one image input", path, len(inputs))
+	}
+	dims := inputs[0].GetType().GetTensorType().GetShape().GetDim()
+	if len(dims) != 4 || dims[1].GetDimValue() != 3 || dims[2].GetDimValue() != dims[3].GetDimValue() || dims[2].GetDimValue()%32 != 0 || dims[2].GetDimValue() == 0 {
+		return info, fmt.Errorf("%s: input %q has shape %s; a detector takes N×3×S×S with S a multiple of 32", path, inputs[0].GetName(), dimString(dims))
+	}
+	info.inputName = inputs[0].GetName()
+	info.InputSize = int(dims[2].GetDimValue())
+	type out struct {
+		name string
+		w    int64
+		c    int64
+	}
+	var outs []out
+	for _, o := range g.GetOutput() {
+		d := o.GetType().GetTensorType().GetShape().GetDim()
+		if len(d) != 4 {
+			return info, fmt.Errorf("%s: output %q has shape %s; want three N×3(5+classes)×H×W heads", path, o.GetName(), dimString(d))
+		}
+		outs = append(outs, out{o.GetName(), d[3].GetDimValue(), d[1].GetDimValue()})
+	}
+	if len(outs) != 3 {
+		return info, fmt.Errorf("%s: %d outputs; a YOLO detector has three heads", path, len(outs))
+	}
+	sort.Slice(outs, func(i, j int) bool { return outs[i].w < outs[j].w }) // stride 32 first
+	for _, o := range outs {
+		info.outputs = append(info.outputs, o.name)
+	}
+	if outs[0].c%3 != 0 || outs[0].c/3 < 6 || outs[1].c != outs[0].c || outs[2].c != outs[0].c {
+		return info, fmt.Errorf("%s: head channels %d, %d, %d are not 3·(5+classes)", path, outs[0].c, outs[1].c, outs[2].c)
+	}
+	info.NumClasses = int(outs[0].c/3 - 5)
+	for _, kv := range m.GetMetadataProps() {
+		switch kv.GetKey() {
+		case onnx.KeyClasses:
+			json.Unmarshal([]byte(kv.GetValue()), &info.Classes)
+		case onnx.KeyAnchors:
+			json.Unmarshal([]byte(kv.GetValue()), &info.Anchors)
+		case onnx.KeyBackbone:
+			info.Backbone = kv.GetValue()
+		case onnx.KeyResize:
+			info.Letterbox = kv.GetValue() != "plain"
+		}
+	}
+	if opt.Classes != nil {
+		info.Classes = opt.Classes
+	}
+	if opt.Anchors != nil {
+		info.Anchors = *opt.Anchors
+	}
+	if len(info.Classes) == 0 {
+		return info, fmt.Errorf("%s: the model has %d classes but names none; give them (a classes.txt with --classes)", path, info.NumClasses)
+	}
+	if len(info.Classes) != info.NumClasses {
+		return info, fmt.Errorf("%s: the model has %d classes but %d names were given", path, info.NumClasses, len(info.Classes))
+	}
+	return info, nil
+}
+
+func dimString(d []*pb.TensorShapeProto_Dimension) string {
+	s := ""
+	for i, x := range d {
+		if i > 0 {
+			s += "×"
+		}
+		if x.GetDimParam() != "" {
+			s += x.GetDimParam()
+		} else {
+			s += strconv.FormatInt(x.GetDimValue(), 10)
+		}
+	}
+	return s
+}
+
+// Load opens a detector file.
+func Load(path string, opt LoadOptions) (*Detector, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	info, err := ReadModelInfo(path, data, opt)
+	if err != nil {
+		return nil, err
+	}
+	s, err := newSessionNamed(data, info.inputName, info.outputs, Options{Threads: opt.Threads})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	d := &Detector{Info: info, s: s}
+	n := 3 * info.InputSize * info.InputSize
+	d.bufs.New = func() any { return make([]float32, n) }
+	return d, nil
+}
+
+// Close frees the session.
+func (d *Detector) Close() { d.s.Close() }
+
+// Detect finds objects in a picture (img shows an origW×origH image,
+// possibly decoded smaller).
+func (d *Detector) Detect(img image.Image, origW, origH int, t Thresholds) ([]Detection, Timing, error) {
+	var tm Timing
+	t0 := time.Now()
+	buf := d.bufs.Get().([]float32)
+	defer d.bufs.Put(buf)
+	size := d.Info.InputSize
+	frame := Preprocess(img, origW, origH, size, d.Info.Letterbox, buf)
+	t1 := time.Now()
+	outs, err := d.s.Run(buf, 1, size, size)
+	if err != nil {
+		return nil, tm, err
+	}
+	t2 := time.Now()
+	dets := NMS(Decode(outs, 0, d.Info.NumClasses, size, d.Info.Anchors, t.Conf), t.NMS, t.Agnostic)
+	ToOriginal(dets, frame)
+	tm = Timing{Pre: t1.Sub(t0), Net: t2.Sub(t1), Post: time.Since(t2)}
+	return dets, tm, nil
+}
+
+// DetectFile decodes an image file and detects in it. Large photos are
+// decoded at a reduced DCT scale that still covers the input size.
+func (d *Detector) DetectFile(path string, t Thresholds) (*imgload.Picture, []Detection, Timing, error) {
+	t0 := time.Now()
+	pic, err := imgload.Load(path, 2*d.Info.InputSize)
+	if err != nil {
+		return nil, nil, Timing{}, err
+	}
+	dec := time.Since(t0)
+	dets, tm, err := d.Detect(pic.Img, pic.W, pic.H, t)
+	tm.Pre += dec
+	return pic, dets, tm, err
+}

@@ -1,0 +1,91 @@
+package inference
+
+import (
+	"image"
+	"image/draw"
+	"math"
+)
+
+// Frame maps the network's input square back to the original image.
+type Frame struct {
+	OrigW, OrigH int
+	ScaleX       float64 // input pixels per original pixel
+	ScaleY       float64
+	DX, DY       float64 // where the image starts in the input
+}
+
+// ToOriginal maps an input-pixel point to original pixels.
+func (f Frame) ToOriginal(x, y float64) (float64, float64) {
+	return (x - f.DX) / f.ScaleX, (y - f.DY) / f.ScaleY
+}
+
+// Preprocess fills dst (3×size×size, RGB/255, channel-major) from img,
+// which shows an origW×origH picture possibly decoded smaller. Letterbox
+// keeps the aspect ratio and pads with grey 128 as the reference does;
+// otherwise the picture is stretched to the square.
+func Preprocess(img image.Image, origW, origH, size int, letterbox bool, dst []float32) Frame {
+	f := Frame{OrigW: origW, OrigH: origH}
+	nw, nh := size, size
+	if letterbox {
+		s := math.Min(float64(size)/float64(origW), float64(size)/float64(origH))
+		nw, nh = max(1, int(float64(origW)*s)), max(1, int(float64(origH)*s))
+		f.DX, f.DY = float64((size-nw)/2), float64((size-nh)/2)
+	}
+	f.ScaleX, f.ScaleY = float64(nw)/float64(origW), float64(nh)/float64(origH)
+	plane := size * size
+	if letterbox {
+		const grey = 128.0 / 255
+		for i := range dst[:3*plane] {
+			dst[i] = grey
+		}
+	}
+	src := toRGBA(img)
+	resizeInto(src, dst, size, int(f.DX), int(f.DY), nw, nh)
+	return f
+}
+
+func toRGBA(img image.Image) *image.RGBA {
+	if r, ok := img.(*image.RGBA); ok {
+		return r
+	}
+	b := img.Bounds()
+	r := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(r, r.Bounds(), img, b.Min, draw.Src)
+	return r
+}
+
+// resizeInto resamples src bilinearly into the nw×nh rectangle at (x0, y0)
+// of the size×size planes, with pixel centres aligned (as PIL does).
+func resizeInto(src *image.RGBA, dst []float32, size, x0, y0, nw, nh int) {
+	sw, sh := src.Bounds().Dx(), src.Bounds().Dy()
+	plane := size * size
+	xi := make([]int, 2*nw)
+	xf := make([]float32, nw)
+	for x := 0; x < nw; x++ {
+		sx := (float64(x)+0.5)*float64(sw)/float64(nw) - 0.5
+		i0 := int(math.Floor(sx))
+		fx := float32(sx - float64(i0))
+		i1 := i0 + 1
+		i0, i1 = min(max(i0, 0), sw-1), min(max(i1, 0), sw-1)
+		xi[2*x], xi[2*x+1], xf[x] = 4*i0, 4*i1, fx
+	}
+	const inv = 1.0 / 255
+	for y := 0; y < nh; y++ {
+		sy := (float64(y)+0.5)*float64(sh)/float64(nh) - 0.5
+		j0 := int(math.Floor(sy))
+		fy := float32(sy - float64(j0))
+		j1 := j0 + 1
+		j0, j1 = min(max(j0, 0), sh-1), min(max(j1, 0), sh-1)
+		r0 := src.Pix[j0*src.Stride : j0*src.Stride+4*sw]
+		r1 := src.Pix[j1*src.Stride : j1*src.Stride+4*sw]
+		o := (y0+y)*size + x0
+		for x := 0; x < nw; x++ {
+			a, b, fx := xi[2*x], xi[2*x+1], xf[x]
+			for c := 0; c < 3; c++ {
+				top := float32(r0[a+c]) + (float32(r0[b+c])-float32(r0[a+c]))*fx
+				bot := float32(r1[a+c]) + (float32(r1[b+c])-float32(r1[a+c]))*fx
+				dst[c*plane+o+x] = (top + (bot-top)*fy) * inv
+			}
+		}
+	}
+}
