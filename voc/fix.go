@@ -43,7 +43,7 @@ func Fix(ds *Dataset, rep *Report, backupRoot string) ([]string, error) {
 				a.Objects[i].Box = c
 			}
 		}
-		if err := backup(ds.Root, it.XML, backupRoot); err != nil {
+		if err := Backup(ds.Root, it.XML, backupRoot); err != nil {
 			return changed, err
 		}
 		if err := SaveAnnotation(it.XML, a); err != nil {
@@ -59,7 +59,8 @@ func DefaultBackupDir(root string) string {
 	return filepath.Join(root, ".labelloop", "backup", time.Now().Format("20060102-150405"))
 }
 
-func backup(root, file, backupRoot string) error {
+// Backup copies file (below root) into backupRoot, keeping its relative path.
+func Backup(root, file, backupRoot string) error {
 	rel, err := filepath.Rel(root, file)
 	if err != nil || filepath.IsAbs(rel) || rel == ".." || len(rel) > 2 && rel[:3] == ".."+string(filepath.Separator) {
 		rel = filepath.Base(file)

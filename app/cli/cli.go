@@ -28,6 +28,10 @@ func commands() []command {
 	return []command{
 		{"check", "report a dataset's health: broken files, bad boxes, class counts", runCheck},
 		{"split", "write train/val/test lists (ImageSets/Main and the reference's 2007_*.txt)", runSplit},
+		{"export", "turn a checkpoint (.safetensors + .json) into an ONNX detector", runExport},
+		{"predict", "detect objects in images, folders, videos or a webcam; results in runs/predict-N", runPredict},
+		{"eval", "mAP@0.5 (VOC), mAP@0.5:0.95, precision, recall and F1 on a dataset split", runEval},
+		{"autolabel", "pre-label images that have no annotation, for review in the editor", runAutolabel},
 	}
 }
 

@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/voc"
+)
+
+func runAutolabel(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("autolabel", flag.ContinueOnError)
+	mf := addModelFlags(fs, float64(inference.DisplayThresholds.Conf), inference.DisplayThresholds.NMS)
+	overwrite := fs.Bool("overwrite", false, "also replace existing annotations (each backed up first)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: labelloop autolabel --model M [--conf 0.5] [--overwrite] DIR")
+		fmt.Fprintln(stderr, "Writes VOC XML for images that have none, unverified, for review in the editor.")
+		fs.PrintDefaults()
+	}
+	pos, code, ok := parse(fs, args, stderr)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		return usageError(stderr, fs, "want one dataset folder")
+	}
+	ds, err := voc.Open(pos[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "labelloop autolabel: %v\n", err)
+		return ExitUsage
+	}
+	det, err := mf.load()
+	if err != nil {
+		fmt.Fprintf(stderr, "labelloop autolabel: %v\n", err)
+		return ExitFindings
+	}
+	defer det.Close()
+	res := Autolabel(ds, det, mf.thresholds(), *overwrite, stderr)
+	fmt.Fprintf(stdout, "labelled %d images (%d boxes), skipped %d that have annotations, %d failed\n", res.Written, res.Boxes, res.Skipped, res.Failed)
+	if res.Backup != "" {
+		fmt.Fprintf(stdout, "replaced annotations are backed up in %s\n", res.Backup)
+	}
+	if res.Failed > 0 {
+		return ExitFindings
+	}
+	return ExitOK
+}
+
+// AutolabelResult counts what Autolabel did.
+type AutolabelResult struct {
+	Written, Boxes, Skipped, Failed int
+	Backup                          string
+}
+
+// Autolabel writes unverified annotations for the dataset's images that
+// have none (or all, with overwrite, after a backup). The model's classes
+// are appended to classes.txt; existing classes keep their ids.
+func Autolabel(ds *voc.Dataset, det *inference.Detector, t inference.Thresholds, overwrite bool, stderr io.Writer) AutolabelResult {
+	var r AutolabelResult
+	cp := ds.ClassesPath()
+	existing, _ := voc.ReadClasses(cp)
+	merged := voc.MergeClasses(existing, det.Info.Classes)
+	if len(merged) != len(existing) {
+		if err := voc.WriteClasses(cp, merged); err != nil {
+			fmt.Fprintf(stderr, "labelloop autolabel: %v\n", err)
+		}
+	}
+	backupDir := voc.DefaultBackupDir(ds.Root)
+	for i, it := range ds.Items {
+		if it.Image == "" {
+			continue
+		}
+		if it.XML != "" && !overwrite {
+			r.Skipped++
+			continue
+		}
+		pic, dets, _, err := det.DetectFile(it.Image, t)
+		if err != nil {
+			r.Failed++
+			fmt.Fprintf(stderr, "labelloop autolabel: %s: %v\n", it.Image, err)
+			continue
+		}
+		path := it.XML
+		if path == "" {
+			path = ds.XMLPathFor(it.Image)
+		} else {
+			if err := voc.Backup(ds.Root, path, backupDir); err != nil {
+				r.Failed++
+				fmt.Fprintf(stderr, "labelloop autolabel: %v\n", err)
+				continue
+			}
+			r.Backup = backupDir
+		}
+		a := voc.NewAnnotation(it.Image, pic.W, pic.H, 3)
+		for _, d := range dets {
+			a.Objects = append(a.Objects, voc.Object{Name: det.Info.Classes[d.Class], Box: d.Box})
+		}
+		if err := voc.SaveAnnotation(path, a); err != nil {
+			r.Failed++
+			fmt.Fprintf(stderr, "labelloop autolabel: %v\n", err)
+			continue
+		}
+		ds.Items[i].XML = path
+		r.Written++
+		r.Boxes += len(dets)
+	}
+	return r
+}
+

@@ -1,0 +1,173 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/labelloop/labelloop/internal/synth"
+	"github.com/labelloop/labelloop/model"
+	pb "github.com/labelloop/labelloop/model/onnx/onnxpb"
+	"github.com/labelloop/labelloop/voc"
+)
+
+// fixtureModel exports a 3-class, 160-pixel MobileNetV2 detector with the
+// reference's formula weights. Its detections are meaningless, but every
+// stage runs for real.
+func fixtureModel(t *testing.T) (string, string) {
+	dir := t.TempDir()
+	ck := &model.Checkpoint{Backbone: model.MobileNetV2, Classes: synth.Classes, Anchors: model.DefaultAnchors, InputSize: 160, Resize: "letterbox"}
+	g, _ := model.Build(ck.Config())
+	w := filepath.Join(dir, "best.safetensors")
+	if err := model.SaveCheckpoint(w, ck, model.FixtureWeights(g)); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "best.onnx")
+	code, stdout, stderr := run("export", "--weights", w, "--out", out)
+	if code != 0 || !strings.Contains(stdout, "verified") {
+		t.Fatalf("export: %d\n%s%s", code, stdout, stderr)
+	}
+	return out, dir
+}
+
+func readJSONL(t *testing.T, path string) []detectionRecord {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var recs []detectionRecord
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var r detectionRecord
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, r)
+	}
+	return recs
+}
+
+func TestExportPredictEvalAutolabel(t *testing.T) {
+	onnxPath, dir := fixtureModel(t)
+	data := filepath.Join(dir, "data")
+	o := synth.Default(8)
+	o.Unlabelled = 3
+	synth.Generate(data, o)
+	imgs := filepath.Join(data, "JPEGImages")
+	// bad inputs among good ones: the batch carries on and names them
+	os.WriteFile(filepath.Join(imgs, "zero.jpg"), nil, 0o644)
+	os.WriteFile(filepath.Join(imgs, "corrupt.jpg"), []byte("\xff\xd8\xff\xe0 not really a jpeg"), 0o644)
+	runs := filepath.Join(dir, "runs")
+	code, stdout, stderr := run("predict", "--model", onnxPath, "--conf", "0.05", "--project", runs, imgs)
+	if code != 1 || !strings.Contains(stderr, "zero.jpg") || !strings.Contains(stderr, "corrupt.jpg") || !strings.Contains(stdout, "13 images") {
+		t.Fatalf("predict: %d\n%s%s", code, stdout, stderr)
+	}
+	run1 := filepath.Join(runs, "predict-1")
+	if _, err := os.Stat(filepath.Join(run1, "shapes-00000.jpg")); err != nil {
+		t.Fatal("annotated image missing")
+	}
+	recs := readJSONL(t, filepath.Join(run1, "detections.jsonl"))
+	for _, r := range recs {
+		if r.Box[2] > 160 || r.Box[0] < 0 || r.Class == "" {
+			t.Fatalf("bad record %+v", r)
+		}
+	}
+	// a second run gets its own folder; CSV on request
+	os.Remove(filepath.Join(imgs, "zero.jpg"))
+	os.Remove(filepath.Join(imgs, "corrupt.jpg"))
+	if code, _, stderr := run("predict", "--model", onnxPath, "--project", runs, "--format", "csv", "--no-save", filepath.Join(imgs, "shapes-00001.jpg")); code != 0 {
+		t.Fatalf("csv: %s", stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(runs, "predict-2", "detections.csv")); !strings.HasPrefix(string(b), "file,frame,class") {
+		t.Fatalf("csv: %q", b)
+	}
+
+	code, stdout, stderr = run("eval", "--model", onnxPath, "--json", data)
+	var m struct {
+		Map50   float64 `json:"map50"`
+		Images  int
+		Classes []struct{ Name string }
+	}
+	if code != 0 || json.Unmarshal([]byte(stdout), &m) != nil || m.Images != 8 || len(m.Classes) != 3 {
+		t.Fatalf("eval: %d\n%s%s", code, stdout, stderr)
+	}
+
+	before, _ := os.ReadFile(filepath.Join(data, "Annotations", "shapes-00000.xml"))
+	code, stdout, stderr = run("autolabel", "--model", onnxPath, "--conf", "0.05", data)
+	if code != 0 || !strings.Contains(stdout, "labelled 3 images") || !strings.Contains(stdout, "skipped 8") {
+		t.Fatalf("autolabel: %d\n%s%s", code, stdout, stderr)
+	}
+	after, _ := os.ReadFile(filepath.Join(data, "Annotations", "shapes-00000.xml"))
+	if string(before) != string(after) {
+		t.Fatal("autolabel touched an existing annotation")
+	}
+	a, err := voc.LoadAnnotation(filepath.Join(data, "Annotations", "shapes-00009.xml"))
+	if err != nil || a.Verified || a.Width != 160 {
+		t.Fatalf("pre-label: %v %+v", err, a)
+	}
+	code, stdout, _ = run("autolabel", "--model", onnxPath, "--overwrite", data)
+	if code != 0 || !strings.Contains(stdout, "backed up") {
+		t.Fatalf("overwrite: %s", stdout)
+	}
+}
+
+func TestPredictVideo(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("no ffmpeg")
+	}
+	onnxPath, dir := fixtureModel(t)
+	clip := filepath.Join(dir, "clip.mp4")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10", "-t", "1", "-pix_fmt", "yuv420p", clip).CombinedOutput(); err != nil {
+		t.Fatalf("making a clip: %v %s", err, out)
+	}
+	fake := filepath.Join(dir, "notes.mp4")
+	os.WriteFile(fake, []byte("this is text"), 0o644)
+	runs := filepath.Join(dir, "runs")
+	code, stdout, stderr := run("predict", "--model", onnxPath, "--conf", "0.05", "--project", runs, clip, fake)
+	if code != 1 || !strings.Contains(stderr, "notes.mp4: not a video") {
+		t.Fatalf("video: %d\n%s%s", code, stdout, stderr)
+	}
+	if fi, err := os.Stat(filepath.Join(runs, "predict-1", "clip.mp4")); err != nil || fi.Size() == 0 {
+		t.Fatal("annotated video missing")
+	}
+	frames := map[int]bool{}
+	for _, r := range readJSONL(t, filepath.Join(runs, "predict-1", "detections.jsonl")) {
+		frames[r.Frame] = true
+	}
+	if len(frames) < 5 {
+		t.Fatalf("detections on %d frames", len(frames))
+	}
+}
+
+func TestBadModels(t *testing.T) {
+	onnxPath, dir := fixtureModel(t)
+	img := filepath.Join(dir, "x.jpg")
+	synth.Generate(filepath.Join(dir, "d"), synth.Default(1))
+	img = filepath.Join(dir, "d", "JPEGImages", "shapes-00000.jpg")
+	notOnnx := filepath.Join(dir, "model.onnx.txt")
+	os.WriteFile(notOnnx, []byte("hello, I am not a model"), 0o644)
+	if code, _, stderr := run("predict", "--model", notOnnx, img); code != 1 || !strings.Contains(stderr, "not an ONNX model") || !strings.Contains(stderr, notOnnx) {
+		t.Fatalf("non-ONNX: %d %s", code, stderr)
+	}
+	// the same model with its input changed to 1 channel
+	data, _ := os.ReadFile(onnxPath)
+	var m pb.ModelProto
+	proto.Unmarshal(data, &m)
+	m.Graph.Input[0].Type.GetTensorType().Shape.Dim[1].Value = &pb.TensorShapeProto_Dimension_DimValue{DimValue: 1}
+	bad, _ := proto.Marshal(&m)
+	wrong := filepath.Join(dir, "wrong.onnx")
+	os.WriteFile(wrong, bad, 0o644)
+	if code, _, stderr := run("predict", "--model", wrong, img); code != 1 || !strings.Contains(stderr, "input \"images\" has shape batch×1×160×160") {
+		t.Fatalf("wrong input: %d %s", code, stderr)
+	}
+	if code, _, stderr := run("export", "--weights", filepath.Join(dir, "nope.safetensors")); code != 1 || !strings.Contains(stderr, "sidecar") {
+		t.Fatalf("missing weights: %d %s", code, stderr)
+	}
+}

@@ -1,0 +1,162 @@
+package inference
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"os/exec"
+	"strconv"
+	"strings"
+)
+
+// VideoInfo is what ffprobe says of a video's first stream.
+type VideoInfo struct {
+	Width, Height int
+	FPS           float64
+}
+
+// IsVideoPath reports paths handled as video: common containers, and
+// capture devices (/dev/videoN).
+func IsVideoPath(p string) bool {
+	if strings.HasPrefix(p, "/dev/video") {
+		return true
+	}
+	switch strings.ToLower(p[strings.LastIndexByte(p, '.')+1:]) {
+	case "mp4", "avi", "mov", "mkv", "webm", "m4v", "mpg", "mpeg", "wmv", "flv", "ts":
+		return true
+	}
+	return false
+}
+
+func inputArgs(path string) []string {
+	if strings.HasPrefix(path, "/dev/video") {
+		return []string{"-f", "v4l2", "-i", path}
+	}
+	return []string{"-i", path}
+}
+
+// ProbeVideo reads a video's size and frame rate with ffprobe.
+func ProbeVideo(path string) (VideoInfo, error) {
+	args := []string{"-v", "error"}
+	if strings.HasPrefix(path, "/dev/video") {
+		args = append(args, "-f", "v4l2")
+	}
+	args = append(args, "-select_streams", "v:0", "-show_entries", "stream=width,height,r_frame_rate", "-of", "json", path)
+	out, err := exec.Command("ffprobe", args...).Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return VideoInfo{}, fmt.Errorf("not a video ffmpeg can read: %s", strings.TrimSpace(string(ee.Stderr)))
+		}
+		return VideoInfo{}, fmt.Errorf("ffprobe: %w (is ffmpeg installed?)", err)
+	}
+	var r struct {
+		Streams []struct {
+			Width, Height int
+			Rate          string `json:"r_frame_rate"`
+		}
+	}
+	if json.Unmarshal(out, &r) != nil || len(r.Streams) == 0 || r.Streams[0].Width == 0 {
+		return VideoInfo{}, errors.New("no video stream")
+	}
+	s := r.Streams[0]
+	fps := 30.0
+	if a, b, ok := strings.Cut(s.Rate, "/"); ok {
+		n, _ := strconv.ParseFloat(a, 64)
+		d, _ := strconv.ParseFloat(b, 64)
+		if d > 0 && n > 0 {
+			fps = n / d
+		}
+	}
+	return VideoInfo{Width: s.Width, Height: s.Height, FPS: fps}, nil
+}
+
+// VideoReader yields a video's frames, decoded by an ffmpeg child into
+// raw RGB.
+type VideoReader struct {
+	Info VideoInfo
+	cmd  *exec.Cmd
+	r    *bufio.Reader
+	buf  []byte
+}
+
+// OpenVideo starts decoding.
+func OpenVideo(path string) (*VideoReader, error) {
+	info, err := ProbeVideo(path)
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"-v", "error", "-nostdin"}, inputArgs(path)...)
+	args = append(args, "-an", "-f", "rawvideo", "-pix_fmt", "rgb24", "-")
+	cmd := exec.Command("ffmpeg", args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("ffmpeg: %w", err)
+	}
+	return &VideoReader{Info: info, cmd: cmd, r: bufio.NewReaderSize(out, 1<<20), buf: make([]byte, 3*info.Width*info.Height)}, nil
+}
+
+// Next returns the next frame as RGBA, or io.EOF.
+func (v *VideoReader) Next() (*image.RGBA, error) {
+	if _, err := io.ReadFull(v.r, v.buf); err != nil {
+		if err == io.ErrUnexpectedEOF {
+			err = io.EOF
+		}
+		return nil, err
+	}
+	img := image.NewRGBA(image.Rect(0, 0, v.Info.Width, v.Info.Height))
+	for i, j := 0, 0; i < len(v.buf); i, j = i+3, j+4 {
+		img.Pix[j], img.Pix[j+1], img.Pix[j+2], img.Pix[j+3] = v.buf[i], v.buf[i+1], v.buf[i+2], 255
+	}
+	return img, nil
+}
+
+// Close stops the decoder.
+func (v *VideoReader) Close() {
+	v.cmd.Process.Kill()
+	v.cmd.Wait()
+}
+
+// VideoWriter encodes RGBA frames to a file with an ffmpeg child (H.264
+// when available; no audio).
+type VideoWriter struct {
+	cmd *exec.Cmd
+	w   io.WriteCloser
+	buf []byte
+}
+
+// CreateVideo starts an encoder writing path.
+func CreateVideo(path string, info VideoInfo) (*VideoWriter, error) {
+	cmd := exec.Command("ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
+		"-s", fmt.Sprintf("%dx%d", info.Width, info.Height), "-r", strconv.FormatFloat(info.FPS, 'f', 3, 64), "-i", "-",
+		"-an", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", path)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("ffmpeg: %w", err)
+	}
+	return &VideoWriter{cmd: cmd, w: in, buf: make([]byte, 3*info.Width*info.Height)}, nil
+}
+
+// Write encodes one frame.
+func (v *VideoWriter) Write(img *image.RGBA) error {
+	for i, j := 0, 0; j < len(img.Pix); i, j = i+3, j+4 {
+		v.buf[i], v.buf[i+1], v.buf[i+2] = img.Pix[j], img.Pix[j+1], img.Pix[j+2]
+	}
+	_, err := v.w.Write(v.buf)
+	return err
+}
+
+// Close finishes the file.
+func (v *VideoWriter) Close() error {
+	v.w.Close()
+	return v.cmd.Wait()
+}
