@@ -205,4 +205,3 @@ func ReadSafetensors(path string) (map[string]Tensor, error) {
 	}
 	return out, nil
 }
-

@@ -107,4 +107,3 @@ func Autolabel(ds *voc.Dataset, det *inference.Detector, t inference.Thresholds,
 	}
 	return r
 }
-
