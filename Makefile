@@ -24,7 +24,7 @@ ORT_LIB        := $(ORT_DIR)/linux-x64/libonnxruntime.so.1
 BIN := bin
 PURE_PKGS := ./voc/... ./app/cli/... ./annotate/... ./internal/synth/...
 
-.PHONY: setup apt-packages go-check ort build build-native run test bench lint fuzz clean demo screenshot
+.PHONY: bench-deps setup apt-packages go-check ort build build-native run test bench lint fuzz clean demo screenshot
 
 setup: apt-packages go-check $(ORT_LIB)
 	$(GO) mod download
@@ -92,8 +92,15 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzParseXML -fuzztime 60s ./voc/
 	$(GO) test -run XXX -fuzz FuzzReadImageInfo -fuzztime 30s ./voc/
 
+# Baselines for the benchmarks: Debian's PyTorch 1.13.1, NumPy and Pillow
+# (large, so only `make bench` installs them).
+BENCH_PACKAGES := python3-torch python3-numpy python3-pil
+bench-deps:
+	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; fi
+
 # Benchmarks report ratios against a baseline measured in the same run.
-bench: setup
+bench: setup bench-deps
 	LABELLOOP_BENCH=1 $(GO) test -count=1 -run 'TestBench' -v ./voc/ ./ui/ | grep -v -e '^=== RUN' -e 'Fyne error' -e 'Cause:' -e 'At:'
 	$(GO) test -run XXX -bench 'ParseXML|ScanAnnotation|ReadSmallFiles' -benchmem ./voc/
 

@@ -1,8 +1,9 @@
 package inference
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/voc"
@@ -89,23 +90,99 @@ func Decode(outs []Output, b, nc, inputSize int, anchors [9][2]float64, conf flo
 
 // NMS keeps the best-scoring boxes, dropping any that overlaps a kept box
 // of the same class (any class if agnostic) by more than iou. The result
-// is sorted by score, highest first.
+// is sorted by score, highest first. Classes are suppressed separately, so
+// a box is only compared with kept boxes of its own class.
 func NMS(dets []Detection, iou float64, agnostic bool) []Detection {
-	sort.SliceStable(dets, func(i, j int) bool { return dets[i].Score > dets[j].Score })
-	keep := dets[:0:0]
+	if len(dets) == 0 {
+		return dets
+	}
+	slices.SortStableFunc(dets, func(a, b Detection) int { return cmp.Compare(b.Score, a.Score) })
+	// Kept boxes are filed in a uniform grid, so a candidate is compared
+	// only with kept boxes in the cells it touches: crowded images (or
+	// mAP's 0.001 threshold) stay fast.
+	x0, y0, x1, y1 := dets[0].Box.Xmin, dets[0].Box.Ymin, dets[0].Box.Xmax, dets[0].Box.Ymax
 	for _, d := range dets {
+		x0, y0 = minf(x0, d.Box.Xmin), minf(y0, d.Box.Ymin)
+		x1, y1 = maxf(x1, d.Box.Xmax), maxf(y1, d.Box.Ymax)
+	}
+	const cells = 16
+	cw, ch := (x1-x0)/cells+1e-9, (y1-y0)/cells+1e-9
+	span := func(b voc.Box) (int, int, int, int) {
+		return min(cells-1, int((b.Xmin-x0)/cw)), min(cells-1, int((b.Ymin-y0)/ch)), min(cells-1, int((b.Xmax-x0)/cw)), min(cells-1, int((b.Ymax-y0)/ch))
+	}
+	type kbox struct{ x1, y1, x2, y2, area float64 }
+	var kept []kbox
+	grids := map[int]*[cells * cells][]int32{}
+	stamp := []int{}
+	out := dets[:0:0]
+	for n, d := range dets {
+		key := d.Class
+		if agnostic {
+			key = 0
+		}
+		g := grids[key]
+		if g == nil {
+			g = new([cells * cells][]int32)
+			grids[key] = g
+		}
+		b := d.Box
+		area := (b.Xmax - b.Xmin) * (b.Ymax - b.Ymin)
+		gx0, gy0, gx1, gy1 := span(b)
 		ok := true
-		for _, k := range keep {
-			if (agnostic || k.Class == d.Class) && k.Box.IoU(d.Box) > iou {
-				ok = false
-				break
+	search:
+		for gy := gy0; gy <= gy1; gy++ {
+			for gx := gx0; gx <= gx1; gx++ {
+				for _, ki := range g[gy*cells+gx] {
+					if stamp[ki] == n+1 {
+						continue // already compared via another cell
+					}
+					stamp[ki] = n + 1
+					k := kept[ki]
+					// inter > iou·union, without a division; cheapest test first
+					iw := minf(b.Xmax, k.x2) - maxf(b.Xmin, k.x1)
+					if iw <= 0 {
+						continue
+					}
+					ih := minf(b.Ymax, k.y2) - maxf(b.Ymin, k.y1)
+					if ih <= 0 {
+						continue
+					}
+					if inter := iw * ih; inter > iou*(area+k.area-inter) {
+						ok = false
+						break search
+					}
+				}
 			}
 		}
-		if ok {
-			keep = append(keep, d)
+		if !ok {
+			continue
 		}
+		ki := int32(len(kept))
+		kept = append(kept, kbox{b.Xmin, b.Ymin, b.Xmax, b.Ymax, area})
+		stamp = append(stamp, 0)
+		for gy := gy0; gy <= gy1; gy++ {
+			for gx := gx0; gx <= gx1; gx++ {
+				g[gy*cells+gx] = append(g[gy*cells+gx], ki)
+			}
+		}
+		out = append(out, d)
 	}
-	return keep
+	return out
+}
+
+// minf and maxf skip math.Min's NaN handling: boxes here are finite.
+func minf(a, b float64) float64 {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+func maxf(a, b float64) float64 {
+	if a > b {
+		return a
+	}
+	return b
 }
 
 // ToOriginal maps detections from input pixels to the original image,

@@ -1,7 +1,10 @@
 package inference
 
 import (
+	"cmp"
 	"image"
+	"math/rand/v2"
+	"slices"
 	"image/color"
 	"math"
 	"testing"
@@ -87,5 +90,42 @@ func TestLetterboxAndMapBack(t *testing.T) {
 	f3 := Preprocess(img, 200, 100, 64, false, buf)
 	if x, y := f3.ToOriginal(64, 64); x != 200 || y != 100 {
 		t.Fatalf("plain resize maps (64,64) to (%v,%v)", x, y)
+	}
+}
+
+// The grid NMS keeps exactly what the plain quadratic one keeps.
+func TestNMSMatchesQuadratic(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var dets []Detection
+	for i := 0; i < 3000; i++ {
+		x, y := rng.Float64()*400, rng.Float64()*400
+		w, h := 5+rng.Float64()*120, 5+rng.Float64()*120
+		dets = append(dets, det(rng.IntN(3), float32(rng.IntN(1000))/1000, bx(x, y, x+w, y+h)))
+	}
+	for _, agnostic := range []bool{false, true} {
+		got := NMS(append([]Detection(nil), dets...), 0.3, agnostic)
+		sorted := append([]Detection(nil), dets...)
+		slices.SortStableFunc(sorted, func(a, b Detection) int { return cmp.Compare(b.Score, a.Score) })
+		var want []Detection
+		for _, d := range sorted {
+			keep := true
+			for _, k := range want {
+				if (agnostic || k.Class == d.Class) && k.Box.IoU(d.Box) > 0.3 {
+					keep = false
+					break
+				}
+			}
+			if keep {
+				want = append(want, d)
+			}
+		}
+		if len(got) != len(want) {
+			t.Fatalf("agnostic %v: kept %d, quadratic keeps %d", agnostic, len(got), len(want))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("agnostic %v: box %d differs", agnostic, i)
+			}
+		}
 	}
 }

@@ -194,11 +194,11 @@ func (d *Detector) Detect(img image.Image, origW, origH int, t Thresholds) ([]De
 	return dets, tm, nil
 }
 
-// DetectFile decodes an image file and detects in it. Large photos are
-// decoded at a reduced DCT scale that still covers the input size.
+// DetectFile decodes an image file and detects in it. JPEGs are decoded
+// at the smallest DCT scale that still covers the network's input.
 func (d *Detector) DetectFile(path string, t Thresholds) (*imgload.Picture, []Detection, Timing, error) {
 	t0 := time.Now()
-	pic, err := imgload.Load(path, 2*d.Info.InputSize)
+	pic, err := imgload.Load(path, d.Info.InputSize)
 	if err != nil {
 		return nil, nil, Timing{}, err
 	}

@@ -17,14 +17,21 @@ var drawPalette = []color.RGBA{
 	{145, 30, 180, 255}, {70, 240, 240, 255}, {240, 50, 230, 255}, {210, 245, 60, 255},
 }
 
-// Annotate returns a copy of img with the detections drawn: a box in the
-// class's colour and a tag with its name and score. Line width follows the
-// image size so boxes read at any resolution.
+// Annotate returns a copy of img with the detections drawn (see DrawOn).
 func Annotate(img image.Image, origW, origH int, dets []Detection, classes []string) *image.RGBA {
 	src := toRGBA(img)
 	b := src.Bounds()
 	out := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
 	draw.Draw(out, out.Bounds(), src, b.Min, draw.Src)
+	DrawOn(out, origW, origH, dets, classes)
+	return out
+}
+
+// DrawOn draws the detections onto img: a box in the class's colour and a
+// tag with its name and score. Line width follows the image size so boxes
+// read at any resolution.
+func DrawOn(out *image.RGBA, origW, origH int, dets []Detection, classes []string) {
+	b := out.Bounds()
 	sx, sy := float64(b.Dx())/float64(origW), float64(b.Dy())/float64(origH)
 	lw := max(1, int(math.Round(float64(max(b.Dx(), b.Dy()))/400)))
 	face := basicfont.Face7x13
@@ -49,7 +56,6 @@ func Annotate(img image.Image, origW, origH int, dets []Detection, classes []str
 		dr := font.Drawer{Dst: out, Src: image.NewUniform(color.White), Face: face, Dot: fixed.P(r.Min.X+2, ty+12)}
 		dr.DrawString(label)
 	}
-	return out
 }
 
 func fill(img *image.RGBA, r image.Rectangle, c color.RGBA) {

@@ -123,8 +123,9 @@ func (v *VideoReader) Close() {
 	v.cmd.Wait()
 }
 
-// VideoWriter encodes RGBA frames to a file with an ffmpeg child (H.264
-// when available; no audio).
+// VideoWriter encodes RGBA frames to a file with an ffmpeg child (H.264;
+// no audio). x264's ultrafast preset: the encoder shares the CPU with the
+// detector, and a bigger file is a better trade than a slower pipeline.
 type VideoWriter struct {
 	cmd *exec.Cmd
 	w   io.WriteCloser
@@ -135,7 +136,7 @@ type VideoWriter struct {
 func CreateVideo(path string, info VideoInfo) (*VideoWriter, error) {
 	cmd := exec.Command("ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
 		"-s", fmt.Sprintf("%dx%d", info.Width, info.Height), "-r", strconv.FormatFloat(info.FPS, 'f', 3, 64), "-i", "-",
-		"-an", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", path)
+		"-an", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "23", "-pix_fmt", "yuv420p", path)
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err

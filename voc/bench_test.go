@@ -93,7 +93,7 @@ func TestBenchCheck10k(t *testing.T) {
 }
 
 func pythonParse(t *testing.T, dir string) time.Duration {
-	out, err := exec.Command("python3", "../scripts/bench_voc_python.py", dir, "1").Output()
+	out, err := exec.Command("/usr/bin/python3", "../scripts/bench_voc_python.py", dir, "1").Output()
 	if err != nil {
 		t.Fatalf("python baseline: %v", err)
 	}

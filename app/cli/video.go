@@ -67,7 +67,8 @@ func predictVideo(det *inference.Detector, path string, t inference.Thresholds, 
 	for f := range detected {
 		recs = append(recs, records(path, f.n, f.dets, det.Info.Classes)...)
 		if vw != nil {
-			if err := vw.Write(inference.Annotate(f.img, vr.Info.Width, vr.Info.Height, f.dets, det.Info.Classes)); err != nil {
+			inference.DrawOn(f.img, vr.Info.Width, vr.Info.Height, f.dets, det.Info.Classes) // the frame is ours: draw in place
+			if err := vw.Write(f.img); err != nil {
 				return recs, fmt.Errorf("encoding: %w", err)
 			}
 		}

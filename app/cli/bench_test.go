@@ -1,0 +1,160 @@
+package cli
+
+import (
+	"encoding/json"
+	"image"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/internal/synth"
+	"github.com/labelloop/labelloop/model"
+	"github.com/labelloop/labelloop/model/onnx"
+)
+
+func medianMS(d []time.Duration) float64 {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return float64(s[len(s)/2]) / float64(time.Millisecond)
+}
+
+// benchModel writes the fixture-weight MobileNetV2 detector at 416 with 20
+// classes: the same weights the PyTorch baseline fills by formula.
+func benchModel(t *testing.T) string {
+	g, _ := model.Build(model.Config{Backbone: model.MobileNetV2, NumClasses: 20, InputSize: 416})
+	names := make([]string, 20)
+	for i := range names {
+		names[i] = string(rune('a' + i))
+	}
+	data, err := onnx.Marshal(g, model.FixtureWeights(g), onnx.Meta{Classes: names, Anchors: model.DefaultAnchors})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "v2.onnx")
+	os.WriteFile(p, data, 0o644)
+	return p
+}
+
+// TestBenchInference is `make bench`'s inference figures.
+func TestBenchInference(t *testing.T) {
+	if os.Getenv("LABELLOOP_BENCH") == "" {
+		t.Skip("set LABELLOOP_BENCH=1 (make bench)")
+	}
+	modelPath := benchModel(t)
+	data := filepath.Join(t.TempDir(), "data")
+	o := synth.Default(1)
+	o.Width, o.Height = 640, 480
+	synth.Generate(data, o)
+	img := filepath.Join(data, "JPEGImages", "shapes-00000.jpg")
+
+	// Single image, pre + network + post, against PyTorch eager.
+	for _, threads := range []int{1, 2} {
+		det, err := inference.Load(modelPath, inference.LoadOptions{Threads: threads})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pre, net, post, total []time.Duration
+		var ratios []float64
+		for round := 0; round < 3; round++ {
+			var tot []time.Duration
+			for i := 0; i < 12; i++ {
+				_, _, tm, err := det.DetectFile(img, inference.DisplayThresholds)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i >= 2 {
+					pre, net, post = append(pre, tm.Pre), append(net, tm.Net), append(post, tm.Post)
+					tot = append(tot, tm.Total())
+				}
+			}
+			total = append(total, tot...)
+			cmd := exec.Command("/usr/bin/python3", "scripts/bench_torch_infer.py", img, "416", itoa(threads), "6")
+			cmd.Dir = "../.." // the script imports its network from scripts/
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("pytorch baseline: %v", err)
+			}
+			var py map[string]float64
+			json.Unmarshal(out, &py)
+			ratios = append(ratios, py["total"]/medianMS(tot))
+			t.Logf("threads %d round %d: labelloop %.1f ms, pytorch pre %.1f net %.1f post %.1f total %.1f ms",
+				threads, round, medianMS(tot), py["pre"], py["net"], py["post"], py["total"])
+		}
+		det.Close()
+		slices.Sort(ratios)
+		share := medianMS(net) / (medianMS(pre) + medianMS(net) + medianMS(post))
+		t.Logf("416x416 MobileNetV2, %d thread(s): labelloop %.1f ms (pre %.1f, network %.1f, post %.2f; network %.0f%%), %.2fx faster than PyTorch (median of 3 rounds)",
+			threads, medianMS(total), medianMS(pre), medianMS(net), medianMS(post), 100*share, ratios[1])
+		if ratios[1] < 2 {
+			t.Errorf("%d threads: only %.2fx faster than PyTorch, bar is 2x", threads, ratios[1])
+		}
+		if share < 0.85 {
+			t.Errorf("%d threads: the network is %.0f%% of the time, bar is 85%%", threads, 100*share)
+		}
+	}
+
+	// Video: the pipeline against detection alone, 720p 30 fps.
+	clip := filepath.Join(t.TempDir(), "clip.mp4")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=1280x720:rate=30", "-t", "3", "-pix_fmt", "yuv420p", clip).CombinedOutput(); err != nil {
+		t.Fatalf("clip: %v %s", err, out)
+	}
+	det, _ := inference.Load(modelPath, inference.LoadOptions{Threads: 2})
+	vr, _ := inference.OpenVideo(clip)
+	var frames []*inferenceFrame
+	for {
+		f, err := vr.Next()
+		if err != nil {
+			break
+		}
+		frames = append(frames, &inferenceFrame{f})
+	}
+	vr.Close()
+	t0 := time.Now()
+	for _, f := range frames {
+		det.Detect(f.img, 1280, 720, inference.DisplayThresholds)
+	}
+	detOnly := time.Since(t0)
+	out := t.TempDir()
+	t0 = time.Now()
+	if _, err := predictVideo(det, clip, inference.DisplayThresholds, out, true, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	full := time.Since(t0)
+	det.Close()
+	n := float64(len(frames))
+	t.Logf("720p 30 fps clip, %d frames: detection alone %.1f fps; decode+detect+draw+encode pipelined %.1f fps; total / detection = %.2f",
+		len(frames), n/detOnly.Seconds(), n/full.Seconds(), full.Seconds()/detOnly.Seconds())
+	if full.Seconds()/detOnly.Seconds() > 1.15 {
+		t.Errorf("pipeline takes %.2fx detection alone, bar is 1.15x", full.Seconds()/detOnly.Seconds())
+	}
+
+	// A folder of 1,000 images: one worker against two.
+	folder := filepath.Join(t.TempDir(), "many")
+	o = synth.Default(1000)
+	o.Width, o.Height = 320, 240
+	o.Layout = "flat"
+	synth.Generate(folder, o)
+	imgs, _ := listImages(folder)
+	det1, _ := inference.Load(modelPath, inference.LoadOptions{Threads: 1})
+	var rates []float64
+	for _, workers := range []int{1, 2} {
+		t0 := time.Now()
+		_, failed, _ := predictImages(det1, imgs, inference.DisplayThresholds, workers, t.TempDir(), false, io.Discard)
+		if failed != 0 {
+			t.Fatalf("%d failed", failed)
+		}
+		rates = append(rates, float64(len(imgs))/time.Since(t0).Seconds())
+	}
+	det1.Close()
+	t.Logf("folder of %d images (320x240, 416 input, 1 ONNX thread each): 1 worker %.1f img/s, 2 workers %.1f img/s (%.2fx)",
+		len(imgs), rates[0], rates[1], rates[1]/rates[0])
+}
+
+type inferenceFrame struct{ img *image.RGBA }
+
+func itoa(i int) string { return string(rune('0' + i)) }
