@@ -3,10 +3,10 @@ package inference
 import (
 	"cmp"
 	"image"
-	"math/rand/v2"
-	"slices"
 	"image/color"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/labelloop/labelloop/model"
