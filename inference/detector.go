@@ -173,6 +173,10 @@ func Load(path string, opt LoadOptions) (*Detector, error) {
 // Close frees the session.
 func (d *Detector) Close() { d.s.Close() }
 
+// Device is where the network runs ("cpu" or "cuda"), and why CUDA was
+// not used if it was tried.
+func (d *Detector) Device() (string, string) { return d.s.Device, d.s.Note }
+
 // Detect finds objects in a picture (img shows an origW×origH image,
 // possibly decoded smaller).
 func (d *Detector) Detect(img image.Image, origW, origH int, t Thresholds) ([]Detection, Timing, error) {

@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/draw"
 	"math"
+	"sync"
 )
 
 // Frame maps the network's input square back to the original image.
@@ -40,7 +41,17 @@ func Preprocess(img image.Image, origW, origH, size int, letterbox bool, dst []f
 		}
 	}
 	src := toRGBA(img)
-	resizeInto(src, dst, size, int(f.DX), int(f.DY), nw, nh)
+	// Two halves on two goroutines: before the network runs the cores are
+	// idle, and this is most of the pre-processing.
+	var wg sync.WaitGroup
+	half := nh / 2
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		resizeRows(src, dst, size, int(f.DX), int(f.DY), nw, nh, 0, half)
+	}()
+	resizeRows(src, dst, size, int(f.DX), int(f.DY), nw, nh, half, nh)
+	wg.Wait()
 	return f
 }
 
@@ -54,9 +65,10 @@ func toRGBA(img image.Image) *image.RGBA {
 	return r
 }
 
-// resizeInto resamples src bilinearly into the nw×nh rectangle at (x0, y0)
-// of the size×size planes, with pixel centres aligned (as PIL does).
-func resizeInto(src *image.RGBA, dst []float32, size, x0, y0, nw, nh int) {
+// resizeRows resamples src bilinearly into rows [ya, yb) of the nw×nh
+// rectangle at (x0, y0) of the size×size planes, with pixel centres
+// aligned (as PIL does).
+func resizeRows(src *image.RGBA, dst []float32, size, x0, y0, nw, nh, ya, yb int) {
 	sw, sh := src.Bounds().Dx(), src.Bounds().Dy()
 	plane := size * size
 	xi := make([]int, 2*nw)
@@ -70,7 +82,7 @@ func resizeInto(src *image.RGBA, dst []float32, size, x0, y0, nw, nh int) {
 		xi[2*x], xi[2*x+1], xf[x] = 4*i0, 4*i1, fx
 	}
 	const inv = 1.0 / 255
-	for y := 0; y < nh; y++ {
+	for y := ya; y < yb; y++ {
 		sy := (float64(y)+0.5)*float64(sh)/float64(nh) - 0.5
 		j0 := int(math.Floor(sy))
 		fy := float32(sy - float64(j0))

@@ -137,6 +137,8 @@ func versionAtLeast(v, min string) bool {
 type Session struct {
 	s       *ort.DynamicAdvancedSession
 	outputs []string
+	Device  string // "cpu", or "cuda" when the CUDA provider took it
+	Note    string // why CUDA was not used, when it was tried
 }
 
 // Options tune a session.
@@ -169,11 +171,19 @@ func newSessionNamed(model []byte, input string, outputs []string, opt Options) 
 	// Spinning threads burn the other process's CPU on shared machines.
 	so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0")
 	so.AddSessionConfigEntry("session.inter_op.allow_spinning", "0")
+	device, note := "cpu", ""
+	if cudaPresent() {
+		if err := appendCUDA(so); err != nil {
+			note = "CUDA provider found but not usable (" + err.Error() + "); running on the CPU"
+		} else {
+			device = "cuda"
+		}
+	}
 	s, err := ort.NewDynamicAdvancedSessionWithONNXData(model, []string{input}, outputs, so)
 	if err != nil {
 		return nil, err
 	}
-	return &Session{s: s, outputs: outputs}, nil
+	return &Session{s: s, outputs: outputs, Device: device, Note: note}, nil
 }
 
 // Close frees the session.
@@ -207,4 +217,27 @@ func (s *Session) Run(x []float32, n, h, w int) ([]Output, error) {
 		v.Destroy()
 	}
 	return res, nil
+}
+
+// cudaPresent reports whether ONNX Runtime's CUDA provider library sits
+// beside the loaded runtime (the CPU-only packages do not ship it).
+func cudaPresent() bool {
+	if libPath == "" || runtime.GOOS == "darwin" {
+		return false
+	}
+	name := "libonnxruntime_providers_cuda.so"
+	if runtime.GOOS == "windows" {
+		name = "onnxruntime_providers_cuda.dll"
+	}
+	_, err := os.Stat(filepath.Join(filepath.Dir(libPath), name))
+	return err == nil
+}
+
+func appendCUDA(so *ort.SessionOptions) error {
+	opts, err := ort.NewCUDAProviderOptions()
+	if err != nil {
+		return err
+	}
+	defer opts.Destroy()
+	return so.AppendExecutionProviderCUDA(opts)
 }

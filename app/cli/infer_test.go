@@ -167,6 +167,22 @@ func TestBadModels(t *testing.T) {
 	if code, _, stderr := run("predict", "--model", wrong, img); code != 1 || !strings.Contains(stderr, "input \"images\" has shape batch×1×160×160") {
 		t.Fatalf("wrong input: %d %s", code, stderr)
 	}
+	// an ONNX file as the PyTorch reference exports it: no metadata
+	m.Graph.Input[0].Type.GetTensorType().Shape.Dim[1].Value = &pb.TensorShapeProto_Dimension_DimValue{DimValue: 3}
+	m.MetadataProps = nil
+	plain, _ := proto.Marshal(&m)
+	ref := filepath.Join(dir, "reference.onnx")
+	os.WriteFile(ref, plain, 0o644)
+	if code, _, stderr := run("predict", "--model", ref, img); code != 1 || !strings.Contains(stderr, "names none") {
+		t.Fatalf("no metadata, no classes: %d %s", code, stderr)
+	}
+	cls := filepath.Join(dir, "classes.txt")
+	voc.WriteClasses(cls, synth.Classes)
+	anchors := filepath.Join(dir, "yolo_anchors.txt")
+	os.WriteFile(anchors, []byte("12,16, 19,36, 40,28, 36,75, 76,55, 72,146, 142,110, 192,243, 459,401\n"), 0o644)
+	if code, _, stderr := run("predict", "--model", ref, "--classes", cls, "--anchors", anchors, "--project", filepath.Join(dir, "runs"), img); code != 0 {
+		t.Fatalf("reference ONNX with classes and anchors: %d %s", code, stderr)
+	}
 	if code, _, stderr := run("export", "--weights", filepath.Join(dir, "nope.safetensors")); code != 1 || !strings.Contains(stderr, "sidecar") {
 		t.Fatalf("missing weights: %d %s", code, stderr)
 	}

@@ -3,6 +3,9 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/voc"
@@ -16,6 +19,7 @@ type modelFlags struct {
 	nms      *float64
 	agnostic *bool
 	threads  *int
+	anchors  *string
 }
 
 func addModelFlags(fs *flag.FlagSet, conf, nms float64) modelFlags {
@@ -26,6 +30,7 @@ func addModelFlags(fs *flag.FlagSet, conf, nms float64) modelFlags {
 		nms:      fs.Float64("nms", nms, "NMS IoU threshold"),
 		agnostic: fs.Bool("agnostic", false, "suppress overlapping boxes across classes, not only within one"),
 		threads:  fs.Int("threads", 0, "ONNX Runtime threads per image (0: its default)"),
+		anchors:  fs.String("anchors", "", "anchors file in the reference's format (yolo_anchors.txt: 12,16, 19,36, ...), for ONNX files without metadata"),
 	}
 }
 
@@ -45,5 +50,43 @@ func (m modelFlags) load() (*inference.Detector, error) {
 		}
 		opt.Classes = c
 	}
-	return inference.Load(*m.model, opt)
+	if *m.anchors != "" {
+		a, err := readAnchors(*m.anchors)
+		if err != nil {
+			return nil, err
+		}
+		opt.Anchors = &a
+	}
+	det, err := inference.Load(*m.model, opt)
+	if err == nil {
+		if _, note := det.Device(); note != "" {
+			fmt.Fprintln(os.Stderr, "note:", note)
+		}
+	}
+	return det, err
+}
+
+// readAnchors reads the reference's anchors file: nine "w,h" pairs,
+// comma-separated, in pixels of the network input.
+func readAnchors(path string) ([9][2]float64, error) {
+	var a [9][2]float64
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return a, err
+	}
+	var v []float64
+	for _, f := range strings.FieldsFunc(string(data), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }) {
+		x, err := strconv.ParseFloat(f, 64)
+		if err != nil {
+			return a, fmt.Errorf("%s: %q is not a number", path, f)
+		}
+		v = append(v, x)
+	}
+	if len(v) != 18 {
+		return a, fmt.Errorf("%s: %d numbers, want 18 (nine w,h pairs)", path, len(v))
+	}
+	for i := 0; i < 9; i++ {
+		a[i] = [2]float64{v[2*i], v[2*i+1]}
+	}
+	return a, nil
 }

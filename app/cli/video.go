@@ -72,6 +72,7 @@ func predictVideo(det *inference.Detector, path string, t inference.Thresholds, 
 				return recs, fmt.Errorf("encoding: %w", err)
 			}
 		}
+		vr.Release(f.img)
 		frames++
 	}
 	if vw != nil {
