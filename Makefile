@@ -10,7 +10,7 @@ SUDO  := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # Xvfb + Mesa + xdotool for headless window tests and screenshots, npm to
 # fetch ONNX Runtime (only when no npm is on PATH: a NodeSource nodejs
 # conflicts with Debian's npm), python3 for the baseline benchmarks.
-APT_PACKAGES := gcc pkg-config libgl1-mesa-dev libegl1-mesa-dev xorg-dev libxkbcommon-dev \
+APT_PACKAGES := gcc g++ libtorch-dev pkg-config libgl1-mesa-dev libegl1-mesa-dev xorg-dev libxkbcommon-dev \
 	libgl1-mesa-dri libturbojpeg0-dev ffmpeg xvfb xdotool x11-apps imagemagick python3 ca-certificates
 
 # ONNX Runtime: the shared library shipped inside the npm package
@@ -21,13 +21,30 @@ ORT_TGZ_SHA256 := aa1bb5fa261ea68de05dd53efbba210cd7adf2d2850f4c3a201054c74cc780
 ORT_DIR        := third_party/onnxruntime-$(ORT_VERSION)
 ORT_LIB        := $(ORT_DIR)/linux-x64/libonnxruntime.so.1
 
+# gotch v0.7.0 against Debian's libtorch 1.13.1: a header shim first on the
+# include path (training/libtorch/include/torch/script.h) and empty stand-ins
+# for the CUDA libraries gotch's cgo directives name; --as-needed drops them,
+# so binaries need only libtorch_cpu and libc10. Every go command here gets
+# these flags; only packages that import training/ use them.
+LIBTORCH_SHIM := $(CURDIR)/training/libtorch
+TORCH_STUBS   := $(LIBTORCH_SHIM)/stubs
+export CGO_CXXFLAGS := -I$(LIBTORCH_SHIM)/include -I/usr/include/torch/csrc/api/include
+export CGO_LDFLAGS  := -L$(TORCH_STUBS) -Wl,--as-needed
+export OMP_WAIT_POLICY := passive
+
 BIN := bin
 PURE_PKGS := ./voc/... ./app/cli/... ./annotate/... ./internal/synth/...
 
-.PHONY: bench-deps setup apt-packages go-check ort build build-native run test bench lint fuzz clean demo screenshot
+.PHONY: test-fixture bench-deps setup apt-packages go-check ort build build-native run test bench lint fuzz clean demo screenshot
 
-setup: apt-packages go-check $(ORT_LIB)
+setup: apt-packages go-check $(ORT_LIB) $(TORCH_STUBS)/.done
 	$(GO) mod download
+
+$(TORCH_STUBS)/.done:
+	mkdir -p $(TORCH_STUBS)
+	for l in cuda cudart cublas cudnn caffe2_nvrtc nvrtc-builtins nvrtc nvToolsExt c10_cuda torch_cuda; do \
+		gcc -shared -o $(TORCH_STUBS)/lib$$l.so -x c /dev/null; done
+	touch $@
 
 # go.mod asks for Go 1.24; any go from 1.21 on fetches that toolchain from
 # the module proxy by itself. Older ones (Debian 12's 1.19) cannot.
@@ -87,6 +104,10 @@ test: setup
 	$(GO) vet ./...
 	$(GO) test -race -count=1 $(PURE_PKGS)
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v -e /voc -e /app/cli -e /annotate -e /internal/synth)
+
+# The reference fixture: model/ through ONNX Runtime and through libtorch.
+test-fixture: setup
+	$(GO) test -count=1 -run 'Fixture|StateDict' -v ./model/ ./inference/ ./training/ | grep -E '^(=== RUN|--- |ok|FAIL|\s+fixture)'
 
 fuzz:
 	$(GO) test -run XXX -fuzz FuzzParseXML -fuzztime 60s ./voc/

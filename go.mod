@@ -6,6 +6,7 @@ require (
 	fyne.io/fyne/v2 v2.7.1
 	github.com/beevik/etree v1.8.1
 	github.com/sqweek/dialog v0.0.0-20260123140253-64c163d53aac
+	github.com/sugarme/gotch v0.7.0
 	github.com/yalue/onnxruntime_go v1.27.0
 	golang.org/x/image v0.24.0
 	google.golang.org/protobuf v1.28.1
