@@ -19,7 +19,7 @@ var drawPalette = []color.RGBA{
 
 // Annotate returns a copy of img with the detections drawn (see DrawOn).
 func Annotate(img image.Image, origW, origH int, dets []Detection, classes []string) *image.RGBA {
-	src := toRGBA(img)
+	src := ToRGBA(img)
 	b := src.Bounds()
 	out := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
 	draw.Draw(out, out.Bounds(), src, b.Min, draw.Src)

@@ -40,7 +40,7 @@ func Preprocess(img image.Image, origW, origH, size int, letterbox bool, dst []f
 			dst[i] = grey
 		}
 	}
-	src := toRGBA(img)
+	src := ToRGBA(img)
 	// Two halves on two goroutines: before the network runs the cores are
 	// idle, and this is most of the pre-processing.
 	var wg sync.WaitGroup
@@ -55,7 +55,8 @@ func Preprocess(img image.Image, origW, origH, size int, letterbox bool, dst []f
 	return f
 }
 
-func toRGBA(img image.Image) *image.RGBA {
+// ToRGBA returns img as *image.RGBA, converting only when it is not one.
+func ToRGBA(img image.Image) *image.RGBA {
 	if r, ok := img.(*image.RGBA); ok {
 		return r
 	}
