@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -45,6 +46,8 @@ func TestFixtureLibtorch(t *testing.T) {
 			}
 			defer net.Free()
 			var outs [3]*ts.Tensor
+			runtime.LockOSThread() // grad mode is per OS thread
+			defer runtime.UnlockOSThread()
 			ts.NoGrad(func() { outs = net.Forward(x, false) })
 			for k, size := range []int{13, 26, 52} {
 				got := outs[k].Vals().([]float32)

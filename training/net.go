@@ -17,6 +17,7 @@ import (
 type Net struct {
 	G      *model.Graph
 	Params map[string]*ts.Tensor // state-dict entries the network uses
+	unused map[string][]float32  // entries it never runs, kept for checkpoints
 	device gotch.Device
 	last   []int      // per node: the last node that reads its output
 	none   *ts.Tensor // an undefined tensor: "no bias"
@@ -25,9 +26,13 @@ type Net struct {
 // NewNet puts weights (by state-dict name) on device. Missing weights are
 // an error that names the first one.
 func NewNet(g *model.Graph, w map[string][]float32, device gotch.Device) (*Net, error) {
-	n := &Net{G: g, Params: map[string]*ts.Tensor{}, device: device, none: ts.NewTensor()}
+	n := &Net{G: g, Params: map[string]*ts.Tensor{}, unused: map[string][]float32{}, device: device, none: ts.NewTensor()}
 	for _, p := range g.Params {
-		if p.Node < 0 || p.Kind == model.BNCount {
+		if p.Kind == model.BNCount {
+			continue
+		}
+		if p.Node < 0 { // the ImageNet classifier and the like: carried, not run
+			n.unused[p.Name] = w[p.Name]
 			continue
 		}
 		v, ok := w[p.Name]

@@ -3,6 +3,7 @@ package training
 import (
 	"math"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -53,6 +54,8 @@ func TestSameDetectionsORTAndLibtorch(t *testing.T) {
 	in, _ := ts.NewTensorFromData(x, []int64{1, 3, 160, 160})
 	defer in.MustDrop()
 	var outs [3]*ts.Tensor
+	runtime.LockOSThread() // grad mode is per OS thread
+	defer runtime.UnlockOSThread()
 	ts.NoGrad(func() { outs = net.Forward(in, false) })
 	torchOut := make([]inference.Output, 3)
 	for k := range outs {

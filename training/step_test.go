@@ -3,6 +3,7 @@ package training
 import (
 	"math"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -57,6 +58,8 @@ func TestStepsLowerTheLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 	const size = 64
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	g, _ := model.Build(model.Config{Backbone: model.MobileNetV2, NumClasses: 3, InputSize: size})
 	net, vs, err := NewTrainable(g, model.FixtureWeights(g), gotch.CPU)
 	if err != nil {

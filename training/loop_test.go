@@ -1,0 +1,94 @@
+package training
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/labelloop/labelloop/internal/synth"
+	"github.com/labelloop/labelloop/model"
+	"github.com/labelloop/labelloop/model/onnx"
+	"github.com/labelloop/labelloop/voc"
+)
+
+func splitDataset(t *testing.T, n int) string {
+	root := filepath.Join(t.TempDir(), "d")
+	o := synth.Default(n)
+	o.Width, o.Height, o.MinSize, o.MaxSize = 64, 64, 16, 40
+	synth.Generate(root, o)
+	ds, _ := voc.Open(root)
+	plan, err := voc.PlanSplit(ds, voc.DefaultSplitOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan.WriteImageSets(ds)
+	return root
+}
+
+// A short run goes through every stage and leaves a run folder whose
+// checkpoint exports.
+func TestRunWritesRunFolder(t *testing.T) {
+	root := splitDataset(t, 30)
+	cfg := Config{Dataset: root, InputSize: 64, Batch: 4, Epochs: 2, EvalEvery: 1, Project: filepath.Join(t.TempDir(), "runs"), Workers: 2}
+	var events []string
+	dir, err := Run(context.Background(), cfg, func(e Event) { events = append(events, e.Event) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(events, " ")
+	for _, want := range []string{"started", "batch", "eval", "epoch", "checkpoint", "done"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("no %q event in %s", want, got)
+		}
+	}
+	for _, f := range []string{"config.json", "events.jsonl", "results.csv", "weights/last.safetensors", "weights/last.json", "weights/best.safetensors"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Fatalf("%s missing", f)
+		}
+	}
+	ck, w, err := model.LoadCheckpoint(filepath.Join(dir, "weights", "best.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := model.Build(ck.Config())
+	if _, err := onnx.Marshal(g, w, onnx.Meta{Classes: ck.Classes, Anchors: ck.Anchors}); err != nil {
+		t.Fatal(err)
+	}
+	if ck.Anchors[0][0] != 12*64.0/416 || len(ck.Classes) != 3 {
+		t.Fatalf("checkpoint %+v", ck)
+	}
+}
+
+// Cancelling saves the last weights and reports a clean stop.
+func TestRunStopsCleanly(t *testing.T) {
+	root := splitDataset(t, 30)
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := Config{Dataset: root, InputSize: 64, Batch: 4, Epochs: 5, Project: filepath.Join(t.TempDir(), "runs"), Workers: 2}
+	var last Event
+	batches := 0
+	dir, err := Run(ctx, cfg, func(e Event) {
+		if e.Event == "batch" {
+			if batches++; batches == 2 {
+				cancel()
+			}
+		}
+		last = e
+	})
+	if err != nil || last.Event != "done" || !last.Stopped {
+		t.Fatalf("err %v, last event %+v", err, last)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "weights", "last.safetensors")); err != nil {
+		t.Fatal("no last checkpoint after stopping")
+	}
+}
+
+func TestRunNeedsASplit(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "d")
+	synth.Generate(root, synth.Default(6))
+	_, err := Run(context.Background(), Config{Dataset: root, Project: t.TempDir()}, func(Event) {})
+	if err == nil || !strings.Contains(err.Error(), "run 'labelloop split") {
+		t.Fatalf("err %v", err)
+	}
+}
