@@ -80,8 +80,9 @@ $(ORT_LIB):
 	cp -r "$$tmp/package/bin/napi-v6/darwin/arm64" $(ORT_DIR)/darwin-arm64; \
 	echo "ONNX Runtime $(ORT_VERSION) in $(ORT_DIR)"
 
-build:
+build: setup
 	$(GO) build -o $(BIN)/labelloop .
+	$(GO) build -o $(BIN)/labelloop-train ./cmd/labelloop-train
 
 # The system's own folder picker (GTK on Linux) instead of Fyne's.
 build-native: setup
