@@ -1,6 +1,12 @@
 package model
 
-import "math"
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+)
 
 // FixtureWeights fills every state-dict tensor by the reference's formula
 // (reference README, "The fixture's weights are defined by a formula"):
@@ -49,4 +55,28 @@ func FixtureInput(size int) []float32 {
 		}
 	}
 	return x
+}
+
+// ReadFloat32s reads a file of little-endian float32 values, the format of
+// the fixture's input and outputs.
+func ReadFloat32s(path string) ([]float32, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(b)%4 != 0 {
+		return nil, fmt.Errorf("%s: %d bytes is not a whole number of float32s", path, len(b))
+	}
+	v := make([]float32, len(b)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return v, nil
+}
+
+// FixtureOutputPath names the reference's output k (0: stride 32, 1: 16,
+// 2: 8) for a backbone at 416 with 20 classes, in the fixture folder dir.
+func FixtureOutputPath(dir, backbone string, k int) string {
+	s := 416 / Strides[k]
+	return filepath.Join(dir, fmt.Sprintf("%s_out%d_1x75x%dx%d.f32", backbone, k, s, s))
 }

@@ -24,13 +24,9 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	if len(pos) != 1 {
-		return usageError(stderr, fs, "want one dataset folder, got %d arguments", len(pos))
-	}
-	ds, err := voc.Open(pos[0])
-	if err != nil {
-		fmt.Fprintf(stderr, "labelloop check: %v\n", err)
-		return ExitUsage
+	ds, code := oneDataset(fs, pos, stderr)
+	if ds == nil {
+		return code
 	}
 	rep, err := voc.Check(ds, voc.CheckOptions{})
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/labelloop/labelloop/voc"
 )
 
 // Exit codes, as documented in the README.
@@ -118,4 +120,18 @@ func plural(n int, word string) string {
 		return fmt.Sprintf("%d %s", n, word)
 	}
 	return fmt.Sprintf("%d %ss", n, strings.TrimSuffix(word, "s"))
+}
+
+// oneDataset opens the single dataset folder a command was given. On
+// failure it has reported the problem and returns the exit code.
+func oneDataset(fs *flag.FlagSet, pos []string, stderr io.Writer) (*voc.Dataset, int) {
+	if len(pos) != 1 {
+		return nil, usageError(stderr, fs, "want one dataset folder, got %d arguments", len(pos))
+	}
+	ds, err := voc.Open(pos[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "labelloop %s: %v\n", fs.Name(), err)
+		return nil, ExitUsage
+	}
+	return ds, ExitOK
 }

@@ -33,13 +33,9 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	if len(pos) != 1 {
-		return usageError(stderr, fs, "want one dataset folder")
-	}
-	ds, err := voc.Open(pos[0])
-	if err != nil {
-		fmt.Fprintf(stderr, "labelloop eval: %v\n", err)
-		return ExitUsage
+	ds, code := oneDataset(fs, pos, stderr)
+	if ds == nil {
+		return code
 	}
 	items, note := splitItems(ds, *split)
 	if note != "" {

@@ -29,18 +29,14 @@ func runSplit(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	if len(pos) != 1 {
-		return usageError(stderr, fs, "want one dataset folder, got %d arguments", len(pos))
-	}
 	for name, v := range map[string]float64{"--trainval": *trainval, "--train": *train} {
 		if v <= 0 || v > 1 {
 			return usageError(stderr, fs, "%s must be in (0, 1], got %g", name, v)
 		}
 	}
-	ds, err := voc.Open(pos[0])
-	if err != nil {
-		fmt.Fprintf(stderr, "labelloop split: %v\n", err)
-		return ExitUsage
+	ds, code := oneDataset(fs, pos, stderr)
+	if ds == nil {
+		return code
 	}
 	opt := voc.SplitOptions{TrainVal: *trainval, Train: *train, Seed: *seed, Stratify: *stratify, SkipDifficult: *skipDifficult}
 	plan, err := voc.PlanSplit(ds, opt)
