@@ -123,7 +123,7 @@ bench-deps:
 
 # Benchmarks report ratios against a baseline measured in the same run.
 bench: setup bench-deps
-	LABELLOOP_BENCH=1 $(GO) test -count=1 -run 'TestBench' -v ./voc/ ./ui/ | grep -v -e '^=== RUN' -e 'Fyne error' -e 'Cause:' -e 'At:'
+	LABELLOOP_BENCH=1 $(GO) test -count=1 -timeout 1800s -run 'TestBench' -v ./voc/ ./ui/ ./app/cli/ ./training/ | grep -v -e '^=== RUN' -e 'Fyne error' -e 'Cause:' -e 'At:'
 	$(GO) test -run XXX -bench 'ParseXML|ScanAnnotation|ReadSmallFiles' -benchmem ./voc/
 
 # The real window under Xvfb + Mesa: draws a box with xdotool, saves PNGs in
