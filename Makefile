@@ -33,7 +33,7 @@ export CGO_LDFLAGS  := -L$(TORCH_STUBS) -Wl,--as-needed
 export OMP_WAIT_POLICY := passive
 
 BIN := bin
-PURE_PKGS := ./voc/... ./app/cli/... ./annotate/... ./internal/synth/...
+PURE_PKGS := ./voc/... ./app/cli/... ./annotate/... ./internal/synth/... ./internal/runs/...
 
 .PHONY: test-fixture bench-deps setup apt-packages go-check ort build build-native run test bench lint fuzz clean demo screenshot
 
@@ -104,7 +104,7 @@ run: setup build demo/.done
 test: setup
 	$(GO) vet ./...
 	$(GO) test -race -count=1 $(PURE_PKGS)
-	$(GO) test -count=1 $$($(GO) list ./... | grep -v -e /voc -e /app/cli -e /annotate -e /internal/synth)
+	$(GO) test -count=1 $$($(GO) list ./... | grep -v -e /voc -e /app/cli -e /annotate -e /internal/synth -e /internal/runs)
 
 # The reference fixture: model/ through ONNX Runtime and through libtorch.
 test-fixture: setup

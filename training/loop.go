@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/sugarme/gotch"
@@ -17,6 +16,7 @@ import (
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/voc"
 )
@@ -101,37 +101,6 @@ type Event struct {
 // ErrNaN reports a diverged run.
 var ErrNaN = errors.New("the loss became NaN or infinite")
 
-// readIDs reads an ImageSets/Main list.
-func readIDs(ds *voc.Dataset, split string) ([]string, error) {
-	p := filepath.Join(ds.Root, "ImageSets", "Main", split+".txt")
-	data, err := os.ReadFile(p)
-	if err != nil {
-		return nil, fmt.Errorf("%s is missing: run 'labelloop split %s' first", p, ds.Root)
-	}
-	var ids []string
-	for _, l := range strings.Split(string(data), "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			ids = append(ids, l)
-		}
-	}
-	return ids, nil
-}
-
-// nextRun makes PROJECT/train-N.
-func nextRun(project string) (string, error) {
-	if err := os.MkdirAll(project, 0o755); err != nil {
-		return "", err
-	}
-	for n := 1; ; n++ {
-		dir := filepath.Join(project, fmt.Sprintf("train-%d", n))
-		if err := os.Mkdir(dir, 0o755); err == nil {
-			return dir, os.Mkdir(filepath.Join(dir, "weights"), 0o755)
-		} else if !os.IsExist(err) {
-			return "", err
-		}
-	}
-}
-
 // lrAt is cosine decay to 1% of lr after a linear warm-up of the first
 // three epochs (or tenth of the run, if shorter), per step.
 func lrAt(lr float64, step, total, warm int) float64 {
@@ -161,7 +130,7 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s: no class list (run 'labelloop split %s'): %w", ds.Root, ds.Root, err)
 	}
-	trainIDs, err := readIDs(ds, "train")
+	trainIDs, err := voc.ReadImageSet(ds, "train")
 	if err != nil {
 		return "", err
 	}
@@ -170,7 +139,7 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 		return "", err
 	}
 	var val []Sample
-	if ids, err := readIDs(ds, "val"); err == nil && len(ids) > 0 {
+	if ids, err := voc.ReadImageSet(ds, "val"); err == nil && len(ids) > 0 {
 		if val, err = LoadSplit(ds, ids, classes, 2); err != nil && len(ids) >= 2 {
 			return "", err
 		}
@@ -213,7 +182,10 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir, err := nextRun(cfg.Project)
+	dir, err := runs.Next(cfg.Project, "train")
+	if err == nil {
+		err = os.Mkdir(filepath.Join(dir, "weights"), 0o755)
+	}
 	if err != nil {
 		return "", err
 	}

@@ -313,3 +313,19 @@ func joinLines(list []string) string {
 	}
 	return strings.Join(list, "\n") + "\n"
 }
+
+// ReadImageSet reads ImageSets/Main/SPLIT.txt, the ids of a split.
+func ReadImageSet(ds *Dataset, split string) ([]string, error) {
+	p := filepath.Join(ds.Root, "ImageSets", "Main", split+".txt")
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("%s is missing: run 'labelloop split %s' first", p, ds.Root)
+	}
+	var ids []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			ids = append(ids, l)
+		}
+	}
+	return ids, nil
+}

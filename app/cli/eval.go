@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -142,17 +140,13 @@ func splitItems(ds *voc.Dataset, split string) ([]voc.Item, string) {
 			byID[it.ID] = it
 		}
 	}
-	data, err := os.ReadFile(filepath.Join(ds.Root, "ImageSets", "Main", split+".txt"))
+	ids, err := voc.ReadImageSet(ds, split)
 	if err != nil {
 		return labelled, fmt.Sprintf("note: no ImageSets/Main/%s.txt; evaluating all %d labelled images (run 'labelloop split' for a held-out set)", split, len(labelled))
 	}
 	var out []voc.Item
 	missing := 0
-	for _, id := range strings.Split(string(data), "\n") {
-		id = strings.TrimSpace(id)
-		if id == "" {
-			continue
-		}
+	for _, id := range ids {
 		if it, ok := byID[id]; ok {
 			out = append(out, it)
 		} else {

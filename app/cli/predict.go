@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/voc"
 )
 
@@ -77,7 +78,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 			images = append(images, p)
 		}
 	}
-	out, err := nextRunDir(*project, "predict")
+	out, err := runs.Next(*project, "predict")
 	if err != nil {
 		fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
 		return ExitFindings

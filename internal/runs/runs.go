@@ -1,4 +1,6 @@
-package cli
+// Package runs makes the numbered output folders users know from
+// Ultralytics: runs/train-1, runs/predict-2, ...
+package runs
 
 import (
 	"fmt"
@@ -6,9 +8,8 @@ import (
 	"path/filepath"
 )
 
-// nextRunDir makes runs/NAME-N with the first free N, as users know from
-// Ultralytics' runs/ folders.
-func nextRunDir(project, name string) (string, error) {
+// Next creates PROJECT/NAME-N with the first free N and returns it.
+func Next(project, name string) (string, error) {
 	if err := os.MkdirAll(project, 0o755); err != nil {
 		return "", err
 	}
