@@ -63,7 +63,7 @@ func Loss(s *scope, outs [3]*ts.Tensor, tgt BatchTargets, nc, size int, anchors 
 		rows := s.keep(s.keep(s.keep(outs[l].MustView([]int64{int64(nb), 3, int64(per), int64(h), int64(w)}, false)).
 			MustPermute([]int64{0, 1, 3, 4, 2}, false)).MustContiguous(false)).MustView([]int64{-1, int64(per)}, false)
 		s.keep(rows)
-		raw := outs[l].MustDetach(false).Vals().([]float32)
+		raw := s.keep(outs[l].MustDetach(false)).Vals().([]float32) // the handle shares the head's storage: free it with the rest
 		objT := make([]float32, nb*3*plane)
 		objW := make([]float32, nb*3*plane)
 		var posIdx []int64
@@ -105,7 +105,7 @@ func Loss(s *scope, outs [3]*ts.Tensor, tgt BatchTargets, nc, size int, anchors 
 		objLogit := s.keep(rows.MustSelect(1, 4, false))
 		objTarget := s.keep(tensor1(objT, dev))
 		weight := s.keep(tensor1(objW, dev))
-		bce := s.keep(objLogit.MustBinaryCrossEntropyWithLogits(objTarget, weight, ts.NewTensor(), 0, false)) // reduction none
+		bce := s.keep(objLogit.MustBinaryCrossEntropyWithLogits(objTarget, weight, s.keep(ts.NewTensor()), 0, false)) // reduction none
 		lossObj := s.keep(s.keep(bce.MustSum(gotch.Float, false)).MustDiv(s.keep(weight.MustSum(gotch.Float, false)), false))
 		lossObj = s.keep(lossObj.MustMulScalar(ts.FloatScalar(Balance[l]*objRatio), false))
 		total = s.keep(total.MustAdd(lossObj, false))
@@ -127,7 +127,7 @@ func Loss(s *scope, outs [3]*ts.Tensor, tgt BatchTargets, nc, size int, anchors 
 		lossBox = s.keep(lossBox.MustMulScalar(ts.FloatScalar(0.05), false))
 		clsLogit := s.keep(pos.MustNarrow(1, 5, int64(nc), false))
 		clsT := s.keep(ts.MustOfSlice(cls).MustView([]int64{int64(len(posIdx)), int64(nc)}, true).MustTo(dev, true))
-		lossCls := s.keep(clsLogit.MustBinaryCrossEntropyWithLogits(clsT, ts.NewTensor(), ts.NewTensor(), 1, false)) // mean
+		lossCls := s.keep(clsLogit.MustBinaryCrossEntropyWithLogits(clsT, s.keep(ts.NewTensor()), s.keep(ts.NewTensor()), 1, false)) // mean
 		lossCls = s.keep(lossCls.MustMulScalar(ts.FloatScalar(float64(nc)/80), false))
 		total = s.keep(s.keep(total.MustAdd(lossBox, false)).MustAdd(lossCls, false))
 		parts.Box += lossBox.Float64Values()[0]
