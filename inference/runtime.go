@@ -115,9 +115,6 @@ func Init() error {
 	return initErr
 }
 
-// LoadedLibrary is the path Init loaded.
-func LoadedLibrary() string { return libPath }
-
 func versionAtLeast(v, min string) bool {
 	a, b := strings.Split(v, "."), strings.Split(min, ".")
 	for i := 0; i < len(b); i++ {

@@ -24,5 +24,3 @@ func ClassColor(classes []string, name string) color.Color {
 	h.Write([]byte(name))
 	return classPalette[int(h.Sum32()%uint32(len(classPalette)))]
 }
-
-type imageColor = color.Color

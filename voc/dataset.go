@@ -37,9 +37,6 @@ type Dataset struct {
 	Ambiguous []string
 }
 
-// ImageExts are the extensions treated as images (compared case-insensitively).
-var ImageExts = []string{".jpg", ".jpeg", ".png", ".bmp"}
-
 func isImageName(name string) bool { return ExtFormat(filepath.Ext(name)) != "" }
 
 // Open discovers a dataset: the VOCdevkit layout (also when given the

@@ -191,8 +191,6 @@ func invalidUTF8At(b []byte) int {
 	return len(b)
 }
 
-func isSpace(s string) bool { return isSpaceBytes([]byte(s)) }
-
 func isSpaceBytes(s []byte) bool {
 	for _, c := range s {
 		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {

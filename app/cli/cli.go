@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/labelloop/labelloop/voc"
@@ -104,15 +103,6 @@ func usageError(stderr io.Writer, fs *flag.FlagSet, format string, a ...any) int
 	fmt.Fprintf(stderr, "usage: %s\n", fs.Name())
 	fs.PrintDefaults()
 	return ExitUsage
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	k := make([]string, 0, len(m))
-	for s := range m {
-		k = append(k, s)
-	}
-	sort.Strings(k)
-	return k
 }
 
 func plural(n int, word string) string {

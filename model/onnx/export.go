@@ -115,7 +115,6 @@ type exporter struct {
 	w     Weights
 	names []string // ONNX value name of each node's output
 	graph *pb.GraphProto
-	n     int
 }
 
 func (e *exporter) emit(op, name string, in, out []string, attrs ...*pb.AttributeProto) {
