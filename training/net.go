@@ -20,6 +20,7 @@ type Net struct {
 	unused map[string][]float32  // entries it never runs, kept for checkpoints
 	device gotch.Device
 	last   []int      // per node: the last node that reads its output
+	only   []bool     // per node: its output has one reader and is not an output
 	none   *ts.Tensor // an undefined tensor: "no bias"
 }
 
@@ -59,13 +60,20 @@ func NewNet(g *model.Graph, w map[string][]float32, device gotch.Device) (*Net, 
 		n.Params[p.Name] = t
 	}
 	n.last = make([]int, len(g.Nodes))
+	readers := make([]int, len(g.Nodes))
 	for i, node := range g.Nodes {
 		for _, in := range node.Inputs {
 			n.last[in] = i
+			readers[in]++
 		}
 	}
 	for _, o := range g.Outputs {
 		n.last[o] = len(g.Nodes) // outputs outlive the forward pass
+		readers[o]++
+	}
+	n.only = make([]bool, len(g.Nodes))
+	for i, node := range g.Nodes {
+		n.only[i] = readers[i] == 1 && node.Op != model.OpInput
 	}
 	return n, nil
 }
@@ -110,10 +118,20 @@ func (n *Net) Forward(x *ts.Tensor, train bool) [3]*ts.Tensor {
 		case model.OpBatchNorm:
 			out = ts.MustBatchNorm(in, p[node.Name+".weight"], p[node.Name+".bias"], p[node.Name+".running_mean"], p[node.Name+".running_var"],
 				train, 0.1, 1e-5, false)
-		case model.OpReLU:
-			out = in.MustRelu(false)
-		case model.OpReLU6:
-			out = in.MustRelu6(false)
+		// ReLU and ReLU6 run in place when nothing else reads their input.
+		case model.OpReLU, model.OpReLU6:
+			if n.only[node.Inputs[0]] {
+				if node.Op == model.OpReLU {
+					relu_(in)
+				} else {
+					relu6_(in)
+				}
+				out, vals[node.Inputs[0]] = in, nil
+			} else if node.Op == model.OpReLU {
+				out = in.MustRelu(false)
+			} else {
+				out = in.MustRelu6(false)
+			}
 		case model.OpHardSwish:
 			out = in.MustHardswish(false)
 		case model.OpHardSigmoid:
@@ -146,7 +164,7 @@ func (n *Net) Forward(x *ts.Tensor, train bool) [3]*ts.Tensor {
 		}
 		vals[i] = out
 		for _, j := range node.Inputs {
-			if n.last[j] == i && g.Nodes[j].Op != model.OpInput {
+			if vals[j] != nil && n.last[j] == i && g.Nodes[j].Op != model.OpInput {
 				vals[j].MustDrop()
 				vals[j] = nil
 			}

@@ -24,6 +24,17 @@ import (
 )
 
 func main() {
+	// libgomp reads OMP_WAIT_POLICY when the process starts. Its default
+	// spinning fights Go's own threads for the cores and made steps vary by
+	// 2x on a 2-core machine; passive waiting keeps them steady. The
+	// variable is set once and the process started again.
+	if os.Getenv("OMP_WAIT_POLICY") == "" {
+		if exe, err := os.Executable(); err == nil {
+			os.Setenv("OMP_WAIT_POLICY", "passive")
+			err = syscall.Exec(exe, os.Args, os.Environ())
+			fmt.Fprintln(os.Stderr, "labelloop-train: restart with OMP_WAIT_POLICY=passive:", err)
+		}
+	}
 	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" {
 		usage()
 		os.Exit(2)
