@@ -37,8 +37,13 @@ PURE_PKGS := ./voc/... ./app/cli/... ./annotate/... ./internal/synth/... ./inter
 
 .PHONY: test-fixture bench-deps setup apt-packages go-check ort build build-native run test bench lint fuzz clean demo screenshot
 
-setup: apt-packages go-check $(ORT_LIB) $(TORCH_STUBS)/.done
+setup: apt-packages go-check $(ORT_LIB) $(TORCH_STUBS)/.done third_party/gotch/.done
 	$(GO) mod download
+
+# gotch with its per-op leak fixed (see the script), through go.mod's replace.
+third_party/gotch/.done: training/libtorch/gotch-patch.sh
+	sh training/libtorch/gotch-patch.sh third_party/gotch
+	touch $@
 
 $(TORCH_STUBS)/.done:
 	mkdir -p $(TORCH_STUBS)

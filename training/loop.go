@@ -165,7 +165,6 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 		}
 		weights = w
 	}
-	SetThreads(runtime.NumCPU())
 	ManualSeed(cfg.Seed)
 	device := gotch.CudaIfAvailable()
 	net, vs, err := NewTrainable(g, weights, device)

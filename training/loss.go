@@ -11,15 +11,29 @@ import (
 
 // scope collects a step's temporary tensors so that one call frees them
 // all once the optimizer has stepped (gotch v0.7.0 has no finalizers).
-type scope struct{ list []*ts.Tensor }
+// Scalars too are C objects that leak unless dropped.
+type scope struct {
+	list    []*ts.Tensor
+	scalars []*ts.Scalar
+}
 
 func (s *scope) keep(t *ts.Tensor) *ts.Tensor { s.list = append(s.list, t); return t }
+
+// scalar is a float scalar that lives as long as the scope.
+func (s *scope) scalar(v float64) *ts.Scalar {
+	sc := ts.FloatScalar(v)
+	s.scalars = append(s.scalars, sc)
+	return sc
+}
 
 func (s *scope) free() {
 	for _, t := range s.list {
 		t.MustDrop()
 	}
-	s.list = nil
+	for _, sc := range s.scalars {
+		sc.MustDrop()
+	}
+	s.list, s.scalars = nil, nil
 }
 
 // LossParts are the terms of one step's loss.
@@ -107,7 +121,7 @@ func Loss(s *scope, outs [3]*ts.Tensor, tgt BatchTargets, nc, size int, anchors 
 		weight := s.keep(tensor1(objW, dev))
 		bce := s.keep(objLogit.MustBinaryCrossEntropyWithLogits(objTarget, weight, s.keep(ts.NewTensor()), 0, false)) // reduction none
 		lossObj := s.keep(s.keep(bce.MustSum(gotch.Float, false)).MustDiv(s.keep(weight.MustSum(gotch.Float, false)), false))
-		lossObj = s.keep(lossObj.MustMulScalar(ts.FloatScalar(Balance[l]*objRatio), false))
+		lossObj = s.keep(lossObj.MustMulScalar(s.scalar(Balance[l]*objRatio), false))
 		total = s.keep(total.MustAdd(lossObj, false))
 		parts.Obj += lossObj.Float64Values()[0]
 		if len(posIdx) == 0 {
@@ -123,12 +137,12 @@ func Loss(s *scope, outs [3]*ts.Tensor, tgt BatchTargets, nc, size int, anchors 
 		pw := s.keep(s.keep(col(2).MustExp(false)).MustMul(v(aw), false))
 		ph := s.keep(s.keep(col(3).MustExp(false)).MustMul(v(ah), false))
 		ciou := ciouLoss(s, px, py, pw, ph, v(tx), v(ty), v(tw), v(th))
-		lossBox := s.keep(s.keep(s.keep(ciou.MustMulScalar(ts.FloatScalar(-1), false)).MustAddScalar(ts.FloatScalar(1), false)).MustMean(gotch.Float, false))
-		lossBox = s.keep(lossBox.MustMulScalar(ts.FloatScalar(0.05), false))
+		lossBox := s.keep(s.keep(s.keep(ciou.MustMulScalar(s.scalar(-1), false)).MustAddScalar(s.scalar(1), false)).MustMean(gotch.Float, false))
+		lossBox = s.keep(lossBox.MustMulScalar(s.scalar(0.05), false))
 		clsLogit := s.keep(pos.MustNarrow(1, 5, int64(nc), false))
 		clsT := s.keep(ts.MustOfSlice(cls).MustView([]int64{int64(len(posIdx)), int64(nc)}, true).MustTo(dev, true))
 		lossCls := s.keep(clsLogit.MustBinaryCrossEntropyWithLogits(clsT, s.keep(ts.NewTensor()), s.keep(ts.NewTensor()), 1, false)) // mean
-		lossCls = s.keep(lossCls.MustMulScalar(ts.FloatScalar(float64(nc)/80), false))
+		lossCls = s.keep(lossCls.MustMulScalar(s.scalar(float64(nc)/80), false))
 		total = s.keep(s.keep(total.MustAdd(lossBox, false)).MustAdd(lossCls, false))
 		parts.Box += lossBox.Float64Values()[0]
 		parts.Cls += lossCls.Float64Values()[0]
@@ -150,27 +164,27 @@ func tensor1(v []float32, dev gotch.Device) *ts.Tensor {
 // v = 4/π²·(atan(wt/ht) − atan(wp/hp))² and α = v / (1 − IoU + v).
 func ciouLoss(s *scope, px, py, pw, ph, tx, ty, tw, th *ts.Tensor) *ts.Tensor {
 	k := func(t *ts.Tensor) *ts.Tensor { return s.keep(t) }
-	half := ts.FloatScalar(0.5)
+	half := s.scalar(0.5)
 	pw2, ph2 := k(pw.MustMulScalar(half, false)), k(ph.MustMulScalar(half, false))
 	tw2, th2 := k(tw.MustMulScalar(half, false)), k(th.MustMulScalar(half, false))
 	px1, px2 := k(px.MustSub(pw2, false)), k(px.MustAdd(pw2, false))
 	py1, py2 := k(py.MustSub(ph2, false)), k(py.MustAdd(ph2, false))
 	tx1, tx2 := k(tx.MustSub(tw2, false)), k(tx.MustAdd(tw2, false))
 	ty1, ty2 := k(ty.MustSub(th2, false)), k(ty.MustAdd(th2, false))
-	zero := ts.FloatScalar(0)
+	zero := s.scalar(0)
 	iw := k(k(k(px2.MustMinimum(tx2, false)).MustSub(k(px1.MustMaximum(tx1, false)), false)).MustClampMin(zero, false))
 	ih := k(k(k(py2.MustMinimum(ty2, false)).MustSub(k(py1.MustMaximum(ty1, false)), false)).MustClampMin(zero, false))
 	inter := k(iw.MustMul(ih, false))
-	union := k(k(k(k(pw.MustMul(ph, false)).MustAdd(k(tw.MustMul(th, false)), false)).MustSub(inter, false)).MustAddScalar(ts.FloatScalar(1e-7), false))
+	union := k(k(k(k(pw.MustMul(ph, false)).MustAdd(k(tw.MustMul(th, false)), false)).MustSub(inter, false)).MustAddScalar(s.scalar(1e-7), false))
 	iou := k(inter.MustDiv(union, false))
 	dx, dy := k(px.MustSub(tx, false)), k(py.MustSub(ty, false))
 	centre := k(k(dx.MustSquare(false)).MustAdd(k(dy.MustSquare(false)), false))
 	ew := k(k(px2.MustMaximum(tx2, false)).MustSub(k(px1.MustMinimum(tx1, false)), false))
 	eh := k(k(py2.MustMaximum(ty2, false)).MustSub(k(py1.MustMinimum(ty1, false)), false))
-	diag := k(k(k(ew.MustSquare(false)).MustAdd(k(eh.MustSquare(false)), false)).MustAddScalar(ts.FloatScalar(1e-7), false))
+	diag := k(k(k(ew.MustSquare(false)).MustAdd(k(eh.MustSquare(false)), false)).MustAddScalar(s.scalar(1e-7), false))
 	at := k(k(k(tw.MustDiv(th, false)).MustAtan(false)).MustSub(k(k(pw.MustDiv(ph, false)).MustAtan(false)), false))
-	vv := k(k(at.MustSquare(false)).MustMulScalar(ts.FloatScalar(4/(math.Pi*math.Pi)), false))
-	den := k(k(k(k(iou.MustMulScalar(ts.FloatScalar(-1), false)).MustAddScalar(ts.FloatScalar(1), false)).MustAdd(vv, false)).MustClampMin(ts.FloatScalar(1e-6), false))
+	vv := k(k(at.MustSquare(false)).MustMulScalar(s.scalar(4/(math.Pi*math.Pi)), false))
+	den := k(k(k(k(iou.MustMulScalar(s.scalar(-1), false)).MustAddScalar(s.scalar(1), false)).MustAdd(vv, false)).MustClampMin(s.scalar(1e-6), false))
 	alpha := k(vv.MustDiv(den, false))
 	return k(k(iou.MustSub(k(centre.MustDiv(diag, false)), false)).MustSub(k(alpha.MustMul(vv, false)), false))
 }
