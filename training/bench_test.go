@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/sugarme/gotch"
-	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/labelloop/labelloop/model"
@@ -109,12 +108,13 @@ func TestBenchTrainChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	net, vs, err := NewTrainable(g, model.InitWeights(g, 0), gotch.CPU)
+	net, err := NewTrainable(g, model.InitWeights(g, 0), gotch.CPU)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer net.Free()
-	opt, _ := nn.NewAdamConfig(0.937, 0.999, 0).Build(vs, 1e-3)
+	opt, _ := NewOptimizer(net, "adam", 1e-3, 0)
+	defer opt.Free()
 	x := ts.MustRand([]int64{benchBatch, 3, benchSize, benchSize}, gotch.Float, gotch.CPU)
 	defer x.MustDrop()
 	step := func() float64 {
@@ -126,7 +126,7 @@ func TestBenchTrainChild(t *testing.T) {
 			s.keep(o)
 			loss = s.keep(loss.MustAdd(s.keep(o.MustMean(gotch.Float, false)), false))
 		}
-		if err := opt.BackwardStep(loss); err != nil {
+		if _, err := opt.BackwardStep(loss); err != nil {
 			t.Fatal(err)
 		}
 		s.free()

@@ -62,17 +62,69 @@ func TestLoaderFlip(t *testing.T) {
 	if math.Abs(f0[0]-(64-b0[0])) > 1e-9 || f0[1] != b0[1] || f0[2] != b0[2] {
 		t.Fatalf("box %v flipped to %v", b0, f0)
 	}
-	if plain.X[5] != flipped.X[63-5] {
+	if row := 30 * 64; plain.X[row+5] != flipped.X[row+63-5] || plain.X[row+5] == grey {
 		t.Fatal("pixels not mirrored")
 	}
 }
 
 func TestHSVRoundTrip(t *testing.T) {
-	for _, c := range [][3]uint8{{255, 0, 0}, {12, 200, 99}, {0, 0, 0}, {255, 255, 255}, {128, 64, 32}} {
+	for _, c := range [][3]float64{{1, 0, 0}, {0.05, 0.8, 0.4}, {0, 0, 0}, {1, 1, 1}, {0.5, 0.25, 0.125}} {
 		h, s, v := rgbToHSV(c[0], c[1], c[2])
 		r, g, b := hsvToRGB(h, s, v)
-		if r != c[0] || g != c[1] || b != c[2] {
-			t.Fatalf("%v -> %v", c, [3]uint8{r, g, b})
+		if math.Abs(r-c[0])+math.Abs(g-c[1])+math.Abs(b-c[2]) > 1e-9 {
+			t.Fatalf("%v -> %v", c, [3]float64{r, g, b})
 		}
+	}
+}
+
+// Every augmented box lies inside the input, at least 1 px each way, and
+// the full recipe (mosaic, mixup, jitter) stays deterministic.
+func TestAugmentBoxesInside(t *testing.T) {
+	l := loaderFor(t, 12)
+	l.Aug = DefaultAugment
+	l.Aug.Mosaic, l.Aug.Mixup = 1, 1
+	n := 0
+	for _, b := range collect(l, 1) {
+		for _, boxes := range b.Targets.Boxes {
+			for _, bx := range boxes {
+				n++
+				x1, y1, x2, y2 := bx[0]-bx[2]/2, bx[1]-bx[3]/2, bx[0]+bx[2]/2, bx[1]+bx[3]/2
+				if x1 < -1e-9 || y1 < -1e-9 || x2 > 64+1e-9 || y2 > 64+1e-9 || bx[2] <= 1 || bx[3] <= 1 {
+					t.Fatalf("box %v outside the 64x64 input", bx)
+				}
+			}
+		}
+	}
+	if n < 12 { // 4 pictures per mosaic plus a mixed-in one, 1-3 objects each
+		t.Fatalf("only %d boxes in 6 mosaic+mixup images", n)
+	}
+	if !reflect.DeepEqual(collect(l, 1), collect(l, 1)) {
+		t.Fatal("not deterministic")
+	}
+}
+
+// Mosaic stops after MosaicUntil of the epochs.
+func TestMosaicSchedule(t *testing.T) {
+	l := loaderFor(t, 4)
+	l.Aug = Augment{Mosaic: 1, MosaicUntil: 0.5}
+	l.Epochs = 10
+	count := func(epoch int) int {
+		n := 0
+		for _, b := range collect(l, epoch) {
+			for _, bx := range b.Targets.Boxes {
+				n += len(bx)
+			}
+		}
+		return n
+	}
+	plain := 0
+	for _, s := range l.Samples {
+		plain += len(s.Boxes)
+	}
+	if got := count(9); got != plain {
+		t.Fatalf("epoch 9 of 10: %d boxes, want the %d of the plain pictures", got, plain)
+	}
+	if got := count(2); got == plain {
+		t.Fatal("epoch 2 of 10 looks unmosaicked")
 	}
 }

@@ -9,10 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/sugarme/gotch"
-	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/labelloop/labelloop/inference"
@@ -20,62 +20,6 @@ import (
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/voc"
 )
-
-// Config is a training run. Zero values take the reference's defaults.
-type Config struct {
-	Dataset   string  `json:"dataset"`
-	Backbone  string  `json:"backbone"`   // mobilenetv1, mobilenetv2 (default), mobilenetv3
-	InputSize int     `json:"input_size"` // 416
-	Epochs    int     `json:"epochs"`     // 100
-	Batch     int     `json:"batch"`      // 8
-	Optimizer string  `json:"optimizer"`  // adam (default) or sgd
-	LR        float64 `json:"lr"`         // adam 1e-3; sgd 1e-2·batch/64, clamped to 5e-4..5e-2
-	Seed      uint64  `json:"seed"`
-	Anchors   string  `json:"anchors"`    // "default" (the reference's, scaled to the input) or "auto" (k-means)
-	EvalEvery int     `json:"eval_every"` // mAP@0.5 every N epochs (10)
-	Workers   int     `json:"workers"`    // data goroutines (number of CPUs)
-	Project   string  `json:"project"`    // where runs/train-N go ("runs")
-	Init      string  `json:"init"`       // a checkpoint to start from (.safetensors)
-	MaxSteps  int     `json:"max_steps"`  // stop after this many steps (quick runs, tests)
-	NoAugment bool    `json:"no_augment"`
-}
-
-func (c *Config) defaults() {
-	if c.Backbone == "" {
-		c.Backbone = model.MobileNetV2
-	}
-	if c.InputSize == 0 {
-		c.InputSize = 416
-	}
-	if c.Epochs == 0 {
-		c.Epochs = 100
-	}
-	if c.Batch == 0 {
-		c.Batch = 8
-	}
-	if c.Optimizer == "" {
-		c.Optimizer = "adam"
-	}
-	if c.LR == 0 {
-		if c.Optimizer == "sgd" {
-			c.LR = min(max(1e-2*float64(c.Batch)/64, 5e-4), 5e-2)
-		} else {
-			c.LR = 1e-3
-		}
-	}
-	if c.Anchors == "" {
-		c.Anchors = "default"
-	}
-	if c.EvalEvery == 0 {
-		c.EvalEvery = 10
-	}
-	if c.Workers == 0 {
-		c.Workers = runtime.NumCPU()
-	}
-	if c.Project == "" {
-		c.Project = "runs"
-	}
-}
 
 // Event is one line of the worker's output (and of events.jsonl).
 type Event struct {
@@ -95,7 +39,11 @@ type Event struct {
 	Path    string             `json:"path,omitempty"`
 	Kind    string             `json:"kind,omitempty"` // best, last
 	Stopped bool               `json:"stopped,omitempty"`
-	Message string             `json:"message,omitempty"`
+	// DataWait is the share of an epoch's time the step spent waiting for
+	// the data pipeline.
+	DataWait float64 `json:"data_wait,omitempty"`
+	Frozen   bool    `json:"frozen,omitempty"` // the backbone is frozen this epoch
+	Message  string  `json:"message,omitempty"`
 }
 
 // ErrNaN reports a diverged run.
@@ -113,15 +61,35 @@ func lrAt(lr float64, step, total, warm int) float64 {
 }
 
 // Run trains until the epochs are done, ctx is cancelled (the last
-// weights are saved first) or the loss diverges. emit receives every
-// event; they are also appended to the run's events.jsonl.
+// weights and the optimizer's state are saved first) or the loss diverges.
+// With cfg.Resume set to a run folder it goes on from that run's last
+// checkpoint, in the same folder. emit receives every event; they are also
+// appended to the run's events.jsonl.
 func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 	// libtorch keeps state such as grad mode per OS thread; a goroutine
 	// that moved between threads mid-way left training with gradients
 	// switched off. All of a run's libtorch calls stay on one thread.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	var resumed *resumeState
+	var resumeW map[string][]float32
+	var resumeSlots map[string]map[string][]float32
+	dir := cfg.Resume
+	if dir != "" {
+		saved, w, st, slots, err := loadResume(dir)
+		if err != nil {
+			return "", err
+		}
+		if cfg.Epochs > saved.Epochs { // the one thing a resume may change: a longer run
+			saved.Epochs = cfg.Epochs
+		}
+		saved.Resume = ""
+		cfg, resumed, resumeW, resumeSlots = saved, &st, w, slots
+	}
 	cfg.defaults()
+	if err := cfg.Check(); err != nil {
+		return "", err
+	}
 	ds, err := voc.Open(cfg.Dataset)
 	if err != nil {
 		return "", err
@@ -134,7 +102,7 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	train, err := LoadSplit(ds, trainIDs, classes, cfg.Batch)
+	train, err := LoadSplit(ds, trainIDs, classes, max(cfg.Batch, cfg.FreezeBatch))
 	if err != nil {
 		return "", err
 	}
@@ -154,7 +122,10 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 		return "", err
 	}
 	weights := model.InitWeights(g, cfg.Seed)
-	if cfg.Init != "" {
+	switch {
+	case resumed != nil:
+		weights = resumeW
+	case cfg.Init != "":
 		ck, w, err := model.LoadCheckpoint(cfg.Init)
 		if err != nil {
 			return "", err
@@ -167,30 +138,38 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 	}
 	ManualSeed(cfg.Seed)
 	device := gotch.CudaIfAvailable()
-	net, vs, err := NewTrainable(g, weights, device)
+	net, err := NewTrainable(g, weights, device)
 	if err != nil {
 		return "", err
 	}
 	defer net.Free()
-	var opt *nn.Optimizer
-	if cfg.Optimizer == "sgd" {
-		opt, err = nn.NewSGDConfig(0.937, 0, 5e-4, true).Build(vs, cfg.LR)
+	opt, err := NewOptimizer(net, cfg.Optimizer, cfg.baseLR(cfg.Batch), *cfg.WeightDecay)
+	if err != nil {
+		return "", err
+	}
+	defer opt.Free()
+	opt.ClipNorm = cfg.ClipNorm
+	if resumed != nil {
+		if resumed.Optimizer != cfg.Optimizer {
+			return "", fmt.Errorf("resume %s: its state is for %s, the config says %s", dir, resumed.Optimizer, cfg.Optimizer)
+		}
+		if err := opt.SetState(resumeSlots); err != nil {
+			return "", fmt.Errorf("resume %s: %w", dir, err)
+		}
+		opt.Steps = resumed.OptSteps
 	} else {
-		opt, err = nn.NewAdamConfig(0.937, 0.999, 0).Build(vs, cfg.LR)
+		if dir, err = runs.Next(cfg.Project, "train"); err == nil {
+			err = os.Mkdir(filepath.Join(dir, "weights"), 0o755)
+		}
+		if err != nil {
+			return "", err
+		}
+		cj, _ := json.MarshalIndent(cfg, "", "  ")
+		if err := voc.WriteFileAtomic(filepath.Join(dir, "config.json"), append(cj, '\n'), 0o644); err != nil {
+			return dir, err
+		}
 	}
-	if err != nil {
-		return "", err
-	}
-	dir, err := runs.Next(cfg.Project, "train")
-	if err == nil {
-		err = os.Mkdir(filepath.Join(dir, "weights"), 0o755)
-	}
-	if err != nil {
-		return "", err
-	}
-	cj, _ := json.MarshalIndent(cfg, "", "  ")
-	voc.WriteFileAtomic(filepath.Join(dir, "config.json"), append(cj, '\n'), 0o644)
-	evf, err := os.Create(filepath.Join(dir, "events.jsonl"))
+	evf, err := os.OpenFile(filepath.Join(dir, "events.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return dir, err
 	}
@@ -201,21 +180,29 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 		enc.Encode(e)
 		emit(e)
 	}
+	resultsPath := filepath.Join(dir, "results.csv")
 	results := "epoch,train_loss,box,obj,cls,val_loss,map50,lr\n"
+	if resumed != nil {
+		if b, err := os.ReadFile(resultsPath); err == nil {
+			results = keepEpochs(string(b), resumed.NextEpoch-1)
+		}
+	}
 	dev := "cpu"
 	if device != gotch.CPU {
 		dev = "cuda"
 	}
-	nb := len(train) / cfg.Batch
-	total := nb * cfg.Epochs
+	// Steps per epoch differ while the backbone is frozen (its batch is
+	// larger); the schedule runs over all of them.
+	nbFrozen, nb := len(train)/cfg.FreezeBatch, len(train)/cfg.Batch
+	total := nbFrozen*cfg.FreezeEpochs + nb*(cfg.Epochs-cfg.FreezeEpochs)
 	if cfg.MaxSteps > 0 {
 		total = min(total, cfg.MaxSteps)
 	}
-	send(Event{Event: "started", Run: dir, Device: dev, Threads: Threads(), Steps: total})
-	loader := &Loader{Samples: train, Size: cfg.InputSize, Batch: cfg.Batch, Seed: cfg.Seed, Workers: cfg.Workers, Aug: DefaultAugment}
-	if cfg.NoAugment {
-		loader.Aug = Augment{}
+	firstEpoch, step, best := 1, 0, -math.MaxFloat64
+	if resumed != nil {
+		firstEpoch, step, best = resumed.NextEpoch, resumed.Step, resumed.Best
 	}
+	send(Event{Event: "started", Run: dir, Device: dev, Threads: Threads(), Steps: total, Epoch: firstEpoch})
 	ck := &model.Checkpoint{Backbone: cfg.Backbone, Classes: classes, Anchors: anchors, InputSize: cfg.InputSize, Resize: "letterbox"}
 	save := func(kind string, epoch int, metrics map[string]float64) error {
 		ck.Epoch, ck.Metrics = epoch, metrics
@@ -226,19 +213,43 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 		send(Event{Event: "checkpoint", Kind: kind, Path: p, Epoch: epoch})
 		return nil
 	}
-	step, best := 0, -1.0
+	saveLast := func(epoch, next int, metrics map[string]float64) error {
+		if err := save("last", epoch, metrics); err != nil {
+			return err
+		}
+		return saveResume(dir, g, opt, resumeState{Optimizer: cfg.Optimizer, OptSteps: opt.Steps, Step: step, NextEpoch: next, Best: best})
+	}
 	warm := max(1, min(3*nb, total/10))
-	for epoch := 1; epoch <= cfg.Epochs && step < total; epoch++ {
+	frozen := false
+	for epoch := firstEpoch; epoch <= cfg.Epochs && step < total; epoch++ {
+		batch := cfg.Batch
+		if epoch <= cfg.FreezeEpochs {
+			batch = cfg.FreezeBatch
+		}
+		if f := epoch <= cfg.FreezeEpochs; f != frozen || epoch == firstEpoch {
+			opt.Freeze("backbone.", f)
+			frozen = f
+		}
+		base := cfg.baseLR(batch)
+		loader := &Loader{Samples: train, Size: cfg.InputSize, Batch: batch, Seed: cfg.Seed, Workers: cfg.Workers, Aug: cfg.augment(), Epochs: cfg.Epochs}
 		var sum LossParts
 		n := 0
 		t0 := time.Now()
-		for b := range loader.Epoch(ctx, epoch) {
+		var wait time.Duration
+		batches := loader.Epoch(ctx, epoch)
+		for {
+			tw := time.Now()
+			b, ok := <-batches
+			wait += time.Since(tw)
+			if !ok {
+				break
+			}
 			if b.Err != nil {
 				send(Event{Event: "error", Message: b.Err.Error()})
 				return dir, b.Err
 			}
-			lr := lrAt(cfg.LR, step, total, warm)
-			opt.SetLR(lr)
+			lr := lrAt(base, step, total, warm)
+			opt.LR = lr
 			x, err := ts.NewTensorFromData(b.X, []int64{int64(b.N), 3, int64(cfg.InputSize), int64(cfg.InputSize)})
 			if err != nil {
 				return dir, err
@@ -247,7 +258,7 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 				x = x.MustTo(device, true)
 			}
 			ts0 := time.Now()
-			p, err := Step(net, opt, x, b.Targets, anchors, 0)
+			p, err := Step(net, opt, x, b.Targets, anchors, cfg.Loss)
 			x.MustDrop()
 			if err != nil {
 				return dir, err
@@ -267,7 +278,8 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 			}
 		}
 		if ctx.Err() != nil {
-			if err := save("last", epoch, nil); err != nil {
+			// the epoch is cut short: a resume runs it again from its start
+			if err := saveLast(epoch, epoch, nil); err != nil {
 				return dir, err
 			}
 			send(Event{Event: "done", Stopped: true, Step: step, Run: dir})
@@ -276,8 +288,10 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 		if n == 0 {
 			break
 		}
+		elapsed := time.Since(t0)
 		mean := LossParts{Box: sum.Box / float64(n), Obj: sum.Obj / float64(n), Cls: sum.Cls / float64(n), Total: sum.Total / float64(n)}
-		ev := Event{Event: "epoch", Epoch: epoch, Step: step, Loss: &mean, ImgPerS: float64(n*cfg.Batch) / time.Since(t0).Seconds()}
+		ev := Event{Event: "epoch", Epoch: epoch, Step: step, Steps: total, Loss: &mean, ImgPerS: float64(n*batch) / elapsed.Seconds(),
+			DataWait: wait.Seconds() / elapsed.Seconds(), Frozen: frozen, LR: lrAt(base, step, total, warm)}
 		metrics := map[string]float64{"train_loss": mean.Total}
 		if len(val) > 0 {
 			vl, m := evaluate(net, val, cfg.InputSize, anchors, classes, epoch%cfg.EvalEvery == 0 || epoch == cfg.Epochs || step >= total)
@@ -288,9 +302,8 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 			}
 		}
 		send(ev)
-		results += fmt.Sprintf("%d,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f,%.3g\n", epoch, mean.Total, mean.Box, mean.Obj, mean.Cls, metrics["val_loss"], metrics["map50"], lrAt(cfg.LR, step, total, warm))
-		voc.WriteFileAtomic(filepath.Join(dir, "results.csv"), []byte(results), 0o644)
-		if err := save("last", epoch, metrics); err != nil {
+		results += fmt.Sprintf("%d,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f,%.3g\n", epoch, mean.Total, mean.Box, mean.Obj, mean.Cls, metrics["val_loss"], metrics["map50"], ev.LR)
+		if err := voc.WriteFileAtomic(resultsPath, []byte(results), 0o644); err != nil {
 			return dir, err
 		}
 		score := -metrics["val_loss"]
@@ -305,9 +318,25 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 				return dir, err
 			}
 		}
+		if err := saveLast(epoch, epoch+1, metrics); err != nil {
+			return dir, err
+		}
 	}
 	send(Event{Event: "done", Step: step, Run: dir})
 	return dir, nil
+}
+
+// keepEpochs keeps results.csv's header and the rows of epochs up to last.
+func keepEpochs(csv string, last int) string {
+	lines := strings.SplitAfter(csv, "\n")
+	out := lines[0]
+	for _, l := range lines[1:] {
+		var e int
+		if _, err := fmt.Sscanf(l, "%d,", &e); err == nil && e <= last {
+			out += l
+		}
+	}
+	return out
 }
 
 // chooseAnchors is the reference's anchors scaled to the input, or
@@ -375,7 +404,7 @@ func evaluate(net *Net, val []Sample, size int, anchors [9][2]float64, classes [
 			for _, o := range outs {
 				s.keep(o)
 			}
-			_, p := Loss(&s, outs, b.Targets, len(classes), size, anchors, 0)
+			_, p := Loss(&s, outs, b.Targets, len(classes), size, anchors, LossOptions{})
 			lossSum += p.Total
 			n++
 			if withMAP {

@@ -92,3 +92,51 @@ func TestRunNeedsASplit(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// A stopped run resumes in its own folder from the epoch it was in, with
+// the optimizer's state, and finishes the epochs.
+func TestRunResumes(t *testing.T) {
+	root := splitDataset(t, 30)
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := Config{Dataset: root, InputSize: 64, Batch: 4, Epochs: 3, EvalEvery: 1, Project: filepath.Join(t.TempDir(), "runs"), Workers: 2,
+		FreezeEpochs: 1, FreezeBatch: 4}
+	epochs := 0
+	dir, err := Run(ctx, cfg, func(e Event) {
+		if e.Event == "epoch" {
+			if !e.Frozen && e.Epoch == 1 {
+				t.Errorf("epoch 1 should be frozen")
+			}
+			if epochs++; epochs == 2 {
+				cancel() // stops during epoch 3
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var started Event
+	var last Event
+	dir2, err := Run(context.Background(), Config{Resume: dir}, func(e Event) {
+		if e.Event == "started" {
+			started = e
+		}
+		last = e
+	})
+	if err != nil || dir2 != dir {
+		t.Fatalf("resume: %v (folder %s, want %s)", err, dir2, dir)
+	}
+	if started.Epoch != 3 || last.Event != "done" || last.Stopped {
+		t.Fatalf("resumed at epoch %d, ended with %+v", started.Epoch, last)
+	}
+	csv, _ := os.ReadFile(filepath.Join(dir, "results.csv"))
+	if n := strings.Count(string(csv), "\n"); n != 4 {
+		t.Fatalf("results.csv has %d lines, want a header and 3 epochs:\n%s", n, csv)
+	}
+	ev, _ := os.ReadFile(filepath.Join(dir, "events.jsonl"))
+	if strings.Count(string(ev), `"event":"started"`) != 2 {
+		t.Fatal("events.jsonl should hold both sessions")
+	}
+	if _, err := Run(context.Background(), Config{Resume: t.TempDir()}, func(Event) {}); err == nil || !strings.Contains(err.Error(), "not a training run folder") {
+		t.Fatalf("resume of an empty folder: %v", err)
+	}
+}

@@ -36,9 +36,21 @@ func (s *scope) free() {
 	s.list, s.scalars = nil, nil
 }
 
-// LossParts are the terms of one step's loss.
+// LossParts are the terms of one step's loss (and, for training steps,
+// the gradients' global norm before clipping).
 type LossParts struct {
 	Box, Obj, Cls, Total float64
+	GradNorm             float64 `json:",omitempty"`
+}
+
+// LossOptions are the reference's optional loss variants.
+type LossOptions struct {
+	// LabelSmoothing ε turns class targets into 1−ε+ε/nc and ε/nc.
+	LabelSmoothing float64 `json:"label_smoothing,omitempty"`
+	// Focal weighs objectness BCE by α (0.25 for objects, 0.75 for
+	// background) and (|target − p|)^2, and scales it by 10, as the
+	// reference's focal_loss option does.
+	Focal bool `json:"focal,omitempty"`
 }
 
 // Balance weighs objectness per output level (strides 32, 16, 8), as the
@@ -55,10 +67,11 @@ type BatchTargets struct {
 // Loss is the reference's loss: per output level, 0.05·mean(1 − CIoU)
 // over the positive anchors, BCE(class)·(nc/80) over the positives, and
 // BCE(objectness)·balance·5·(S²/416²) over the positives and the negatives
-// that no ground truth overlaps by more than 0.5. Label smoothing eps (0
-// for none) softens the class targets. The returned tensor is the total,
-// ready for backward; s owns every tensor made on the way.
-func Loss(s *scope, outs [3]*ts.Tensor, tgt BatchTargets, nc, size int, anchors [9][2]float64, eps float64) (*ts.Tensor, LossParts) {
+// that no ground truth overlaps by more than 0.5, with the variants in lo.
+// The returned tensor is the total, ready for backward; s owns every
+// tensor made on the way.
+func Loss(s *scope, outs [3]*ts.Tensor, tgt BatchTargets, nc, size int, anchors [9][2]float64, lo LossOptions) (*ts.Tensor, LossParts) {
+	eps := lo.LabelSmoothing
 	dev := outs[0].MustDevice()
 	var parts LossParts
 	total := s.keep(ts.MustZeros([]int64{1}, gotch.Float, dev))
@@ -109,9 +122,9 @@ func Loss(s *scope, outs [3]*ts.Tensor, tgt BatchTargets, nc, size int, anchors 
 				tw, th = append(tw, float32(t.W/stride)), append(th, float32(t.H/stride))
 				oh := make([]float32, nc)
 				for k := range oh {
-					oh[k] = float32(eps / 2)
+					oh[k] = float32(eps / float64(nc))
 				}
-				oh[t.Class] = float32(1 - eps/2)
+				oh[t.Class] = float32(1 - eps + eps/float64(nc))
 				cls = append(cls, oh...)
 			}
 		}
@@ -120,8 +133,13 @@ func Loss(s *scope, outs [3]*ts.Tensor, tgt BatchTargets, nc, size int, anchors 
 		objTarget := s.keep(tensor1(objT, dev))
 		weight := s.keep(tensor1(objW, dev))
 		bce := s.keep(objLogit.MustBinaryCrossEntropyWithLogits(objTarget, weight, s.keep(ts.NewTensor()), 0, false)) // reduction none
+		ratio := Balance[l] * objRatio
+		if lo.Focal {
+			bce = focal(s, bce, objLogit, objTarget, objT, dev)
+			ratio *= 10
+		}
 		lossObj := s.keep(s.keep(bce.MustSum(gotch.Float, false)).MustDiv(s.keep(weight.MustSum(gotch.Float, false)), false))
-		lossObj = s.keep(lossObj.MustMulScalar(s.scalar(Balance[l]*objRatio), false))
+		lossObj = s.keep(lossObj.MustMulScalar(s.scalar(ratio), false))
 		total = s.keep(total.MustAdd(lossObj, false))
 		parts.Obj += lossObj.Float64Values()[0]
 		if len(posIdx) == 0 {
@@ -149,6 +167,18 @@ func Loss(s *scope, outs [3]*ts.Tensor, tgt BatchTargets, nc, size int, anchors 
 	}
 	parts.Total = parts.Box + parts.Obj + parts.Cls
 	return total, parts
+}
+
+// focal weighs per-anchor BCE by α_t·|target − sigmoid(logit)|², with
+// α = 0.25 for objects and 0.75 for background (gradients flow through
+// the second factor, as in the reference).
+func focal(s *scope, bce, logit, target *ts.Tensor, t []float32, dev gotch.Device) *ts.Tensor {
+	alpha := make([]float32, len(t))
+	for i, v := range t {
+		alpha[i] = 0.75 - 0.5*v
+	}
+	hard := s.keep(s.keep(s.keep(s.keep(logit.MustSigmoid(false)).MustSub(target, false)).MustAbs(false)).MustSquare(false))
+	return s.keep(s.keep(bce.MustMul(s.keep(tensor1(alpha, dev)), false)).MustMul(hard, false))
 }
 
 func tensor1(v []float32, dev gotch.Device) *ts.Tensor {

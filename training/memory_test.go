@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/sugarme/gotch"
-	"github.com/sugarme/gotch/nn"
 
 	"github.com/labelloop/labelloop/internal/synth"
 	"github.com/labelloop/labelloop/model"
@@ -50,17 +49,18 @@ func TestMemoryFlatOver200Steps(t *testing.T) {
 	x, tgt := loadBatch(t, samples, size)
 	defer x.MustDrop()
 	g, _ := model.Build(model.Config{Backbone: model.MobileNetV3, NumClasses: len(synth.Classes), InputSize: size})
-	net, vs, err := NewTrainable(g, model.InitWeights(g, 1), gotch.CPU)
+	net, err := NewTrainable(g, model.InitWeights(g, 1), gotch.CPU)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer net.Free()
-	opt, _ := nn.NewAdamConfig(0.937, 0.999, 0).Build(vs, 1e-3)
+	opt, _ := NewOptimizer(net, "adam", 1e-3, 0)
+	defer opt.Free()
 	anchors, _ := chooseAnchors(Config{Anchors: "default", InputSize: size}, nil)
 	var rss20 int
 	var heap20 int64
 	for i := 1; i <= 200; i++ {
-		if _, err := Step(net, opt, x, tgt, anchors, 0); err != nil {
+		if _, err := Step(net, opt, x, tgt, anchors, LossOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		if i == 20 {

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/sugarme/gotch"
-	"github.com/sugarme/gotch/nn"
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/labelloop/labelloop/inference"
@@ -61,15 +60,16 @@ func TestStepsLowerTheLoss(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	g, _ := model.Build(model.Config{Backbone: model.MobileNetV2, NumClasses: 3, InputSize: size})
-	net, vs, err := NewTrainable(g, model.FixtureWeights(g), gotch.CPU)
+	net, err := NewTrainable(g, model.FixtureWeights(g), gotch.CPU)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer net.Free()
-	opt, err := nn.DefaultAdamConfig().Build(vs, 1e-3)
+	opt, err := NewOptimizer(net, "adam", 1e-3, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer opt.Free()
 	x, tgt := loadBatch(t, samples, size)
 	defer x.MustDrop()
 	anchors := model.DefaultAnchors
@@ -79,7 +79,7 @@ func TestStepsLowerTheLoss(t *testing.T) {
 	meanBefore := net.Params["backbone.model.features.0.1.running_mean"].Vals().([]float32)[0]
 	var first, last LossParts
 	for step := 0; step < 40; step++ {
-		p, err := Step(net, opt, x, tgt, anchors, 0)
+		p, err := Step(net, opt, x, tgt, anchors, LossOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

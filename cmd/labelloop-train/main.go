@@ -3,6 +3,8 @@
 // runs headless on servers and in CI.
 //
 //	labelloop-train train --config run.json [--dataset DIR --epochs N ...]
+//	labelloop-train train --resume runs/train-3
+//	labelloop-train import-pth --pth W.pth --dataset DIR --out W.safetensors
 //
 // It writes one JSON object per line to stdout (started, batch, epoch,
 // eval, checkpoint, done, error) and stops cleanly, after saving the last
@@ -20,7 +22,9 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/training"
+	"github.com/labelloop/labelloop/voc"
 )
 
 func main() {
@@ -42,6 +46,8 @@ func main() {
 	switch os.Args[1] {
 	case "train":
 		os.Exit(train(os.Args[2:]))
+	case "import-pth":
+		os.Exit(importPth(os.Args[2:]))
 	default:
 		fmt.Fprintf(os.Stderr, "labelloop-train: unknown command %q\n", os.Args[1])
 		usage()
@@ -50,7 +56,11 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: labelloop-train train [--config run.json] [options]")
+	fmt.Fprintln(os.Stderr, `usage:
+  labelloop-train train [--config run.json] [options]   train (options: train --help)
+  labelloop-train train --resume runs/train-N           continue a stopped run
+  labelloop-train import-pth --pth W.pth --out W.safetensors (--dataset DIR | --classes a,b) [options]
+                                                        convert PyTorch weights (import-pth --help)`)
 }
 
 func train(args []string) int {
@@ -68,8 +78,18 @@ func train(args []string) int {
 	maxSteps := fs.Int("max-steps", 0, "stop after this many steps")
 	evalEvery := fs.Int("eval-every", 0, "mAP@0.5 every N epochs (10)")
 	project := fs.String("project", "", "where runs/train-N go (runs)")
-	initFrom := fs.String("init", "", "start from this checkpoint")
+	initFrom := fs.String("init", "", "start from this checkpoint (.safetensors; convert .pth with import-pth)")
+	resume := fs.String("resume", "", "continue the run in this folder (runs/train-N)")
 	seed := fs.Uint64("seed", 0, "random seed")
+	freeze := fs.Int("freeze-epochs", 0, "keep the backbone fixed for the first N epochs (50 with pretrained weights)")
+	freezeBatch := fs.Int("freeze-batch", 0, "batch size while frozen (2x batch)")
+	wd := fs.Float64("weight-decay", -1, "weight decay on conv weights (sgd 5e-4, adam 0)")
+	clip := fs.Float64("clip-norm", 0, "clip gradients to this global norm (0: off)")
+	smooth := fs.Float64("label-smoothing", 0, "label smoothing (0: off)")
+	focal := fs.Bool("focal", false, "focal loss on objectness")
+	mosaic := fs.Float64("mosaic", -1, "mosaic probability (0.5)")
+	mixup := fs.Float64("mixup", -1, "mixup probability on mosaics (0.5)")
+	noAug := fs.Bool("no-augment", false, "plain letterboxed pictures, no augmentation")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -93,10 +113,12 @@ func train(args []string) int {
 	set(&cfg.Anchors, *anchors)
 	set(&cfg.Project, *project)
 	set(&cfg.Init, *initFrom)
+	set(&cfg.Resume, *resume)
 	for _, p := range []struct {
 		dst *int
 		v   int
-	}{{&cfg.InputSize, *size}, {&cfg.Epochs, *epochs}, {&cfg.Batch, *batch}, {&cfg.MaxSteps, *maxSteps}, {&cfg.EvalEvery, *evalEvery}} {
+	}{{&cfg.InputSize, *size}, {&cfg.Epochs, *epochs}, {&cfg.Batch, *batch}, {&cfg.MaxSteps, *maxSteps}, {&cfg.EvalEvery, *evalEvery},
+		{&cfg.FreezeEpochs, *freeze}, {&cfg.FreezeBatch, *freezeBatch}} {
 		if p.v != 0 {
 			*p.dst = p.v
 		}
@@ -107,7 +129,24 @@ func train(args []string) int {
 	if *seed != 0 {
 		cfg.Seed = *seed
 	}
-	if cfg.Dataset == "" {
+	if *wd >= 0 {
+		cfg.WeightDecay = wd
+	}
+	if *mosaic >= 0 {
+		cfg.Mosaic = mosaic
+	}
+	if *mixup >= 0 {
+		cfg.Mixup = mixup
+	}
+	if *clip != 0 {
+		cfg.ClipNorm = *clip
+	}
+	if *smooth != 0 {
+		cfg.Loss.LabelSmoothing = *smooth
+	}
+	cfg.Loss.Focal = cfg.Loss.Focal || *focal
+	cfg.NoAugment = cfg.NoAugment || *noAug
+	if cfg.Dataset == "" && cfg.Resume == "" {
 		return fail(fmt.Errorf("no dataset: give --dataset or \"dataset\" in the config"))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -134,4 +173,70 @@ func fail(err error) int {
 	json.NewEncoder(os.Stdout).Encode(training.Event{Event: "error", Message: err.Error()})
 	fmt.Fprintln(os.Stderr, "labelloop-train:", err)
 	return 1
+}
+
+func importPth(args []string) int {
+	fs := flag.NewFlagSet("import-pth", flag.ContinueOnError)
+	pth := fs.String("pth", "", "a PyTorch state dict (torch.save)")
+	out := fs.String("out", "", "the checkpoint to write (.safetensors, with its .json)")
+	dataset := fs.String("dataset", "", "take the classes from this dataset's class list")
+	classList := fs.String("classes", "", "or the classes, comma-separated")
+	backbone := fs.String("backbone", "mobilenetv2", "mobilenetv1, mobilenetv2 or mobilenetv3")
+	size := fs.Int("input-size", 416, "input size, a multiple of 32")
+	backboneOnly := fs.Bool("backbone-only", false, "take only the backbone's tensors (e.g. from a detector with other classes)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *pth == "" || *out == "" {
+		return fail(fmt.Errorf("give --pth and --out"))
+	}
+	classes, err := pickClasses(*dataset, *classList)
+	if err != nil {
+		return fail(err)
+	}
+	g, err := model.Build(model.Config{Backbone: *backbone, NumClasses: len(classes), InputSize: *size})
+	if err != nil {
+		return fail(err)
+	}
+	only := ""
+	if *backboneOnly {
+		only = "backbone."
+	}
+	imp, err := training.ImportPth(*pth, g, 0, only)
+	if err != nil {
+		return fail(err)
+	}
+	anchors := model.DefaultAnchors
+	for i := range anchors {
+		anchors[i] = [2]float64{anchors[i][0] * float64(*size) / 416, anchors[i][1] * float64(*size) / 416}
+	}
+	ck := &model.Checkpoint{Backbone: *backbone, Classes: classes, Anchors: anchors, InputSize: *size, Resize: "letterbox"}
+	if err := model.SaveCheckpoint(*out, ck, imp.Weights); err != nil {
+		return fail(err)
+	}
+	json.NewEncoder(os.Stdout).Encode(map[string]any{"event": "imported", "path": *out, "loaded": imp.Loaded,
+		"fresh": len(imp.Fresh), "ignored": imp.Ignored, "prefixed": imp.Prefixed})
+	fmt.Fprintf(os.Stderr, "%s: %d tensors from %s, %d newly initialised, %d ignored\n", *out, imp.Loaded, *pth, len(imp.Fresh), len(imp.Ignored))
+	return 0
+}
+
+// pickClasses reads a dataset's class list or a comma-separated one.
+func pickClasses(dataset, list string) ([]string, error) {
+	switch {
+	case dataset != "":
+		ds, err := voc.Open(dataset)
+		if err != nil {
+			return nil, err
+		}
+		return voc.ReadClasses(ds.ClassesPath())
+	case list != "":
+		var out []string
+		for _, c := range strings.Split(list, ",") {
+			if c = strings.TrimSpace(c); c != "" {
+				out = append(out, c)
+			}
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("give the classes: --dataset DIR (its class list) or --classes a,b,c")
 }
