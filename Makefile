@@ -35,7 +35,7 @@ export OMP_WAIT_POLICY := passive
 BIN := bin
 PURE_PKGS := ./voc/... ./app/cli/... ./annotate/... ./internal/synth/... ./internal/runs/...
 
-.PHONY: test-fixture bench-deps setup apt-packages go-check ort build build-native run test bench lint fuzz clean demo screenshot
+.PHONY: bench-learn test-fixture bench-deps setup apt-packages go-check ort build build-native run test bench lint fuzz clean demo screenshot
 
 setup: apt-packages go-check $(ORT_LIB) $(TORCH_STUBS)/.done third_party/gotch/.done
 	$(GO) mod download
@@ -109,7 +109,7 @@ run: setup build demo/.done
 test: setup
 	$(GO) vet ./...
 	$(GO) test -race -count=1 $(PURE_PKGS)
-	$(GO) test -count=1 $$($(GO) list ./... | grep -v -e /voc -e /app/cli -e /annotate -e /internal/synth -e /internal/runs)
+	$(GO) test -count=1 -timeout 25m $$($(GO) list ./... | grep -v -e /voc -e /app/cli -e /annotate -e /internal/synth -e /internal/runs)
 
 # The reference fixture: model/ through ONNX Runtime and through libtorch.
 test-fixture: setup
@@ -130,6 +130,12 @@ bench-deps:
 bench: setup bench-deps
 	LABELLOOP_BENCH=1 $(GO) test -count=1 -timeout 1800s -run 'TestBench' -v ./voc/ ./ui/ ./app/cli/ ./training/ | grep -v -e '^=== RUN' -e 'Fyne error' -e 'Cause:' -e 'At:'
 	$(GO) test -run XXX -bench 'ParseXML|ScanAnnotation|ReadSmallFiles' -benchmem ./voc/
+	$(MAKE) bench-learn
+
+# The fair learning test (about 900 steps at 128 px, mAP@0.5 >= 0.5); the
+# suite runs a 200-step version of it.
+bench-learn: setup
+	LABELLOOP_LONG=1 $(GO) test -count=1 -timeout 3600s -run 'TestLearnsFromScratch|TestMemoryFlat' -v ./training/ | grep -E -e '^(---|ok|FAIL)' -e '_test.go'
 
 # The real window under Xvfb + Mesa: draws a box with xdotool, saves PNGs in
 # screenshots/. It works on a copy of the raccoon sample set when

@@ -131,7 +131,8 @@ func (l *Loader) single(c *canvas, i int, r *rand.Rand) error {
 	return nil
 }
 
-// letterbox is the plain path: aspect kept, centred, maybe flipped.
+// letterbox is the plain path: aspect kept and centred (or, with
+// Stretch, the picture resized to the square), maybe flipped.
 func (l *Loader) letterbox(c *canvas, i int, r *rand.Rand) error {
 	sm := l.Samples[i]
 	pic, err := imgload.Load(sm.Image, l.Size)
@@ -141,6 +142,9 @@ func (l *Loader) letterbox(c *canvas, i int, r *rand.Rand) error {
 	s := l.Size
 	k := math.Min(float64(s)/float64(pic.W), float64(s)/float64(pic.H))
 	nw, nh := max(1, int(float64(pic.W)*k)), max(1, int(float64(pic.H)*k))
+	if l.Stretch {
+		nw, nh = s, s
+	}
 	c.paste(pic, sm, nw, nh, (s-nw)/2, (s-nh)/2, r.Float64() < l.Aug.Flip, image.Rect(0, 0, s, s))
 	return nil
 }

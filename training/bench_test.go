@@ -19,7 +19,14 @@ import (
 	"github.com/labelloop/labelloop/model"
 )
 
-const benchSize, benchBatch, benchIters = 416, 4, 12
+var benchSize, benchBatch, benchIters = envInt("LABELLOOP_BENCH_SIZE", 416), envInt("LABELLOOP_BENCH_BATCH", 4), 12
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
 
 // TestBenchTrainStep is `make bench`'s training figure: forward + backward
 // + Adam step at batch 4, 416×416, for each backbone, against the same
@@ -115,7 +122,7 @@ func TestBenchTrainChild(t *testing.T) {
 	defer net.Free()
 	opt, _ := NewOptimizer(net, "adam", 1e-3, 0)
 	defer opt.Free()
-	x := ts.MustRand([]int64{benchBatch, 3, benchSize, benchSize}, gotch.Float, gotch.CPU)
+	x := ts.MustRand([]int64{int64(benchBatch), 3, int64(benchSize), int64(benchSize)}, gotch.Float, gotch.CPU)
 	defer x.MustDrop()
 	step := func() float64 {
 		t0 := time.Now()

@@ -13,6 +13,7 @@ type Config struct {
 	Dataset   string `json:"dataset"`
 	Backbone  string `json:"backbone"`   // mobilenetv1, mobilenetv2 (default), mobilenetv3
 	InputSize int    `json:"input_size"` // 416
+	Resize    string `json:"resize"`     // letterbox (default, grey 128 bars) or plain (stretched to the square)
 	Epochs    int    `json:"epochs"`     // 100
 	Batch     int    `json:"batch"`      // 8
 	// FreezeEpochs keeps the backbone fixed for the first epochs, trained
@@ -35,9 +36,11 @@ type Config struct {
 	Init        string      `json:"init"`             // weights to start from: a checkpoint (.safetensors)
 	Resume      string      `json:"resume,omitempty"` // a run folder to continue (its config is used; only epochs may grow)
 	MaxSteps    int         `json:"max_steps"`        // stop after this many steps (quick runs, tests)
-	NoAugment   bool        `json:"no_augment"`
-	Mosaic      *float64    `json:"mosaic,omitempty"` // probability (0.5); nil for the default
-	Mixup       *float64    `json:"mixup,omitempty"`  // probability on mosaics (0.5)
+	// Augment is "default" (the reference's recipe), "flip" (flips only,
+	// as the reference's calibration runs) or "none".
+	Augment string   `json:"augment"`
+	Mosaic  *float64 `json:"mosaic,omitempty"` // probability (0.5); nil for the default
+	Mixup   *float64 `json:"mixup,omitempty"`  // probability on mosaics (0.5)
 }
 
 func (c *Config) defaults() {
@@ -69,6 +72,12 @@ func (c *Config) defaults() {
 	if c.Anchors == "" {
 		c.Anchors = "default"
 	}
+	if c.Resize == "" {
+		c.Resize = "letterbox"
+	}
+	if c.Augment == "" {
+		c.Augment = "default"
+	}
 	if c.EvalEvery == 0 {
 		c.EvalEvery = 10
 	}
@@ -99,6 +108,10 @@ func (c *Config) Check() error {
 		return fmt.Errorf("learning rate %g: want a value between 0 and 1", c.LR)
 	case c.Loss.LabelSmoothing < 0 || c.Loss.LabelSmoothing >= 1:
 		return fmt.Errorf("label smoothing %g: want 0 to 1", c.Loss.LabelSmoothing)
+	case c.Resize != "letterbox" && c.Resize != "plain":
+		return fmt.Errorf("resize %q: want letterbox or plain", c.Resize)
+	case c.Augment != "default" && c.Augment != "flip" && c.Augment != "none":
+		return fmt.Errorf("augment %q: want default, flip or none", c.Augment)
 	case c.Anchors != "default" && c.Anchors != "auto":
 		return fmt.Errorf("anchors %q: want default or auto", c.Anchors)
 	}
@@ -130,8 +143,11 @@ func (c *Config) baseLR(batch int) float64 {
 
 // augment is the data recipe the config asks for.
 func (c *Config) augment() Augment {
-	if c.NoAugment {
+	switch c.Augment {
+	case "none":
 		return Augment{}
+	case "flip":
+		return Augment{Flip: 0.5}
 	}
 	a := DefaultAugment
 	if c.Mosaic != nil {

@@ -24,7 +24,8 @@ type Loader struct {
 	Seed    uint64
 	Aug     Augment
 	Workers int
-	Epochs  int // the run's length, for Aug.MosaicUntil (0: mosaic in every epoch)
+	Epochs  int  // the run's length, for Aug.MosaicUntil (0: mosaic in every epoch)
+	Stretch bool // plain resize to the square instead of letterbox, where not augmenting
 }
 
 // Epoch streams the batches of one epoch (the last partial batch is

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sugarme/gotch"
@@ -175,11 +176,16 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 	}
 	defer evf.Close()
 	enc := json.NewEncoder(evf)
+	var sendMu sync.Mutex // checkpoint events come from the saver's goroutine
 	send := func(e Event) {
+		sendMu.Lock()
+		defer sendMu.Unlock()
 		e.Time = time.Now().UTC().Format(time.RFC3339Nano)
 		enc.Encode(e)
 		emit(e)
 	}
+	sv := newSaver()
+	defer sv.close()
 	resultsPath := filepath.Join(dir, "results.csv")
 	results := "epoch,train_loss,box,obj,cls,val_loss,map50,lr\n"
 	if resumed != nil {
@@ -203,21 +209,33 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 		firstEpoch, step, best = resumed.NextEpoch, resumed.Step, resumed.Best
 	}
 	send(Event{Event: "started", Run: dir, Device: dev, Threads: Threads(), Steps: total, Epoch: firstEpoch})
-	ck := &model.Checkpoint{Backbone: cfg.Backbone, Classes: classes, Anchors: anchors, InputSize: cfg.InputSize, Resize: "letterbox"}
-	save := func(kind string, epoch int, metrics map[string]float64) error {
-		ck.Epoch, ck.Metrics = epoch, metrics
+	ck := &model.Checkpoint{Backbone: cfg.Backbone, Classes: classes, Anchors: anchors, InputSize: cfg.InputSize, Resize: cfg.Resize}
+	// Checkpoints are copied out here and written by the saver; the last
+	// one's optimizer state goes first and its counters last, so a resume
+	// never pairs new counters with older weights.
+	save := func(kind string, epoch int, metrics map[string]float64, extra func() error) error {
+		c := *ck
+		c.Epoch, c.Metrics = epoch, metrics
+		w := net.Weights()
 		p := filepath.Join(dir, "weights", kind+".safetensors")
-		if err := model.SaveCheckpoint(p, ck, net.Weights()); err != nil {
-			return err
-		}
-		send(Event{Event: "checkpoint", Kind: kind, Path: p, Epoch: epoch})
-		return nil
+		return sv.do(func() error {
+			if err := model.SaveCheckpoint(p, &c, w); err != nil {
+				return err
+			}
+			send(Event{Event: "checkpoint", Kind: kind, Path: p, Epoch: epoch})
+			if extra != nil {
+				return extra()
+			}
+			return nil
+		})
 	}
 	saveLast := func(epoch, next int, metrics map[string]float64) error {
-		if err := save("last", epoch, metrics); err != nil {
+		st := opt.State()
+		rs := resumeState{Optimizer: cfg.Optimizer, OptSteps: opt.Steps, Step: step, NextEpoch: next, Best: best}
+		if err := sv.do(func() error { return saveSlots(dir, g, st) }); err != nil {
 			return err
 		}
-		return saveResume(dir, g, opt, resumeState{Optimizer: cfg.Optimizer, OptSteps: opt.Steps, Step: step, NextEpoch: next, Best: best})
+		return save("last", epoch, metrics, func() error { return saveCounters(dir, rs) })
 	}
 	warm := max(1, min(3*nb, total/10))
 	frozen := false
@@ -231,7 +249,7 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 			frozen = f
 		}
 		base := cfg.baseLR(batch)
-		loader := &Loader{Samples: train, Size: cfg.InputSize, Batch: batch, Seed: cfg.Seed, Workers: cfg.Workers, Aug: cfg.augment(), Epochs: cfg.Epochs}
+		loader := &Loader{Samples: train, Size: cfg.InputSize, Batch: batch, Seed: cfg.Seed, Workers: cfg.Workers, Aug: cfg.augment(), Epochs: cfg.Epochs, Stretch: cfg.Resize == "plain"}
 		var sum LossParts
 		n := 0
 		t0 := time.Now()
@@ -282,6 +300,9 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 			if err := saveLast(epoch, epoch, nil); err != nil {
 				return dir, err
 			}
+			if err := sv.flush(); err != nil {
+				return dir, err
+			}
 			send(Event{Event: "done", Stopped: true, Step: step, Run: dir})
 			return dir, nil
 		}
@@ -294,7 +315,7 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 			DataWait: wait.Seconds() / elapsed.Seconds(), Frozen: frozen, LR: lrAt(base, step, total, warm)}
 		metrics := map[string]float64{"train_loss": mean.Total}
 		if len(val) > 0 {
-			vl, m := evaluate(net, val, cfg.InputSize, anchors, classes, epoch%cfg.EvalEvery == 0 || epoch == cfg.Epochs || step >= total)
+			vl, m := evaluate(net, val, cfg.InputSize, cfg.Resize == "plain", anchors, classes, epoch%cfg.EvalEvery == 0 || epoch == cfg.Epochs || step >= total)
 			ev.ValLoss, metrics["val_loss"] = vl, vl
 			if m != nil {
 				metrics["map50"], metrics["map50_95"] = m.MAP50, m.MAP5095
@@ -314,13 +335,16 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 		}
 		if score > best {
 			best = score
-			if err := save("best", epoch, metrics); err != nil {
+			if err := save("best", epoch, metrics, nil); err != nil {
 				return dir, err
 			}
 		}
 		if err := saveLast(epoch, epoch+1, metrics); err != nil {
 			return dir, err
 		}
+	}
+	if err := sv.flush(); err != nil {
+		return dir, err
 	}
 	send(Event{Event: "done", Step: step, Run: dir})
 	return dir, nil
@@ -385,8 +409,8 @@ func (n *Net) Weights() map[string][]float32 {
 
 // evaluate computes the validation loss and, when asked, mAP on val, with
 // BatchNorm's running statistics and no gradients.
-func evaluate(net *Net, val []Sample, size int, anchors [9][2]float64, classes []string, withMAP bool) (float64, *inference.Metrics) {
-	l := &Loader{Samples: val, Size: size, Batch: 1, Workers: 2}
+func evaluate(net *Net, val []Sample, size int, stretch bool, anchors [9][2]float64, classes []string, withMAP bool) (float64, *inference.Metrics) {
+	l := &Loader{Samples: val, Size: size, Batch: 1, Workers: 2, Stretch: stretch}
 	var lossSum float64
 	var images []inference.EvalImage
 	n := 0

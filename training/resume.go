@@ -26,9 +26,9 @@ func slotPath(dir, slot string) string {
 	return filepath.Join(dir, "weights", "last.optim-"+slot+".safetensors")
 }
 
-// saveResume writes the optimizer's state and the loop's counters.
-func saveResume(dir string, g *model.Graph, opt *Optimizer, st resumeState) error {
-	for slot, vals := range opt.State() {
+// saveSlots writes the optimizer's state (Optimizer.State).
+func saveSlots(dir string, g *model.Graph, state map[string]map[string][]float32) error {
+	for slot, vals := range state {
 		full := make(map[string][]float32, len(g.Params))
 		for _, p := range g.Params {
 			if v, ok := vals[p.Name]; ok {
@@ -41,6 +41,11 @@ func saveResume(dir string, g *model.Graph, opt *Optimizer, st resumeState) erro
 			return err
 		}
 	}
+	return nil
+}
+
+// saveCounters writes the loop's counters, the last file of a checkpoint.
+func saveCounters(dir string, st resumeState) error {
 	data, _ := json.MarshalIndent(st, "", "  ")
 	return voc.WriteFileAtomic(resumePath(dir), append(data, '\n'), 0o644)
 }

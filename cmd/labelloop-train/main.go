@@ -89,7 +89,8 @@ func train(args []string) int {
 	focal := fs.Bool("focal", false, "focal loss on objectness")
 	mosaic := fs.Float64("mosaic", -1, "mosaic probability (0.5)")
 	mixup := fs.Float64("mixup", -1, "mixup probability on mosaics (0.5)")
-	noAug := fs.Bool("no-augment", false, "plain letterboxed pictures, no augmentation")
+	resize := fs.String("resize", "", "letterbox (default) or plain")
+	augment := fs.String("augment", "", "default (the reference's recipe), flip (flips only) or none")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -145,7 +146,8 @@ func train(args []string) int {
 		cfg.Loss.LabelSmoothing = *smooth
 	}
 	cfg.Loss.Focal = cfg.Loss.Focal || *focal
-	cfg.NoAugment = cfg.NoAugment || *noAug
+	set(&cfg.Augment, *augment)
+	set(&cfg.Resize, *resize)
 	if cfg.Dataset == "" && cfg.Resume == "" {
 		return fail(fmt.Errorf("no dataset: give --dataset or \"dataset\" in the config"))
 	}
