@@ -1,6 +1,7 @@
 package training
 
 import (
+	"context"
 	"math"
 	"path/filepath"
 	"runtime"
@@ -22,7 +23,28 @@ import (
 func TestSameDetectionsORTAndLibtorch(t *testing.T) {
 	ck := &model.Checkpoint{Backbone: model.MobileNetV3, Classes: synth.Classes, Anchors: model.DefaultAnchors, InputSize: 160}
 	g, _ := model.Build(ck.Config())
-	w := model.FixtureWeights(g)
+	sameDetections(t, ck, model.FixtureWeights(g), 0.3)
+}
+
+// The same with a checkpoint the trainer wrote after a short run.
+func TestSameDetectionsTrainedCheckpoint(t *testing.T) {
+	root := splitDataset(t, 30)
+	cfg := Config{Dataset: root, Backbone: model.MobileNetV2, InputSize: 64, Batch: 4, Epochs: 3, LR: 3e-3, Augment: "flip",
+		Project: filepath.Join(t.TempDir(), "runs"), Workers: 2}
+	dir, err := Run(context.Background(), cfg, func(Event) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck, w, err := model.LoadCheckpoint(filepath.Join(dir, "weights", "last.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameDetections(t, ck, w, 0.01)
+}
+
+func sameDetections(t *testing.T, ck *model.Checkpoint, w map[string][]float32, conf float32) {
+	g, _ := model.Build(ck.Config())
+	size := ck.InputSize
 	data, err := onnx.Marshal(g, w, onnx.Meta{Classes: ck.Classes, Anchors: ck.Anchors})
 	if err != nil {
 		t.Fatal(err)
@@ -33,15 +55,15 @@ func TestSameDetectionsORTAndLibtorch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := make([]float32, 3*160*160)
-	frame := inference.Preprocess(pic.Img, pic.W, pic.H, 160, true, x)
+	x := make([]float32, 3*size*size)
+	frame := inference.Preprocess(pic.Img, pic.W, pic.H, size, true, x)
 
 	sess, err := inference.NewSession(data, onnx.OutputNames[:], inference.Options{Threads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sess.Close()
-	ortOut, err := sess.Run(x, 1, 160, 160)
+	ortOut, err := sess.Run(x, 1, size, size)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +73,7 @@ func TestSameDetectionsORTAndLibtorch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer net.Free()
-	in, _ := ts.NewTensorFromData(x, []int64{1, 3, 160, 160})
+	in, _ := ts.NewTensorFromData(x, []int64{1, 3, int64(size), int64(size)})
 	defer in.MustDrop()
 	var outs [3]*ts.Tensor
 	runtime.LockOSThread() // grad mode is per OS thread
@@ -70,7 +92,7 @@ func TestSameDetectionsORTAndLibtorch(t *testing.T) {
 		}
 	}
 	detect := func(o []inference.Output) []inference.Detection {
-		d := inference.NMS(inference.Decode(o, 0, 3, 160, ck.Anchors, 0.3), 0.3, false)
+		d := inference.NMS(inference.Decode(o, 0, len(ck.Classes), size, ck.Anchors, conf), 0.3, false)
 		inference.ToOriginal(d, frame)
 		return d
 	}
