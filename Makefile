@@ -33,7 +33,7 @@ export CGO_LDFLAGS  := -L$(TORCH_STUBS) -Wl,--as-needed
 export OMP_WAIT_POLICY := passive
 
 BIN := bin
-PURE_PKGS := ./voc/... ./app/cli/... ./annotate/... ./internal/synth/... ./internal/runs/...
+PURE_PKGS := ./voc/... ./app/cli/... ./annotate/... ./internal/synth/... ./internal/runs/... ./training/protocol/...
 
 .PHONY: bench-learn test-fixture bench-deps setup apt-packages go-check ort build build-native run test bench lint fuzz clean demo screenshot
 
@@ -109,7 +109,7 @@ run: setup build demo/.done
 test: setup
 	$(GO) vet ./...
 	$(GO) test -race -count=1 $(PURE_PKGS)
-	$(GO) test -count=1 -timeout 25m $$($(GO) list ./... | grep -v -e /voc -e /app/cli -e /annotate -e /internal/synth -e /internal/runs)
+	$(GO) test -count=1 -timeout 25m $$($(GO) list ./... | grep -v -e /voc -e /app/cli -e /annotate -e /internal/synth -e /internal/runs -e /training/protocol)
 
 # The reference fixture: model/ through ONNX Runtime and through libtorch.
 test-fixture: setup

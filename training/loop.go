@@ -19,33 +19,12 @@ import (
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/model"
+	"github.com/labelloop/labelloop/training/protocol"
 	"github.com/labelloop/labelloop/voc"
 )
 
 // Event is one line of the worker's output (and of events.jsonl).
-type Event struct {
-	Event   string             `json:"event"` // started, batch, epoch, eval, checkpoint, done, error
-	Time    string             `json:"time"`
-	Run     string             `json:"run,omitempty"`
-	Device  string             `json:"device,omitempty"`
-	Threads int                `json:"threads,omitempty"`
-	Epoch   int                `json:"epoch,omitempty"`
-	Step    int                `json:"step,omitempty"`
-	Steps   int                `json:"steps,omitempty"` // total planned
-	Loss    *LossParts         `json:"loss,omitempty"`
-	ValLoss float64            `json:"val_loss,omitempty"`
-	LR      float64            `json:"lr,omitempty"`
-	ImgPerS float64            `json:"images_per_s,omitempty"`
-	Metrics map[string]float64 `json:"metrics,omitempty"`
-	Path    string             `json:"path,omitempty"`
-	Kind    string             `json:"kind,omitempty"` // best, last
-	Stopped bool               `json:"stopped,omitempty"`
-	// DataWait is the share of an epoch's time the step spent waiting for
-	// the data pipeline.
-	DataWait float64 `json:"data_wait,omitempty"`
-	Frozen   bool    `json:"frozen,omitempty"` // the backbone is frozen this epoch
-	Message  string  `json:"message,omitempty"`
-}
+type Event = protocol.Event
 
 // ErrNaN reports a diverged run.
 var ErrNaN = errors.New("the loss became NaN or infinite")
@@ -87,7 +66,7 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 		saved.Resume = ""
 		cfg, resumed, resumeW, resumeSlots = saved, &st, w, slots
 	}
-	cfg.defaults()
+	cfg.Defaults()
 	if err := cfg.Check(); err != nil {
 		return "", err
 	}
@@ -144,7 +123,7 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 		return "", err
 	}
 	defer net.Free()
-	opt, err := NewOptimizer(net, cfg.Optimizer, cfg.baseLR(cfg.Batch), *cfg.WeightDecay)
+	opt, err := NewOptimizer(net, cfg.Optimizer, baseLR(&cfg, cfg.Batch), *cfg.WeightDecay)
 	if err != nil {
 		return "", err
 	}
@@ -248,8 +227,8 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 			opt.Freeze("backbone.", f)
 			frozen = f
 		}
-		base := cfg.baseLR(batch)
-		loader := &Loader{Samples: train, Size: cfg.InputSize, Batch: batch, Seed: cfg.Seed, Workers: cfg.Workers, Aug: cfg.augment(), Epochs: cfg.Epochs, Stretch: cfg.Resize == "plain"}
+		base := baseLR(&cfg, batch)
+		loader := &Loader{Samples: train, Size: cfg.InputSize, Batch: batch, Seed: cfg.Seed, Workers: cfg.Workers, Aug: augmentFor(&cfg), Epochs: cfg.Epochs, Stretch: cfg.Resize == "plain"}
 		var sum LossParts
 		n := 0
 		t0 := time.Now()

@@ -7,6 +7,7 @@ import (
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/labelloop/labelloop/model"
+	"github.com/labelloop/labelloop/training/protocol"
 )
 
 // scope collects a step's temporary tensors so that one call frees them
@@ -38,20 +39,10 @@ func (s *scope) free() {
 
 // LossParts are the terms of one step's loss (and, for training steps,
 // the gradients' global norm before clipping).
-type LossParts struct {
-	Box, Obj, Cls, Total float64
-	GradNorm             float64 `json:",omitempty"`
-}
+type LossParts = protocol.LossParts
 
 // LossOptions are the reference's optional loss variants.
-type LossOptions struct {
-	// LabelSmoothing ε turns class targets into 1−ε+ε/nc and ε/nc.
-	LabelSmoothing float64 `json:"label_smoothing,omitempty"`
-	// Focal weighs objectness BCE by α (0.25 for objects, 0.75 for
-	// background) and (|target − p|)^2, and scales it by 10, as the
-	// reference's focal_loss option does.
-	Focal bool `json:"focal,omitempty"`
-}
+type LossOptions = protocol.LossOptions
 
 // Balance weighs objectness per output level (strides 32, 16, 8), as the
 // reference does.

@@ -1,0 +1,97 @@
+package protocol
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func script(t *testing.T, body string) string {
+	p := filepath.Join(t.TempDir(), "fake-worker")
+	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func drain(w *Worker) []Event {
+	var out []Event
+	for e := range w.Events {
+		out = append(out, e)
+	}
+	return out
+}
+
+// A worker that replays events and waits for "stop" on stdin.
+func TestWorkerEventsAndStop(t *testing.T) {
+	exe := script(t, `echo '{"event":"started","device":"cpu","threads":2,"steps":10}'
+echo 'a line that is not JSON'
+echo '{"event":"batch","step":1,"loss":{"Box":0.1,"Obj":0.5,"Cls":0.05,"Total":0.65}}'
+read line
+echo "{\"event\":\"done\",\"stopped\":true,\"message\":\"$line\"}"
+`)
+	w, err := Start(context.Background(), exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := <-w.Events
+	if first.Event != "started" || first.Threads != 2 {
+		t.Fatalf("%+v", first)
+	}
+	w.Stop()
+	rest := drain(w)
+	if len(rest) != 2 || rest[0].Loss.Total != 0.65 || !rest[1].Stopped || rest[1].Message != "stop" {
+		t.Fatalf("%+v", rest)
+	}
+	if err := w.Wait(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A crash (here: out of memory, exit 137) ends with an error event that
+// carries what the worker said on stderr.
+func TestWorkerCrash(t *testing.T) {
+	exe := script(t, `echo '{"event":"started"}'
+echo 'terminate called after throwing an instance of c10::Error: DefaultCPUAllocator: not enough memory' >&2
+exit 137
+`)
+	w, err := Start(context.Background(), exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := drain(w)
+	last := ev[len(ev)-1]
+	if last.Event != "error" || !strings.Contains(last.Message, "not enough memory") || !strings.Contains(last.Message, "137") {
+		t.Fatalf("%+v", last)
+	}
+}
+
+func TestFindWorkerMissing(t *testing.T) {
+	t.Setenv("LABELLOOP_TRAIN", filepath.Join(t.TempDir(), "nope"))
+	if _, err := FindWorker(); err == nil || !strings.Contains(err.Error(), "not installed") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestConfigCheck(t *testing.T) {
+	for _, c := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Dataset: "d", InputSize: 100}, "multiple of 32"},
+		{Config{Dataset: "d", Batch: 1}, "at least 2"},
+		{Config{Dataset: "d", Epochs: 10, FreezeEpochs: 10}, "freeze epochs"},
+		{Config{Dataset: "d", Optimizer: "rmsprop"}, "adam or sgd"},
+		{Config{Dataset: "d", Backbone: "resnet"}, "unknown backbone"},
+		{Config{Dataset: "d", Init: "w.pth"}, "import-pth"},
+		{Config{Dataset: "d"}, ""},
+	} {
+		c.cfg.Defaults()
+		err := c.cfg.Check()
+		if (c.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%+v: %v, want %q", c.cfg, err, c.want)
+		}
+	}
+}
