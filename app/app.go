@@ -23,6 +23,7 @@ func Run(args []string) int {
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	prefs := a.Preferences()
 	w := ui.NewWindow(a, prefs.StringList("recent"))
+	w.Train.Start = startWorker
 	w.OnOpen = func(dir string) {
 		prefs.SetStringList("recent", AddRecent(prefs.StringList("recent"), dir, maxRecent))
 	}

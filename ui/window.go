@@ -58,6 +58,8 @@ type Window struct {
 	title     *widget.Label
 	recent    *widget.Select
 	tabs      *container.AppTabs
+	// Train is the Train tab; the app sets its Start to run the worker.
+	Train *TrainScreen
 }
 
 // itemState is what the image list shows for one item.
@@ -154,9 +156,11 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	split := container.NewHSplit(left, container.NewHSplit(center, w.classPanel()))
 	split.Offset = 0.18
 	split.Trailing.(*container.Split).Offset = 0.8
+	w.Train = NewTrainScreen(nil)
 	w.tabs = container.NewAppTabs(
 		container.NewTabItem("Label", split),
 		container.NewTabItem("Dataset", container.NewVScroll(w.health)),
+		container.NewTabItem("Train", w.Train.Content),
 	)
 	w.SetContent(container.NewBorder(top, w.status, nil, nil, w.tabs))
 	w.Resize(fyne.NewSize(1280, 800))
@@ -189,6 +193,7 @@ func (w *Window) Open(dir string) {
 		return
 	}
 	w.ds, w.report, w.cur, w.doc, w.pic, w.prevObjs = ds, nil, -1, nil, nil, nil
+	w.Train.SetDataset(ds.Root)
 	w.items = make([]itemState, len(ds.Items))
 	w.stash = map[int]*annotate.Doc{}
 	w.classes = nil

@@ -1,0 +1,401 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"image/color"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/labelloop/labelloop/model"
+	"github.com/labelloop/labelloop/training/protocol"
+)
+
+// StartRun starts a training run (the app runs the labelloop-train
+// worker; tests replay recorded events). Events closes when the run ends;
+// stop asks it to save and quit.
+type StartRun func(cfg protocol.Config) (events <-chan protocol.Event, stop func(), err error)
+
+// TrainScreen is the Train tab: a form with the reference's defaults and
+// inline validation, Start/Stop/Resume, live charts of each loss part,
+// validation loss, learning rate and mAP, a progress line with epoch,
+// images/s, ETA and device, a log, and the dataset's past runs.
+type TrainScreen struct {
+	Content fyne.CanvasObject
+	Start   StartRun
+	// OnEvent sees every event after the screen has (for the app: the
+	// last model, notifications).
+	OnEvent func(protocol.Event)
+
+	dataset                                  string
+	backbone, optimizer, anchors, augment    *widget.Select
+	size, epochs, freeze, batch, freezeB, lr *widget.Entry
+	initW                                    *widget.Entry
+	startBtn, stopBtn, resumeBtn             *widget.Button
+	problem, status, device                  *widget.Label
+	progress                                 *widget.ProgressBar
+	loss, val, lrChart, mapChart             *Chart
+	log                                      *widget.Label
+	logLines                                 []string
+	runs                                     *widget.Label
+	stop                                     func()
+	running                                  bool
+	lastRun                                  string
+	started                                  time.Time
+	steps, epochsPlanned                     int
+}
+
+// NewTrainScreen builds the screen; SetDataset points it at a dataset.
+func NewTrainScreen(start StartRun) *TrainScreen {
+	s := &TrainScreen{Start: start}
+	s.backbone = widget.NewSelect(model.Backbones, func(string) { s.validate() })
+	s.backbone.SetSelected(model.MobileNetV2)
+	s.optimizer = widget.NewSelect([]string{"adam", "sgd"}, func(string) { s.validate() })
+	s.optimizer.SetSelected("adam")
+	s.anchors = widget.NewSelect([]string{"default", "auto"}, func(string) { s.validate() })
+	s.anchors.SetSelected("default")
+	s.augment = widget.NewSelect([]string{"default", "flip", "none"}, func(string) { s.validate() })
+	s.augment.SetSelected("default")
+	entry := func(v, hint string) *widget.Entry {
+		e := widget.NewEntry()
+		e.SetText(v)
+		e.SetPlaceHolder(hint)
+		e.OnChanged = func(string) { s.validate() }
+		return e
+	}
+	s.size, s.epochs, s.freeze = entry("416", "multiple of 32"), entry("100", ""), entry("0", "50 with pretrained weights")
+	s.batch, s.freezeB, s.lr = entry("8", ""), entry("16", ""), entry("", "adam 1e-3, sgd by batch")
+	s.initW = entry("", "optional: a .safetensors checkpoint")
+	form := widget.NewForm(
+		widget.NewFormItem("Backbone", s.backbone),
+		widget.NewFormItem("Input size", s.size),
+		widget.NewFormItem("Epochs", s.epochs),
+		widget.NewFormItem("Freeze epochs", s.freeze),
+		widget.NewFormItem("Batch", s.batch),
+		widget.NewFormItem("Batch while frozen", s.freezeB),
+		widget.NewFormItem("Optimizer", s.optimizer),
+		widget.NewFormItem("Learning rate", s.lr),
+		widget.NewFormItem("Augment", s.augment),
+		widget.NewFormItem("Anchors", s.anchors),
+		widget.NewFormItem("Start from", s.initW),
+	)
+	s.problem = widget.NewLabel("")
+	s.problem.Wrapping = fyne.TextWrapWord
+	s.problem.Importance = widget.DangerImportance
+	s.startBtn = widget.NewButton("Start", s.onStart)
+	s.startBtn.Importance = widget.HighImportance
+	s.stopBtn = widget.NewButton("Stop", s.onStop)
+	s.resumeBtn = widget.NewButton("Resume last run", s.onResume)
+	s.progress = widget.NewProgressBar()
+	s.status = widget.NewLabel("Not training.")
+	s.device = widget.NewLabel("")
+	blue, orange, green, red := color.NRGBA{0x3b, 0x82, 0xf6, 0xff}, color.NRGBA{0xf5, 0x9e, 0x0b, 0xff}, color.NRGBA{0x10, 0xb9, 0x81, 0xff}, color.NRGBA{0xef, 0x44, 0x44, 0xff}
+	s.loss = NewChart("Training loss", &Series{Name: "total", Color: red}, &Series{Name: "box", Color: blue},
+		&Series{Name: "obj", Color: orange}, &Series{Name: "cls", Color: green})
+	s.loss.LogY = true
+	s.val = NewChart("Loss per epoch", &Series{Name: "train", Color: red}, &Series{Name: "val", Color: blue})
+	s.lrChart = NewChart("Learning rate", &Series{Name: "lr", Color: orange})
+	s.mapChart = NewChart("mAP@0.5 (val)", &Series{Name: "mAP@0.5", Color: green, Points: true})
+	s.log = widget.NewLabel("")
+	s.log.Wrapping = fyne.TextWrapWord
+	s.runs = widget.NewLabel("")
+	left := container.NewBorder(nil, container.NewVBox(s.problem, container.NewGridWithColumns(3, s.startBtn, s.stopBtn, s.resumeBtn)), nil, nil,
+		container.NewVScroll(form))
+	charts := container.NewGridWithColumns(2, s.loss, s.val, s.lrChart, s.mapChart)
+	bottom := container.NewAppTabs(container.NewTabItem("Log", container.NewVScroll(s.log)), container.NewTabItem("Runs", container.NewVScroll(s.runs)))
+	right := container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, nil, s.device, s.status), s.progress), nil, nil, nil,
+		container.NewVSplit(charts, bottom))
+	split := container.NewHSplit(left, right)
+	split.Offset = 0.3
+	s.Content = split
+	s.setRunning(false)
+	s.validate()
+	return s
+}
+
+// SetDataset points the screen at a dataset folder: runs go to its runs/.
+func (s *TrainScreen) SetDataset(dir string) {
+	s.dataset = dir
+	s.refreshRuns()
+	s.validate()
+}
+
+// Config is the form as a run configuration (not yet checked).
+func (s *TrainScreen) Config() (protocol.Config, error) {
+	c := protocol.Config{Dataset: s.dataset, Backbone: s.backbone.Selected, Optimizer: s.optimizer.Selected,
+		Anchors: s.anchors.Selected, Augment: s.augment.Selected, Init: strings.TrimSpace(s.initW.Text)}
+	if s.dataset != "" {
+		c.Project = filepath.Join(s.dataset, "runs")
+	}
+	for _, f := range []struct {
+		name string
+		e    *widget.Entry
+		dst  *int
+	}{{"input size", s.size, &c.InputSize}, {"epochs", s.epochs, &c.Epochs}, {"freeze epochs", s.freeze, &c.FreezeEpochs},
+		{"batch", s.batch, &c.Batch}, {"batch while frozen", s.freezeB, &c.FreezeBatch}} {
+		v, err := strconv.Atoi(strings.TrimSpace(f.e.Text))
+		if err != nil {
+			return c, fmt.Errorf("%s: %q is not a whole number", f.name, f.e.Text)
+		}
+		*f.dst = v
+	}
+	if t := strings.TrimSpace(s.lr.Text); t != "" {
+		v, err := strconv.ParseFloat(t, 64)
+		if err != nil || v <= 0 {
+			return c, fmt.Errorf("learning rate: %q is not a positive number", t)
+		}
+		c.LR = v
+	}
+	return c, nil
+}
+
+// validate shows the first problem with the form and enables Start only
+// when there is none.
+func (s *TrainScreen) validate() {
+	if s.startBtn == nil {
+		return
+	}
+	msg := ""
+	c, err := s.Config()
+	if err == nil {
+		if s.dataset == "" {
+			err = fmt.Errorf("open a dataset first")
+		} else {
+			c.Defaults()
+			err = c.Check()
+		}
+	}
+	if err != nil {
+		msg = err.Error()
+	}
+	s.problem.SetText(msg)
+	if msg == "" && !s.running {
+		s.startBtn.Enable()
+	} else {
+		s.startBtn.Disable()
+	}
+}
+
+func (s *TrainScreen) setRunning(on bool) {
+	s.running = on
+	if on {
+		s.stopBtn.Enable()
+		s.resumeBtn.Disable()
+	} else {
+		s.stopBtn.Disable()
+		if s.lastRun != "" {
+			s.resumeBtn.Enable()
+		} else {
+			s.resumeBtn.Disable()
+		}
+	}
+	s.validate()
+}
+
+func (s *TrainScreen) onStart() {
+	c, err := s.Config()
+	if err != nil {
+		s.problem.SetText(err.Error())
+		return
+	}
+	for _, ch := range []*Chart{s.loss, s.val, s.lrChart, s.mapChart} {
+		ch.Reset()
+		ch.Refresh()
+	}
+	s.logLines = nil
+	s.launch(c)
+}
+
+func (s *TrainScreen) onResume() {
+	if s.lastRun == "" {
+		return
+	}
+	s.launch(protocol.Config{Resume: s.lastRun})
+}
+
+func (s *TrainScreen) onStop() {
+	if s.stop != nil {
+		s.stop()
+		s.status.SetText("Stopping: saving the last weights…")
+		s.stopBtn.Disable()
+	}
+}
+
+func (s *TrainScreen) launch(c protocol.Config) {
+	if s.Start == nil {
+		return
+	}
+	events, stop, err := s.Start(c)
+	if err != nil {
+		s.addLog("error: " + err.Error())
+		s.status.SetText(err.Error())
+		return
+	}
+	s.stop = stop
+	s.started = time.Now()
+	s.setRunning(true)
+	s.status.SetText("Starting the training worker…")
+	go func() {
+		for e := range events {
+			fyne.Do(func() { s.Apply(e) })
+		}
+		fyne.Do(func() {
+			s.setRunning(false)
+			s.refreshRuns()
+		})
+	}()
+}
+
+// Apply shows one event: charts, progress, log. It runs on the UI
+// goroutine for each of the worker's lines (about 20 a second at most).
+func (s *TrainScreen) Apply(e protocol.Event) {
+	switch e.Event {
+	case "started":
+		s.lastRun, s.steps = e.Run, e.Steps
+		s.device.SetText(fmt.Sprintf("%s × %d threads", e.Device, e.Threads))
+		s.addLog(fmt.Sprintf("started %s on %s (%d steps)", e.Run, e.Device, e.Steps))
+	case "batch":
+		if e.Loss != nil {
+			x := float64(e.Step)
+			s.loss.Add(0, x, e.Loss.Total)
+			s.loss.Add(1, x, e.Loss.Box)
+			s.loss.Add(2, x, e.Loss.Obj)
+			s.loss.Add(3, x, e.Loss.Cls)
+			s.loss.Refresh()
+		}
+		s.lrChart.Add(0, float64(e.Step), e.LR)
+		s.lrChart.Refresh()
+		if e.Steps > 0 {
+			s.steps = e.Steps
+			s.progress.SetValue(float64(e.Step) / float64(e.Steps))
+		}
+		eta := ""
+		if e.Step > 0 && s.steps > 0 {
+			left := time.Duration(float64(time.Since(s.started)) / float64(e.Step) * float64(s.steps-e.Step))
+			eta = " · ETA " + left.Round(time.Second).String()
+		}
+		s.status.SetText(fmt.Sprintf("epoch %d · step %d/%d · %.1f images/s%s", e.Epoch, e.Step, s.steps, e.ImgPerS, eta))
+	case "epoch":
+		if e.Loss != nil {
+			s.val.Add(0, float64(e.Epoch), e.Loss.Total)
+		}
+		if e.ValLoss > 0 {
+			s.val.Add(1, float64(e.Epoch), e.ValLoss)
+		}
+		s.val.Refresh()
+		frozen := ""
+		if e.Frozen {
+			frozen = ", backbone frozen"
+		}
+		s.addLog(fmt.Sprintf("epoch %d: loss %.4f, val %.4f, %.1f images/s, waited for data %.1f%%%s",
+			e.Epoch, lossTotal(e.Loss), e.ValLoss, e.ImgPerS, 100*e.DataWait, frozen))
+	case "eval":
+		s.mapChart.Add(0, float64(e.Epoch), e.Metrics["map50"])
+		s.mapChart.Refresh()
+		s.addLog(fmt.Sprintf("epoch %d: mAP@0.5 %.3f, mAP@0.5:0.95 %.3f, precision %.3f, recall %.3f",
+			e.Epoch, e.Metrics["map50"], e.Metrics["map50_95"], e.Metrics["precision"], e.Metrics["recall"]))
+	case "checkpoint":
+		s.addLog(fmt.Sprintf("saved %s (epoch %d)", e.Path, e.Epoch))
+	case "done":
+		s.progress.SetValue(1)
+		if e.Stopped {
+			s.status.SetText(fmt.Sprintf("Stopped at step %d; the last weights are saved. Resume continues it.", e.Step))
+		} else {
+			s.status.SetText(fmt.Sprintf("Done: %d steps. The best weights are in %s.", e.Step, filepath.Join(e.Run, "weights", "best.safetensors")))
+		}
+		s.addLog("done")
+	case "error":
+		s.status.SetText("Training failed: " + e.Message)
+		s.addLog("error: " + e.Message)
+	}
+	if s.OnEvent != nil {
+		s.OnEvent(e)
+	}
+}
+
+func lossTotal(l *protocol.LossParts) float64 {
+	if l == nil {
+		return 0
+	}
+	return l.Total
+}
+
+// addLog appends a line, keeping the last 500.
+func (s *TrainScreen) addLog(line string) {
+	s.logLines = append(s.logLines, time.Now().Format("15:04:05 ")+line)
+	if len(s.logLines) > 500 {
+		s.logLines = s.logLines[len(s.logLines)-500:]
+	}
+	s.log.SetText(strings.Join(s.logLines, "\n"))
+}
+
+// refreshRuns lists the dataset's past runs with their best metrics, newest
+// first, and remembers the newest as the one Resume continues.
+func (s *TrainScreen) refreshRuns() {
+	if s.dataset == "" {
+		return
+	}
+	dirs, _ := filepath.Glob(filepath.Join(s.dataset, "runs", "train-*"))
+	sort.Slice(dirs, func(i, j int) bool { return runNumber(dirs[i]) > runNumber(dirs[j]) })
+	var b strings.Builder
+	for _, d := range dirs {
+		b.WriteString(filepath.Base(d) + ": " + runSummary(d) + "\n")
+	}
+	if len(dirs) == 0 {
+		b.WriteString("No runs yet.")
+	} else if !s.running {
+		s.lastRun = dirs[0]
+	}
+	s.runs.SetText(b.String())
+	s.setRunningButtonsOnly()
+}
+
+func (s *TrainScreen) setRunningButtonsOnly() {
+	if !s.running && s.lastRun != "" {
+		s.resumeBtn.Enable()
+	}
+}
+
+func runNumber(dir string) int {
+	n, _ := strconv.Atoi(strings.TrimPrefix(filepath.Base(dir), "train-"))
+	return n
+}
+
+// runSummary is a run's config and the best checkpoint's metrics.
+func runSummary(dir string) string {
+	ev, err := protocol.ReadEvents(filepath.Join(dir, "events.jsonl"))
+	if err != nil {
+		return "no events"
+	}
+	var best, cfg string
+	bestMAP, epochs := -1.0, 0
+	for _, e := range ev {
+		switch e.Event {
+		case "eval":
+			if m := e.Metrics["map50"]; m > bestMAP {
+				bestMAP = m
+				best = fmt.Sprintf("best mAP@0.5 %.3f (epoch %d)", m, e.Epoch)
+			}
+		case "epoch":
+			epochs = e.Epoch
+		}
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
+		var c protocol.Config
+		if json.Unmarshal(data, &c) == nil {
+			cfg = fmt.Sprintf("%s %dpx, %s", c.Backbone, c.InputSize, c.Optimizer)
+		}
+	}
+	if best == "" {
+		best = "no mAP yet"
+	}
+	return fmt.Sprintf("%s; %d epochs; %s", cfg, epochs, best)
+}

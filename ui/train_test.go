@@ -1,0 +1,149 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/labelloop/labelloop/training/protocol"
+)
+
+func TestTrainFormValidation(t *testing.T) {
+	test.NewTempApp(t)
+	s := NewTrainScreen(nil)
+	if !s.startBtn.Disabled() || !strings.Contains(s.problem.Text, "open a dataset") {
+		t.Fatalf("no dataset: %q, start enabled %v", s.problem.Text, !s.startBtn.Disabled())
+	}
+	s.SetDataset(t.TempDir())
+	if s.startBtn.Disabled() || s.problem.Text != "" {
+		t.Fatalf("defaults should be valid: %q", s.problem.Text)
+	}
+	for _, c := range []struct {
+		e          func() *string
+		value, msg string
+	}{
+		{func() *string { return &s.size.Text }, "100", "multiple of 32"},
+		{func() *string { return &s.epochs.Text }, "ten", "not a whole number"},
+		{func() *string { return &s.batch.Text }, "1", "at least 2"},
+		{func() *string { return &s.freeze.Text }, "100", "freeze epochs"},
+		{func() *string { return &s.lr.Text }, "-1", "learning rate"},
+		{func() *string { return &s.initW.Text }, "w.pth", "import-pth"},
+	} {
+		old := *c.e()
+		entryFor(s, c.e()).SetText(c.value)
+		if !s.startBtn.Disabled() || !strings.Contains(s.problem.Text, c.msg) {
+			t.Errorf("%s: %q (start enabled %v)", c.value, s.problem.Text, !s.startBtn.Disabled())
+		}
+		entryFor(s, c.e()).SetText(old)
+	}
+	if s.startBtn.Disabled() {
+		t.Fatalf("back to valid: %q", s.problem.Text)
+	}
+}
+
+func entryFor(s *TrainScreen, text *string) interface{ SetText(string) } {
+	switch text {
+	case &s.size.Text:
+		return s.size
+	case &s.epochs.Text:
+		return s.epochs
+	case &s.batch.Text:
+		return s.batch
+	case &s.freeze.Text:
+		return s.freeze
+	case &s.lr.Text:
+		return s.lr
+	}
+	return s.initW
+}
+
+// A fake worker replays a recorded events.jsonl (a real 30-step run) at
+// 20 events a second; the charts, progress and log follow, Stop reaches
+// the worker, and each event's UI work stays far under a frame (16 ms).
+func TestTrainReplaysEvents(t *testing.T) {
+	test.NewTempApp(t)
+	recorded, err := protocol.ReadEvents("testdata/events.jsonl")
+	if err != nil || len(recorded) < 50 {
+		t.Fatalf("%d events: %v", len(recorded), err)
+	}
+	stopped := make(chan struct{})
+	var cfgSeen protocol.Config
+	s := NewTrainScreen(func(cfg protocol.Config) (<-chan protocol.Event, func(), error) {
+		cfgSeen = cfg
+		ch := make(chan protocol.Event)
+		go func() {
+			defer close(ch)
+			for _, e := range recorded {
+				ch <- e
+				time.Sleep(50 * time.Millisecond) // 20 events a second
+			}
+		}()
+		return ch, func() { close(stopped) }, nil
+	})
+	var worst time.Duration
+	n := 0
+	s.OnEvent = func(protocol.Event) { n++ }
+	dir := t.TempDir()
+	s.SetDataset(dir)
+	// time Apply itself on the UI goroutine for a copy of the stream
+	for _, e := range recorded {
+		t0 := time.Now()
+		s.Apply(e)
+		worst = max(worst, time.Since(t0))
+	}
+	t.Logf("worst UI work for one event (charts, progress, log): %v", worst)
+	if worst > 16*time.Millisecond {
+		t.Errorf("an event took %v of UI work", worst)
+	}
+	n = 0
+	test.Tap(s.startBtn)
+	if cfgSeen.Dataset != dir || cfgSeen.InputSize != 416 || cfgSeen.Backbone != "mobilenetv2" {
+		t.Fatalf("config %+v", cfgSeen)
+	}
+	waitFor(t, "a few events", func() bool { return n >= 10 })
+	if s.stopBtn.Disabled() || !s.startBtn.Disabled() {
+		t.Fatal("while running: Stop should be on, Start off")
+	}
+	test.Tap(s.stopBtn)
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Stop did not reach the worker")
+	}
+	waitFor(t, "the run to end", func() bool { return !s.running })
+	batches := 0
+	for _, e := range recorded {
+		if e.Event == "batch" {
+			batches++
+		}
+	}
+	if got := len(s.loss.Series[0].X); got != batches {
+		t.Fatalf("loss chart has %d points, want %d", got, batches)
+	}
+	if len(s.mapChart.Series[0].X) != 1 || s.progress.Value != 1 || !strings.Contains(s.status.Text, "Done") {
+		t.Fatalf("mAP points %d, progress %v, status %q", len(s.mapChart.Series[0].X), s.progress.Value, s.status.Text)
+	}
+	if !strings.Contains(s.log.Text, "mAP@0.5") || !strings.Contains(s.device.Text, "cpu") {
+		t.Fatalf("log %q device %q", s.log.Text, s.device.Text)
+	}
+}
+
+// A worker that dies shows its last error; the screen is usable again.
+func TestTrainWorkerCrash(t *testing.T) {
+	test.NewTempApp(t)
+	s := NewTrainScreen(func(protocol.Config) (<-chan protocol.Event, func(), error) {
+		ch := make(chan protocol.Event, 2)
+		ch <- protocol.Event{Event: "started", Device: "cpu", Threads: 2}
+		ch <- protocol.Event{Event: "error", Message: "the training worker stopped unexpectedly (signal: killed): out of memory"}
+		close(ch)
+		return ch, func() {}, nil
+	})
+	s.SetDataset(t.TempDir())
+	test.Tap(s.startBtn)
+	waitFor(t, "the run to end", func() bool { return !s.running })
+	if !strings.Contains(s.status.Text, "out of memory") || s.startBtn.Disabled() {
+		t.Fatalf("status %q, start enabled %v", s.status.Text, !s.startBtn.Disabled())
+	}
+}
