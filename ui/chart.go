@@ -70,6 +70,7 @@ type chartRenderer struct {
 	c                         *Chart
 	bg                        *canvas.Rectangle
 	title, legend, ymax, ymin *canvas.Text
+	keys                      []*canvas.Text // one per series, in its colour
 	lines                     []*canvas.Line
 	dots                      []*canvas.Circle
 	objects                   []fyne.CanvasObject
@@ -115,13 +116,22 @@ func (r *chartRenderer) Refresh() {
 	px := func(x float64) float32 { return x0 + float32((x-xmin)/(xmax-xmin))*w }
 	py := func(y float64) float32 { return y0 + h - float32((r.ty(y)-ymin)/(ymax-ymin))*h }
 	nl, nd := 0, 0
-	legend := ""
-	for _, s := range c.Series {
+	for len(r.keys) < len(c.Series) {
+		k := canvas.NewText("", color.Transparent)
+		k.TextSize = theme.CaptionTextSize()
+		r.keys = append(r.keys, k)
+	}
+	keyX := float32(4)
+	for i, s := range c.Series {
 		n := len(s.X)
+		k := r.keys[i]
+		k.Text = ""
 		if n == 0 {
 			continue
 		}
-		legend += fmt.Sprintf("● %s %.4g   ", s.Name, s.Y[n-1])
+		k.Text, k.Color = fmt.Sprintf("● %s %.4g", s.Name, s.Y[n-1]), s.Color
+		k.Move(fyne.NewPos(keyX, y0+h+2))
+		keyX += k.MinSize().Width + 10
 		step := max(1, (n+maxSegments-1)/maxSegments)
 		prev := 0
 		for i := step; i < n+step-1; i += step {
@@ -149,10 +159,10 @@ func (r *chartRenderer) Refresh() {
 	for _, d := range r.dots[nd:] {
 		d.FillColor = color.Transparent
 	}
-	if legend == "" {
-		legend = "waiting for data"
+	r.legend.Text = ""
+	if keyX == 4 {
+		r.legend.Text = "waiting for data"
 	}
-	r.legend.Text = legend
 	r.legend.Move(fyne.NewPos(4, y0+h+2))
 	unty := func(v float64) float64 {
 		if c.LogY {
@@ -168,6 +178,9 @@ func (r *chartRenderer) Refresh() {
 	r.ymin.Move(fyne.NewPos(r.size.Width-r.ymin.MinSize().Width-4, y0+h-r.ymin.MinSize().Height))
 	r.objects = r.objects[:0]
 	r.objects = append(r.objects, r.bg, r.title, r.legend, r.ymax, r.ymin)
+	for _, k := range r.keys {
+		r.objects = append(r.objects, k)
+	}
 	for _, l := range r.lines {
 		r.objects = append(r.objects, l)
 	}

@@ -214,9 +214,19 @@ func (s *TrainScreen) onStart() {
 	s.launch(c)
 }
 
+// onResume continues the newest run, its history first on the charts.
 func (s *TrainScreen) onResume() {
 	if s.lastRun == "" {
 		return
+	}
+	for _, ch := range []*Chart{s.loss, s.val, s.lrChart, s.mapChart} {
+		ch.Reset()
+	}
+	s.logLines = nil
+	if past, err := protocol.ReadEvents(filepath.Join(s.lastRun, "events.jsonl")); err == nil {
+		for _, e := range past {
+			s.Apply(e)
+		}
 	}
 	s.launch(protocol.Config{Resume: s.lastRun})
 }
@@ -305,7 +315,9 @@ func (s *TrainScreen) Apply(e protocol.Event) {
 	case "checkpoint":
 		s.addLog(fmt.Sprintf("saved %s (epoch %d)", e.Path, e.Epoch))
 	case "done":
-		s.progress.SetValue(1)
+		if !e.Stopped {
+			s.progress.SetValue(1)
+		}
 		if e.Stopped {
 			s.status.SetText(fmt.Sprintf("Stopped at step %d; the last weights are saved. Resume continues it.", e.Step))
 		} else {
