@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
+	"github.com/labelloop/labelloop/app/cli"
 	"github.com/labelloop/labelloop/assets"
 
 	"github.com/labelloop/labelloop/ui"
@@ -24,6 +25,10 @@ func Run(args []string) int {
 	prefs := a.Preferences()
 	w := ui.NewWindow(a, prefs.StringList("recent"))
 	w.Train.Start = startWorker
+	w.Export.Export = func(weights string) (string, string, error) {
+		r, err := cli.ExportCheckpoint(weights, "", "")
+		return r.Path, r.Summary, err
+	}
 	w.OnOpen = func(dir string) {
 		prefs.SetStringList("recent", AddRecent(prefs.StringList("recent"), dir, maxRecent))
 	}

@@ -5,6 +5,7 @@ package ui
 import (
 	"fmt"
 	"image/color"
+	"os"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/labelloop/labelloop/annotate"
 	"github.com/labelloop/labelloop/internal/imgload"
+	"github.com/labelloop/labelloop/training/protocol"
 	"github.com/labelloop/labelloop/voc"
 )
 
@@ -60,6 +62,9 @@ type Window struct {
 	tabs      *container.AppTabs
 	// Train is the Train tab; the app sets its Start to run the worker.
 	Train *TrainScreen
+	// Export is the Export tab; the app sets its Export.
+	Export  *ExportScreen
+	Predict *PredictScreen
 }
 
 // itemState is what the image list shows for one item.
@@ -157,12 +162,39 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	split.Offset = 0.18
 	split.Trailing.(*container.Split).Offset = 0.8
 	w.Train = NewTrainScreen(nil)
+	w.Export = NewExportScreen(nil)
+	w.Predict = NewPredictScreen(w.Window)
+	w.Export.OnExported = w.Predict.SetModel
+	w.Train.OnEvent = func(e protocol.Event) {
+		if e.Event == "done" {
+			w.Export.Refresh()
+		}
+	}
+	predictTab := container.NewTabItem("Predict", w.Predict.Content)
 	w.tabs = container.NewAppTabs(
 		container.NewTabItem("Label", split),
 		container.NewTabItem("Dataset", container.NewVScroll(w.health)),
 		container.NewTabItem("Train", w.Train.Content),
+		container.NewTabItem("Export", container.NewPadded(w.Export.Content)),
+		predictTab,
 	)
 	w.SetContent(container.NewBorder(top, w.status, nil, nil, w.tabs))
+	// Pictures dropped on the window go to Predict; a dropped folder opens
+	// as the dataset.
+	w.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
+		var files []string
+		for _, u := range uris {
+			if st, err := os.Stat(u.Path()); err == nil && st.IsDir() {
+				w.Open(u.Path())
+				return
+			}
+			files = append(files, u.Path())
+		}
+		if len(files) > 0 {
+			w.tabs.Select(predictTab)
+			w.Predict.Show(files...)
+		}
+	})
 	w.Resize(fyne.NewSize(1280, 800))
 	w.bindKeys()
 	w.SetCloseIntercept(w.confirmQuit)
@@ -194,6 +226,8 @@ func (w *Window) Open(dir string) {
 	}
 	w.ds, w.report, w.cur, w.doc, w.pic, w.prevObjs = ds, nil, -1, nil, nil, nil
 	w.Train.SetDataset(ds.Root)
+	w.Export.SetDataset(ds.Root)
+	w.Predict.SetDataset(ds.Root)
 	w.items = make([]itemState, len(ds.Items))
 	w.stash = map[int]*annotate.Doc{}
 	w.classes = nil

@@ -32,35 +32,54 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	if *weights == "" {
 		return usageError(stderr, fs, "--weights is required")
 	}
-	ck, w, err := model.LoadCheckpoint(*weights)
+	r, err := ExportCheckpoint(*weights, *out, *resize)
+	if r.Path != "" {
+		fmt.Fprintln(stdout, "wrote", r.Summary)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "labelloop export: %v\n", err)
-		return ExitFindings
-	}
-	g, _ := model.Build(ck.Config())
-	mode := ck.Resize
-	if *resize != "" {
-		mode = *resize
-	}
-	data, err := onnx.Marshal(g, w, onnx.Meta{Classes: ck.Classes, Anchors: ck.Anchors, ResizeMode: mode})
-	if err != nil {
-		fmt.Fprintf(stderr, "labelloop export: %v\n", err)
-		return ExitFindings
-	}
-	if *out == "" {
-		*out = strings.TrimSuffix(*weights, ".safetensors") + ".onnx"
-	}
-	if err := voc.WriteFileAtomic(*out, data, 0o644); err != nil {
-		fmt.Fprintf(stderr, "labelloop export: %v\n", err)
-		return ExitFindings
-	}
-	fmt.Fprintf(stdout, "wrote %s (%s, %d classes, input %d, %.1f MB)\n", *out, ck.Backbone, len(ck.Classes), ck.InputSize, float64(len(data))/1e6)
-	if err := verifyExport(*out, data, ck.InputSize); err != nil {
-		fmt.Fprintf(stderr, "labelloop export: verification failed: %v\n", err)
 		return ExitFindings
 	}
 	fmt.Fprintln(stdout, "verified: ONNX Runtime loads it and its three heads give finite values of the right shapes")
 	return ExitOK
+}
+
+// ExportResult is a written ONNX file.
+type ExportResult struct {
+	Path    string
+	Summary string // path, backbone, classes, input size, MB
+}
+
+// ExportCheckpoint writes the checkpoint's network as ONNX (out defaults to
+// the weights' name with .onnx; resize to the checkpoint's mode) and
+// verifies the file with ONNX Runtime.
+func ExportCheckpoint(weights, out, resize string) (ExportResult, error) {
+	var r ExportResult
+	ck, w, err := model.LoadCheckpoint(weights)
+	if err != nil {
+		return r, err
+	}
+	g, _ := model.Build(ck.Config())
+	mode := ck.Resize
+	if resize != "" {
+		mode = resize
+	}
+	data, err := onnx.Marshal(g, w, onnx.Meta{Classes: ck.Classes, Anchors: ck.Anchors, ResizeMode: mode})
+	if err != nil {
+		return r, err
+	}
+	if out == "" {
+		out = strings.TrimSuffix(weights, ".safetensors") + ".onnx"
+	}
+	if err := voc.WriteFileAtomic(out, data, 0o644); err != nil {
+		return r, err
+	}
+	r.Path = out
+	r.Summary = fmt.Sprintf("%s (%s, %d classes, input %d, %.1f MB)", out, ck.Backbone, len(ck.Classes), ck.InputSize, float64(len(data))/1e6)
+	if err := verifyExport(out, data, ck.InputSize); err != nil {
+		return r, fmt.Errorf("verification failed: %w", err)
+	}
+	return r, nil
 }
 
 // verifyExport loads the file back and runs the reference's test image.

@@ -1,0 +1,249 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/internal/imgload"
+	"github.com/labelloop/labelloop/internal/runs"
+	"github.com/labelloop/labelloop/voc"
+)
+
+// PredictScreen is the Predict tab: a model, pictures dropped on the window
+// or picked, boxes with class names and scores, and confidence and NMS
+// sliders that re-filter at once: the network runs once per picture at a
+// low threshold with no suppression, and the sliders only filter and
+// suppress those candidates in Go.
+type PredictScreen struct {
+	Content fyne.CanvasObject
+	window  fyne.Window
+
+	model    *widget.Entry
+	conf     *widget.Slider
+	nms      *widget.Slider
+	confL    *widget.Label
+	nmsL     *widget.Label
+	img      *canvas.Image
+	list     *widget.Label
+	status   *widget.Label
+	det      *inference.Detector
+	detPath  string
+	pic      *imgload.Picture
+	cands    []inference.Detection
+	shown    []inference.Detection
+	dataset  string
+	lastSave string
+	// background runs the network off the UI goroutine; tests make it inline
+	background func(func())
+}
+
+// candidateConf is the lowest score the sliders can show.
+const candidateConf = 0.01
+
+// NewPredictScreen builds the tab; w is for dialogs.
+func NewPredictScreen(w fyne.Window) *PredictScreen {
+	s := &PredictScreen{window: w, background: func(f func()) { go f() }}
+	s.model = widget.NewEntry()
+	s.model.SetPlaceHolder("an .onnx model (Export makes one)")
+	s.conf = widget.NewSlider(candidateConf, 1)
+	s.conf.Step = 0.01
+	s.conf.SetValue(float64(inference.DisplayThresholds.Conf))
+	s.nms = widget.NewSlider(0.05, 1)
+	s.nms.Step = 0.05
+	s.nms.SetValue(inference.DisplayThresholds.NMS)
+	s.confL, s.nmsL = widget.NewLabel(""), widget.NewLabel("")
+	s.conf.OnChanged = func(float64) { s.refilter() }
+	s.nms.OnChanged = func(float64) { s.refilter() }
+	s.img = canvas.NewImageFromImage(nil)
+	s.img.FillMode = canvas.ImageFillContain
+	s.list = widget.NewLabel("Drop pictures on the window, or open one.")
+	s.list.Wrapping = fyne.TextWrapWord
+	s.status = widget.NewLabel("")
+	openModel := widget.NewButton("Model…", func() {
+		dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+			if r != nil {
+				r.Close()
+				s.model.SetText(r.URI().Path())
+			}
+		}, s.window)
+	})
+	openImg := widget.NewButton("Open picture…", func() {
+		dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+			if r != nil {
+				r.Close()
+				s.Show(r.URI().Path())
+			}
+		}, s.window)
+	})
+	save := widget.NewButton("Save results", s.save)
+	controls := widget.NewForm(
+		widget.NewFormItem("Model", container.NewBorder(nil, nil, nil, openModel, s.model)),
+		widget.NewFormItem("Confidence", container.NewBorder(nil, nil, nil, s.confL, s.conf)),
+		widget.NewFormItem("NMS IoU", container.NewBorder(nil, nil, nil, s.nmsL, s.nms)),
+	)
+	side := container.NewBorder(container.NewVBox(controls, container.NewGridWithColumns(2, openImg, save), s.status), nil, nil, nil,
+		container.NewVScroll(s.list))
+	split := container.NewHSplit(side, s.img)
+	split.Offset = 0.32
+	s.Content = split
+	s.labels()
+	return s
+}
+
+// SetDataset makes the newest exported model the default.
+func (s *PredictScreen) SetDataset(dir string) {
+	s.dataset = dir
+	if s.model.Text == "" {
+		m, _ := filepath.Glob(filepath.Join(dir, "runs", "train-*", "weights", "best.onnx"))
+		if len(m) > 0 {
+			s.model.SetText(m[len(m)-1])
+		}
+	}
+}
+
+// SetModel chooses the model (after an export).
+func (s *PredictScreen) SetModel(path string) { s.model.SetText(path) }
+
+func (s *PredictScreen) labels() {
+	s.confL.SetText(fmt.Sprintf("%.2f", s.conf.Value))
+	s.nmsL.SetText(fmt.Sprintf("%.2f", s.nms.Value))
+}
+
+// Show runs the model on a picture (the first of several dropped).
+func (s *PredictScreen) Show(paths ...string) {
+	if len(paths) == 0 {
+		return
+	}
+	path := paths[0]
+	mp := strings.TrimSpace(s.model.Text)
+	if mp == "" {
+		s.status.SetText("Choose a model first (Export makes one from a training run).")
+		return
+	}
+	s.status.SetText("Detecting in " + filepath.Base(path) + "…")
+	s.background(func() {
+		err := s.load(mp)
+		var pic *imgload.Picture
+		var cands []inference.Detection
+		var tm inference.Timing
+		if err == nil {
+			pic, cands, tm, err = s.det.DetectFile(path, inference.Thresholds{Conf: candidateConf, NMS: 1.01})
+		}
+		fyne.Do(func() {
+			if err != nil {
+				s.status.SetText(err.Error())
+				return
+			}
+			s.pic, s.cands = pic, cands
+			more := ""
+			if len(paths) > 1 {
+				more = fmt.Sprintf(" (first of %d dropped)", len(paths))
+			}
+			s.status.SetText(fmt.Sprintf("%s%s: %v (network %v)", filepath.Base(path), more, tm.Total().Round(100_000), tm.Net.Round(100_000)))
+			s.refilter()
+		})
+	})
+}
+
+// load opens the model once (and again when it changes).
+func (s *PredictScreen) load(path string) error {
+	if s.det != nil && s.detPath == path {
+		return nil
+	}
+	if s.det != nil {
+		s.det.Close()
+		s.det = nil
+	}
+	det, err := inference.Load(path, inference.LoadOptions{})
+	if err != nil {
+		return err
+	}
+	s.det, s.detPath = det, path
+	return nil
+}
+
+// refilter applies the sliders to the candidates: no network run.
+func (s *PredictScreen) refilter() {
+	s.labels()
+	if s.pic == nil || s.det == nil {
+		return
+	}
+	var keep []inference.Detection
+	for _, d := range s.cands {
+		if d.Score >= float32(s.conf.Value) {
+			keep = append(keep, d)
+		}
+	}
+	s.shown = inference.NMS(keep, s.nms.Value, false)
+	classes := s.det.Info.Classes
+	s.img.Image = inference.Annotate(s.pic.Img, s.pic.W, s.pic.H, s.shown, classes)
+	s.img.Refresh()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d detections\n", len(s.shown))
+	for _, d := range s.shown {
+		fmt.Fprintf(&b, "%s %.2f  (%.0f, %.0f)–(%.0f, %.0f)\n", classes[d.Class], d.Score, d.Box.Xmin, d.Box.Ymin, d.Box.Xmax, d.Box.Ymax)
+	}
+	s.list.SetText(b.String())
+}
+
+// save writes the annotated picture and the detections as JSON into the
+// dataset's runs/predict-N.
+func (s *PredictScreen) save() {
+	if s.pic == nil {
+		return
+	}
+	base := s.dataset
+	if base == "" {
+		base = "."
+	}
+	dir, err := runs.Next(filepath.Join(base, "runs"), "predict")
+	if err == nil {
+		err = s.writeResults(dir)
+	}
+	if err != nil {
+		s.status.SetText("Saving failed: " + err.Error())
+		return
+	}
+	s.lastSave = dir
+	s.status.SetText("Saved in " + dir)
+}
+
+func (s *PredictScreen) writeResults(dir string) error {
+	name := strings.TrimSuffix(filepath.Base(s.pic.Path), filepath.Ext(s.pic.Path))
+	img, _ := s.img.Image.(image.Image)
+	f, err := os.Create(filepath.Join(dir, name+".png"))
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	type det struct {
+		Image string     `json:"image"`
+		Class string     `json:"class"`
+		Score float32    `json:"score"`
+		Box   [4]float64 `json:"box"`
+	}
+	var out []byte
+	for _, d := range s.shown {
+		line, _ := json.Marshal(det{s.pic.Path, s.det.Info.Classes[d.Class], d.Score, [4]float64{d.Box.Xmin, d.Box.Ymin, d.Box.Xmax, d.Box.Ymax}})
+		out = append(append(out, line...), '\n')
+	}
+	return voc.WriteFileAtomic(filepath.Join(dir, "detections.jsonl"), out, 0o644)
+}

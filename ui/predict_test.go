@@ -1,0 +1,85 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/labelloop/labelloop/internal/synth"
+	"github.com/labelloop/labelloop/model"
+	"github.com/labelloop/labelloop/model/onnx"
+)
+
+// Export lists the runs' checkpoints, exports the chosen one and hands the
+// ONNX file to Predict.
+func TestExportScreen(t *testing.T) {
+	test.NewTempApp(t)
+	root := t.TempDir()
+	for _, run := range []string{"train-1", "train-2"} {
+		os.MkdirAll(filepath.Join(root, "runs", run, "weights"), 0o755)
+		os.WriteFile(filepath.Join(root, "runs", run, "weights", "best.safetensors"), nil, 0o644)
+	}
+	var asked, handed string
+	s := NewExportScreen(func(w string) (string, string, error) {
+		asked = w
+		return "m.onnx", "m.onnx (mobilenetv2, 3 classes)", nil
+	})
+	s.background = func(f func()) { f() }
+	s.OnExported = func(p string) { handed = p }
+	s.SetDataset(root)
+	if len(s.pick.Options) != 2 || !strings.Contains(s.pick.Selected, "train-2") {
+		t.Fatalf("options %v, selected %q", s.pick.Options, s.pick.Selected)
+	}
+	test.Tap(s.btn)
+	if !strings.Contains(asked, "train-2") || handed != "m.onnx" || !strings.Contains(s.result.Text, "Verified") {
+		t.Fatalf("asked %q handed %q result %q", asked, handed, s.result.Text)
+	}
+}
+
+// Predict runs the network once per picture; the sliders re-filter the
+// candidates without running it again, and results save as PNG + JSON.
+func TestPredictSlidersRefilter(t *testing.T) {
+	a := test.NewTempApp(t)
+	root := filepath.Join(t.TempDir(), "d")
+	synth.Generate(root, synth.Default(1))
+	g, _ := model.Build(model.Config{Backbone: model.MobileNetV3, NumClasses: 3, InputSize: 160})
+	data, err := onnx.Marshal(g, model.FixtureWeights(g), onnx.Meta{Classes: synth.Classes, Anchors: model.DefaultAnchors})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := filepath.Join(t.TempDir(), "m.onnx")
+	os.WriteFile(mp, data, 0o644)
+	s := NewPredictScreen(a.NewWindow("t"))
+	s.background = func(f func()) { f() }
+	s.SetDataset(root)
+	s.SetModel(mp)
+	s.Show(filepath.Join(root, "JPEGImages", "shapes-00000.jpg"))
+	if s.det == nil || len(s.cands) == 0 {
+		t.Fatalf("no candidates: %s", s.status.Text)
+	}
+	s.conf.SetValue(0.9)
+	high := len(s.shown)
+	s.conf.SetValue(0.05)
+	low := len(s.shown)
+	s.nms.SetValue(1)
+	none := len(s.shown)
+	if !(high <= low && low <= none && none > high) {
+		t.Fatalf("detections at conf .9: %d, .05: %d, .05 without NMS: %d", high, low, none)
+	}
+	if !strings.Contains(s.list.Text, "detections") {
+		t.Fatalf("list %q", s.list.Text)
+	}
+	s.save()
+	for _, f := range []string{"shapes-00000.png", "detections.jsonl"} {
+		if _, err := os.Stat(filepath.Join(s.lastSave, f)); err != nil {
+			t.Fatalf("%s not saved: %s", f, s.status.Text)
+		}
+	}
+	s.Show(filepath.Join(root, "nope.jpg"))
+	if !strings.Contains(s.status.Text, "nope.jpg") {
+		t.Fatalf("a missing picture: %q", s.status.Text)
+	}
+}
