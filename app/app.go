@@ -3,11 +3,16 @@
 package app
 
 import (
+	"fmt"
+	"strings"
+
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/labelloop/labelloop/app/cli"
 	"github.com/labelloop/labelloop/assets"
+	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/voc"
 
 	"github.com/labelloop/labelloop/ui"
 )
@@ -25,6 +30,23 @@ func Run(args []string) int {
 	prefs := a.Preferences()
 	w := ui.NewWindow(a, prefs.StringList("recent"))
 	w.Train.Start = startWorker
+	w.PrelabelAll = func(dir, modelPath string) (int, int, error) {
+		ds, err := voc.Open(dir)
+		if err != nil {
+			return 0, 0, err
+		}
+		det, err := inference.Load(modelPath, inference.LoadOptions{})
+		if err != nil {
+			return 0, 0, err
+		}
+		defer det.Close()
+		var log strings.Builder
+		r := cli.Autolabel(ds, det, inference.DisplayThresholds, false, &log)
+		if r.Failed > 0 {
+			return r.Written, r.Boxes, fmt.Errorf("%d images failed:\n%s", r.Failed, log.String())
+		}
+		return r.Written, r.Boxes, nil
+	}
 	w.Export.Export = func(weights string) (string, string, error) {
 		r, err := cli.ExportCheckpoint(weights, "", "")
 		return r.Path, r.Summary, err

@@ -26,6 +26,7 @@ var shortcuts = []shortcut{
 	{"Ctrl+E, double-click", "change the selected box's class"},
 	{"X / T", "toggle difficult / truncated"},
 	{"Ctrl+V", "copy all boxes from the previous image"},
+	{"Ctrl+P", "pre-label the image with the Predict tab's model (unverified, one undo step)"},
 	{"Ctrl+H / Ctrl+A", "hide / show boxes"},
 	{"Ctrl+Z / Ctrl+Shift+Z (Ctrl+Y)", "undo / redo"},
 	{"Ctrl+S", "save"},
@@ -51,6 +52,7 @@ func (w *Window) bindKeys() {
 		}
 	}
 	ctrl(fyne.KeyS, func() { w.save() })
+	ctrl(fyne.KeyP, w.prelabel)
 	ctrl(fyne.KeyO, w.pickFolder)
 	ctrl(fyne.KeyZ, withDoc(func() { w.doc.Undo() }))
 	ctrlShift(fyne.KeyZ, withDoc(func() { w.doc.Redo() }))

@@ -83,3 +83,27 @@ func TestPredictSlidersRefilter(t *testing.T) {
 		t.Fatalf("a missing picture: %q", s.status.Text)
 	}
 }
+
+// Ctrl+P adds the model's detections to the open image as one undoable,
+// unverified edit.
+func TestPrelabelCurrentImage(t *testing.T) {
+	w, root := openShapes(t)
+	w.background = func(f func()) { f() }
+	w.Predict.background = w.background
+	g, _ := model.Build(model.Config{Backbone: model.MobileNetV3, NumClasses: 3, InputSize: 160})
+	data, _ := onnx.Marshal(g, model.FixtureWeights(g), onnx.Meta{Classes: synth.Classes, Anchors: model.DefaultAnchors})
+	mp := filepath.Join(root, "m.onnx")
+	os.WriteFile(mp, data, 0o644)
+	waitFor(t, "an image", func() bool { return w.doc != nil })
+	before := len(w.doc.Objects())
+	w.Predict.SetModel(mp)
+	w.prelabel()
+	after := len(w.doc.Objects())
+	if after <= before || w.doc.Verified() || !strings.Contains(w.status.Text, "Pre-labelled") {
+		t.Fatalf("boxes %d -> %d, verified %v, status %q", before, after, w.doc.Verified(), w.status.Text)
+	}
+	w.doc.Undo()
+	if len(w.doc.Objects()) != before {
+		t.Fatal("one undo should remove the pre-labelled boxes")
+	}
+}

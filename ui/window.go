@@ -65,6 +65,8 @@ type Window struct {
 	// Export is the Export tab; the app sets its Export.
 	Export  *ExportScreen
 	Predict *PredictScreen
+	// PrelabelAll is "Pre-label all unlabelled"; the app sets it.
+	PrelabelAll PrelabelAllFunc
 }
 
 // itemState is what the image list shows for one item.
@@ -154,6 +156,8 @@ func NewWindow(a fyne.App, recent []string) *Window {
 		widget.NewButton("Save (Ctrl+S)", func() { w.save() }),
 		widget.NewButton("Fit", w.editor.ZoomFit),
 		widget.NewButton("1:1", w.editor.ZoomActual),
+		widget.NewButton("Pre-label (Ctrl+P)", w.prelabel),
+		widget.NewButton("Pre-label all unlabelled", w.prelabelAll),
 		widget.NewButton("Shortcuts (F1)", w.showHelp),
 	)
 	left := container.NewBorder(w.filterSel, nil, nil, nil, w.list)

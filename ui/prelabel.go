@@ -1,0 +1,90 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/voc"
+)
+
+// PrelabelAllFunc writes unverified annotations for the dataset's
+// unlabelled images with the model (the app wires it to labelloop
+// autolabel) and says how many it wrote.
+type PrelabelAllFunc func(dataset, model string) (written, boxes int, err error)
+
+// prelabel runs the Predict tab's model on the open image and adds its
+// detections (display thresholds) as one undoable edit, leaving the image
+// unverified for review. Ctrl+P.
+func (w *Window) prelabel() {
+	if w.doc == nil || w.cur < 0 {
+		return
+	}
+	mp := strings.TrimSpace(w.Predict.model.Text)
+	if mp == "" {
+		w.status.SetText("Pre-label: choose a model in the Predict tab (Export makes one from a training run).")
+		return
+	}
+	path, cur := w.ds.Items[w.cur].Image, w.cur
+	w.status.SetText("Pre-labelling…")
+	w.background(func() {
+		err := w.Predict.load(mp)
+		var dets []inference.Detection
+		var classes []string
+		if err == nil {
+			_, dets, _, err = w.Predict.det.DetectFile(path, inference.DisplayThresholds)
+			classes = w.Predict.det.Info.Classes
+		}
+		fyne.Do(func() {
+			if err != nil {
+				w.status.SetText("Pre-label: " + err.Error())
+				return
+			}
+			if w.cur != cur || w.doc == nil {
+				return // the user moved on
+			}
+			objs := make([]voc.Object, len(dets))
+			for i, d := range dets {
+				objs[i] = voc.Object{Name: classes[d.Class], Box: d.Box}
+			}
+			w.doc.Paste(objs)
+			w.doc.SetVerified(false)
+			w.docChanged()
+			w.status.SetText(fmt.Sprintf("Pre-labelled: %d boxes to review (Ctrl+Z undoes them)", len(objs)))
+		})
+	})
+}
+
+// prelabelAll pre-labels every unlabelled image, then reopens the dataset.
+func (w *Window) prelabelAll() {
+	if w.ds == nil || w.PrelabelAll == nil {
+		return
+	}
+	mp := strings.TrimSpace(w.Predict.model.Text)
+	if mp == "" {
+		w.status.SetText("Pre-label: choose a model in the Predict tab (Export makes one from a training run).")
+		return
+	}
+	if w.hasUnsaved() && !w.saveAll() {
+		return
+	}
+	root := w.ds.Root
+	prog := dialog.NewCustomWithoutButtons("Pre-labelling unlabelled images…", widget.NewProgressBarInfinite(), w.Window)
+	prog.Show()
+	w.background(func() {
+		n, boxes, err := w.PrelabelAll(root, mp)
+		fyne.Do(func() {
+			prog.Hide()
+			if err != nil {
+				dialog.ShowError(err, w.Window)
+				return
+			}
+			w.Open(root)
+			w.status.SetText(fmt.Sprintf("Pre-labelled %d images with %d boxes; they are unverified: review them with the filter", n, boxes))
+		})
+	})
+}
