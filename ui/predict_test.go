@@ -107,3 +107,27 @@ func TestPrelabelCurrentImage(t *testing.T) {
 		t.Fatal("one undo should remove the pre-labelled boxes")
 	}
 }
+
+// The Dataset tab lists findings; clicking one opens its image.
+func TestDatasetFindingOpensImage(t *testing.T) {
+	w, root := openShapes(t)
+	waitFor(t, "the report", func() bool { return w.report != nil })
+	bad := filepath.Join(root, "Annotations", "shapes-00003.xml")
+	os.WriteFile(bad, []byte("<annotation><object><name>circle</name>"), 0o644)
+	w.Open(root)
+	waitFor(t, "the new report", func() bool { return w.report != nil && len(w.Dataset.list) > 0 })
+	if len(w.Dataset.classes.Labels) == 0 || len(w.Dataset.sizes.Labels) == 0 {
+		t.Fatal("no bar charts")
+	}
+	idx := -1
+	for i, is := range w.Dataset.list {
+		if is.File == bad {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		t.Fatalf("no finding for %s in %+v", bad, w.Dataset.list)
+	}
+	w.Dataset.issues.Select(idx)
+	waitFor(t, "the image to open", func() bool { return w.cur >= 0 && w.ds.Items[w.cur].XML == bad })
+}

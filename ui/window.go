@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image/color"
 	"os"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -65,6 +64,7 @@ type Window struct {
 	// Export is the Export tab; the app sets its Export.
 	Export  *ExportScreen
 	Predict *PredictScreen
+	Dataset *DatasetScreen
 	// PrelabelAll is "Pre-label all unlabelled"; the app sets it.
 	PrelabelAll PrelabelAllFunc
 }
@@ -120,9 +120,6 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	}
 	w.editor.OnEditClass = func(i int, pos fyne.Position) { w.pickClass(i, pos, false) }
 
-	w.health = widget.NewLabel("Open a dataset folder to see its health report.")
-	w.health.Wrapping = fyne.TextWrapWord
-	w.health.TextStyle.Monospace = true
 	w.status = widget.NewLabel("Open a dataset folder (Ctrl+O). F1 lists the shortcuts.")
 	w.title = widget.NewLabel("No dataset")
 	w.badge = widget.NewLabel("")
@@ -166,6 +163,8 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	split.Offset = 0.18
 	split.Trailing.(*container.Split).Offset = 0.8
 	w.Train = NewTrainScreen(nil)
+	w.Dataset = NewDatasetScreen()
+	w.health = w.Dataset.text
 	w.Export = NewExportScreen(nil)
 	w.Predict = NewPredictScreen(w.Window)
 	w.Export.OnExported = w.Predict.SetModel
@@ -175,9 +174,16 @@ func NewWindow(a fyne.App, recent []string) *Window {
 		}
 	}
 	predictTab := container.NewTabItem("Predict", w.Predict.Content)
+	labelTab := container.NewTabItem("Label", split)
+	w.Dataset.OnOpenFile = func(path string) {
+		if i := w.itemFor(path); i >= 0 {
+			w.tabs.Select(labelTab)
+			w.Show(i)
+		}
+	}
 	w.tabs = container.NewAppTabs(
-		container.NewTabItem("Label", split),
-		container.NewTabItem("Dataset", container.NewVScroll(w.health)),
+		labelTab,
+		container.NewTabItem("Dataset", w.Dataset.Content),
 		container.NewTabItem("Train", w.Train.Content),
 		container.NewTabItem("Export", container.NewPadded(w.Export.Content)),
 		predictTab,
@@ -274,9 +280,7 @@ func (w *Window) setReport(rep *voc.Report) {
 	for _, c := range rep.Summary.Classes {
 		w.counts[c.Name] = c.Boxes
 	}
-	var sb strings.Builder
-	rep.WriteText(&sb, 500)
-	w.health.SetText(sb.String())
+	w.Dataset.SetReport(rep)
 	w.status.SetText(fmt.Sprintf("%d images, %d labelled, %d unlabelled, %d boxes — %d errors, %d warnings",
 		rep.Summary.Images, rep.Summary.Labelled, rep.Summary.Unlabelled, rep.Summary.Boxes, rep.Errors(), rep.Warnings()))
 	w.refilter()
@@ -357,4 +361,17 @@ func (w *Window) confirmQuit() {
 			w.Close()
 		}, w.Window)
 	d.Show()
+}
+
+// itemFor is the item whose image or annotation is path, or -1.
+func (w *Window) itemFor(path string) int {
+	if w.ds == nil {
+		return -1
+	}
+	for i, it := range w.ds.Items {
+		if it.Image == path || it.XML == path {
+			return i
+		}
+	}
+	return -1
 }
