@@ -35,7 +35,11 @@ func NewDatasetScreen() *DatasetScreen {
 	s.summary.Wrapping = fyne.TextWrapWord
 	s.text.TextStyle.Monospace = true
 	s.issues = widget.NewList(func() int { return len(s.list) },
-		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			is := s.list[id]
 			o.(*widget.Label).SetText(fmt.Sprintf("%s  %s: %s", strings.ToUpper(string(is.Severity)), shortPath(is.File), is.Message))
@@ -55,7 +59,10 @@ func NewDatasetScreen() *DatasetScreen {
 	s.sizes = NewBars("Box sizes (√area, px)", color.NRGBA{0x10, 0xb9, 0x81, 0xff})
 	charts := container.NewGridWithColumns(2, s.classes, s.sizes)
 	top := container.NewVBox(s.summary, charts, widget.NewLabelWithStyle("Findings (click one to open its image)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-	report := widget.NewAccordion(widget.NewAccordionItem("Full report", s.text))
+	// the report's long monospace lines scroll instead of widening the window
+	scroll := container.NewScroll(s.text)
+	scroll.SetMinSize(fyne.NewSize(200, 240))
+	report := widget.NewAccordion(widget.NewAccordionItem("Full report", scroll))
 	s.Content = container.NewBorder(top, report, nil, nil, s.issues)
 	return s
 }

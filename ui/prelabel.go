@@ -88,3 +88,18 @@ func (w *Window) prelabelAll() {
 		})
 	})
 }
+
+// prelabelButton is one toolbar button with a menu: this image, or all
+// unlabelled ones (two buttons made the toolbar wider than a 1280 px
+// screen).
+func (w *Window) prelabelButton() fyne.CanvasObject {
+	var b *widget.Button
+	b = widget.NewButton("Pre-label…", func() {
+		m := fyne.NewMenu("",
+			fyne.NewMenuItem("This image (Ctrl+P)", w.prelabel),
+			fyne.NewMenuItem("All unlabelled images", w.prelabelAll))
+		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
+		widget.ShowPopUpMenuAtPosition(m, w.Canvas(), pos.AddXY(0, b.Size().Height))
+	})
+	return b
+}

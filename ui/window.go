@@ -153,8 +153,7 @@ func NewWindow(a fyne.App, recent []string) *Window {
 		widget.NewButton("Save (Ctrl+S)", func() { w.save() }),
 		widget.NewButton("Fit", w.editor.ZoomFit),
 		widget.NewButton("1:1", w.editor.ZoomActual),
-		widget.NewButton("Pre-label (Ctrl+P)", w.prelabel),
-		widget.NewButton("Pre-label all unlabelled", w.prelabelAll),
+		w.prelabelButton(),
 		widget.NewButton("Shortcuts (F1)", w.showHelp),
 	)
 	left := container.NewBorder(w.filterSel, nil, nil, nil, w.list)
