@@ -43,4 +43,13 @@ xdotool key F1
 sleep 0.5
 import -window root "$out/05-shortcuts.png"
 xdotool key Escape
+# the other tabs (positions of the tab row at 1280x800)
+n=6
+for tab in "97 Dataset" "161 Train" "222 Export" "290 Predict"; do
+	set -- $tab
+	xdotool mousemove "$1" 62 click 1
+	sleep 1
+	import -window root "$out/0$n-$2.png"
+	n=$((n + 1))
+done
 echo "screenshots in $out"
