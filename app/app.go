@@ -30,6 +30,12 @@ func Run(args []string) int {
 	prefs := a.Preferences()
 	w := ui.NewWindow(a, prefs.StringList("recent"))
 	w.Train.Start = startWorker
+	w.Predict.Restore(prefs.String("model"), prefs.Float("conf"), prefs.Float("nms"))
+	w.Predict.OnSettings = func(model string, conf, nms float64) {
+		prefs.SetString("model", model)
+		prefs.SetFloat("conf", conf)
+		prefs.SetFloat("nms", nms)
+	}
 	w.PrelabelAll = func(dir, modelPath string) (int, int, error) {
 		ds, err := voc.Open(dir)
 		if err != nil {

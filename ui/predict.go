@@ -29,6 +29,9 @@ import (
 type PredictScreen struct {
 	Content fyne.CanvasObject
 	window  fyne.Window
+	// OnSettings sees the model and thresholds whenever they change (the
+	// app keeps them between runs).
+	OnSettings func(model string, conf, nms float64)
 
 	model    *widget.Entry
 	conf     *widget.Slider
@@ -64,8 +67,9 @@ func NewPredictScreen(w fyne.Window) *PredictScreen {
 	s.nms.Step = 0.05
 	s.nms.SetValue(inference.DisplayThresholds.NMS)
 	s.confL, s.nmsL = widget.NewLabel(""), widget.NewLabel("")
-	s.conf.OnChanged = func(float64) { s.refilter() }
-	s.nms.OnChanged = func(float64) { s.refilter() }
+	s.conf.OnChanged = func(float64) { s.refilter(); s.changed() }
+	s.nms.OnChanged = func(float64) { s.refilter(); s.changed() }
+	s.model.OnChanged = func(string) { s.changed() }
 	s.img = canvas.NewImageFromImage(nil)
 	s.img.FillMode = canvas.ImageFillContain
 	s.list = widget.NewLabel("Drop pictures on the window, or open one.")
@@ -110,6 +114,25 @@ func (s *PredictScreen) SetDataset(dir string) {
 		if len(m) > 0 {
 			s.model.SetText(m[len(m)-1])
 		}
+	}
+}
+
+func (s *PredictScreen) changed() {
+	if s.OnSettings != nil {
+		s.OnSettings(strings.TrimSpace(s.model.Text), s.conf.Value, s.nms.Value)
+	}
+}
+
+// Restore puts back saved settings (zero values keep the defaults).
+func (s *PredictScreen) Restore(model string, conf, nms float64) {
+	if model != "" {
+		s.model.SetText(model)
+	}
+	if conf > 0 {
+		s.conf.SetValue(conf)
+	}
+	if nms > 0 {
+		s.nms.SetValue(nms)
 	}
 }
 

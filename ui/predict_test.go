@@ -131,3 +131,23 @@ func TestDatasetFindingOpensImage(t *testing.T) {
 	w.Dataset.issues.Select(idx)
 	waitFor(t, "the image to open", func() bool { return w.cur >= 0 && w.ds.Items[w.cur].XML == bad })
 }
+
+// The model and thresholds are reported for the app to keep, and restore.
+func TestPredictSettings(t *testing.T) {
+	a := test.NewTempApp(t)
+	s := NewPredictScreen(a.NewWindow("t"))
+	var model string
+	var conf, nms float64
+	s.OnSettings = func(m string, c, n float64) { model, conf, nms = m, c, n }
+	s.SetModel("x.onnx")
+	s.conf.SetValue(0.25)
+	s.nms.SetValue(0.45)
+	if model != "x.onnx" || conf != 0.25 || nms != 0.45 {
+		t.Fatalf("%q %v %v", model, conf, nms)
+	}
+	s2 := NewPredictScreen(a.NewWindow("u"))
+	s2.Restore(model, conf, nms)
+	if s2.model.Text != "x.onnx" || s2.conf.Value != 0.25 || s2.nms.Value != 0.45 {
+		t.Fatalf("restored %q %v %v", s2.model.Text, s2.conf.Value, s2.nms.Value)
+	}
+}
