@@ -345,12 +345,9 @@ func keepEpochs(csv string, last int) string {
 // chooseAnchors is the reference's anchors scaled to the input, or
 // k-means on the training boxes.
 func chooseAnchors(cfg Config, train []Sample) ([9][2]float64, error) {
-	a := model.DefaultAnchors
+	a := model.AnchorsFor(cfg.InputSize)
 	switch cfg.Anchors {
 	case "default":
-		for i := range a {
-			a[i] = [2]float64{a[i][0] * float64(cfg.InputSize) / 416, a[i][1] * float64(cfg.InputSize) / 416}
-		}
 		return a, nil
 	case "auto":
 		var wh []WH

@@ -56,7 +56,7 @@ func TestMemoryFlatOver200Steps(t *testing.T) {
 	defer net.Free()
 	opt, _ := NewOptimizer(net, "adam", 1e-3, 0)
 	defer opt.Free()
-	anchors, _ := chooseAnchors(Config{Anchors: "default", InputSize: size}, nil)
+	anchors := model.AnchorsFor(size)
 	var rss20 int
 	var heap20 int64
 	for i := 1; i <= 200; i++ {

@@ -72,10 +72,7 @@ func TestStepsLowerTheLoss(t *testing.T) {
 	defer opt.Free()
 	x, tgt := loadBatch(t, samples, size)
 	defer x.MustDrop()
-	anchors := model.DefaultAnchors
-	for i := range anchors { // the reference scales anchors with the input
-		anchors[i] = [2]float64{anchors[i][0] * size / 416, anchors[i][1] * size / 416}
-	}
+	anchors := model.AnchorsFor(size)
 	meanBefore := net.Params["backbone.model.features.0.1.running_mean"].Vals().([]float32)[0]
 	var first, last LossParts
 	for step := 0; step < 40; step++ {

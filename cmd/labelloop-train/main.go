@@ -208,11 +208,7 @@ func importPth(args []string) int {
 	if err != nil {
 		return fail(err)
 	}
-	anchors := model.DefaultAnchors
-	for i := range anchors {
-		anchors[i] = [2]float64{anchors[i][0] * float64(*size) / 416, anchors[i][1] * float64(*size) / 416}
-	}
-	ck := &model.Checkpoint{Backbone: *backbone, Classes: classes, Anchors: anchors, InputSize: *size, Resize: "letterbox"}
+	ck := &model.Checkpoint{Backbone: *backbone, Classes: classes, Anchors: model.AnchorsFor(*size), InputSize: *size, Resize: "letterbox"}
 	if err := model.SaveCheckpoint(*out, ck, imp.Weights); err != nil {
 		return fail(err)
 	}
