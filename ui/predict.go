@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -41,6 +42,7 @@ type PredictScreen struct {
 	img      *canvas.Image
 	list     *widget.Label
 	status   *widget.Label
+	detMu    sync.Mutex // Predict and the editor's pre-label both load the model off the UI goroutine
 	det      *inference.Detector
 	detPath  string
 	pic      *imgload.Picture
@@ -157,12 +159,12 @@ func (s *PredictScreen) Show(paths ...string) {
 	}
 	s.status.SetText("Detecting in " + filepath.Base(path) + "…")
 	s.background(func() {
-		err := s.load(mp)
+		det, err := s.load(mp)
 		var pic *imgload.Picture
 		var cands []inference.Detection
 		var tm inference.Timing
 		if err == nil {
-			pic, cands, tm, err = s.det.DetectFile(path, inference.Thresholds{Conf: candidateConf, NMS: 1.01})
+			pic, cands, tm, err = det.DetectFile(path, inference.Thresholds{Conf: candidateConf, NMS: 1.01})
 		}
 		fyne.Do(func() {
 			if err != nil {
@@ -180,10 +182,12 @@ func (s *PredictScreen) Show(paths ...string) {
 	})
 }
 
-// load opens the model once (and again when it changes).
-func (s *PredictScreen) load(path string) error {
+// load opens the model once (and again when it changes) and returns it.
+func (s *PredictScreen) load(path string) (*inference.Detector, error) {
+	s.detMu.Lock()
+	defer s.detMu.Unlock()
 	if s.det != nil && s.detPath == path {
-		return nil
+		return s.det, nil
 	}
 	if s.det != nil {
 		s.det.Close()
@@ -191,10 +195,10 @@ func (s *PredictScreen) load(path string) error {
 	}
 	det, err := inference.Load(path, inference.LoadOptions{})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.det, s.detPath = det, path
-	return nil
+	return det, nil
 }
 
 // refilter applies the sliders to the candidates: no network run.

@@ -32,12 +32,12 @@ func (w *Window) prelabel() {
 	path, cur := w.ds.Items[w.cur].Image, w.cur
 	w.status.SetText("Pre-labelling…")
 	w.background(func() {
-		err := w.Predict.load(mp)
+		det, err := w.Predict.load(mp)
 		var dets []inference.Detection
 		var classes []string
 		if err == nil {
-			_, dets, _, err = w.Predict.det.DetectFile(path, inference.DisplayThresholds)
-			classes = w.Predict.det.Info.Classes
+			_, dets, _, err = det.DetectFile(path, inference.DisplayThresholds)
+			classes = det.Info.Classes
 		}
 		fyne.Do(func() {
 			if err != nil {

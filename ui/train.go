@@ -50,12 +50,14 @@ type TrainScreen struct {
 	running                                  bool
 	lastRun                                  string
 	started                                  time.Time
-	steps, epochsPlanned                     int
+	steps                                    int
+	// background runs file reading off the UI goroutine; tests make it inline
+	background func(func())
 }
 
 // NewTrainScreen builds the screen; SetDataset points it at a dataset.
 func NewTrainScreen(start StartRun) *TrainScreen {
-	s := &TrainScreen{Start: start}
+	s := &TrainScreen{Start: start, background: func(f func()) { go f() }}
 	s.backbone = widget.NewSelect(model.Backbones, func(string) { s.validate() })
 	s.backbone.SetSelected(model.MobileNetV2)
 	s.optimizer = widget.NewSelect([]string{"adam", "sgd"}, func(string) { s.validate() })
@@ -350,30 +352,29 @@ func (s *TrainScreen) addLog(line string) {
 }
 
 // refreshRuns lists the dataset's past runs with their best metrics, newest
-// first, and remembers the newest as the one Resume continues.
+// first, and remembers the newest as the one Resume continues. Reading
+// each run's events.jsonl (thousands of lines for a long run) happens off
+// the UI goroutine.
 func (s *TrainScreen) refreshRuns() {
 	if s.dataset == "" {
 		return
 	}
 	dirs, _ := filepath.Glob(filepath.Join(s.dataset, "runs", "train-*"))
 	sort.Slice(dirs, func(i, j int) bool { return runNumber(dirs[i]) > runNumber(dirs[j]) })
-	var b strings.Builder
-	for _, d := range dirs {
-		b.WriteString(filepath.Base(d) + ": " + runSummary(d) + "\n")
-	}
-	if len(dirs) == 0 {
-		b.WriteString("No runs yet.")
-	} else if !s.running {
+	if len(dirs) > 0 && !s.running {
 		s.lastRun = dirs[0]
 	}
-	s.runs.SetText(b.String())
-	s.setRunningButtonsOnly()
-}
-
-func (s *TrainScreen) setRunningButtonsOnly() {
-	if !s.running && s.lastRun != "" {
-		s.resumeBtn.Enable()
-	}
+	s.setRunning(s.running)
+	s.background(func() {
+		var b strings.Builder
+		for _, d := range dirs {
+			b.WriteString(filepath.Base(d) + ": " + runSummary(d) + "\n")
+		}
+		if len(dirs) == 0 {
+			b.WriteString("No runs yet.")
+		}
+		fyne.Do(func() { s.runs.SetText(b.String()) })
+	})
 }
 
 func runNumber(dir string) int {
