@@ -17,6 +17,7 @@ import (
 type VideoInfo struct {
 	Width, Height int
 	FPS           float64
+	Duration      float64 // seconds; 0 when unknown (a live camera)
 }
 
 // IsVideoPath reports paths handled as video: common containers, and
@@ -45,7 +46,7 @@ func ProbeVideo(path string) (VideoInfo, error) {
 	if strings.HasPrefix(path, "/dev/video") {
 		args = append(args, "-f", "v4l2")
 	}
-	args = append(args, "-select_streams", "v:0", "-show_entries", "stream=width,height,r_frame_rate", "-of", "json", path)
+	args = append(args, "-select_streams", "v:0", "-show_entries", "stream=width,height,r_frame_rate:format=duration", "-of", "json", path)
 	out, err := exec.Command("ffprobe", args...).Output()
 	if err != nil {
 		var ee *exec.ExitError
@@ -58,6 +59,9 @@ func ProbeVideo(path string) (VideoInfo, error) {
 		Streams []struct {
 			Width, Height int
 			Rate          string `json:"r_frame_rate"`
+		}
+		Format struct {
+			Duration string
 		}
 	}
 	if json.Unmarshal(out, &r) != nil || len(r.Streams) == 0 || r.Streams[0].Width == 0 {
@@ -72,7 +76,8 @@ func ProbeVideo(path string) (VideoInfo, error) {
 			fps = n / d
 		}
 	}
-	return VideoInfo{Width: s.Width, Height: s.Height, FPS: fps}, nil
+	dur, _ := strconv.ParseFloat(r.Format.Duration, 64)
+	return VideoInfo{Width: s.Width, Height: s.Height, FPS: fps, Duration: dur}, nil
 }
 
 // VideoReader yields a video's frames, decoded by an ffmpeg child into
@@ -85,12 +90,19 @@ type VideoReader struct {
 }
 
 // OpenVideo starts decoding.
-func OpenVideo(path string) (*VideoReader, error) {
+func OpenVideo(path string) (*VideoReader, error) { return OpenVideoAt(path, 0) }
+
+// OpenVideoAt starts decoding at a time in seconds (a player's seek).
+func OpenVideoAt(path string, start float64) (*VideoReader, error) {
 	info, err := ProbeVideo(path)
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{"-v", "error", "-nostdin"}, inputArgs(path)...)
+	args := []string{"-v", "error", "-nostdin"}
+	if start > 0 {
+		args = append(args, "-ss", strconv.FormatFloat(start, 'f', 3, 64))
+	}
+	args = append(args, inputArgs(path)...)
 	args = append(args, "-an", "-f", "rawvideo", "-pix_fmt", "rgba", "-")
 	cmd := exec.Command("ffmpeg", args...)
 	out, err := cmd.StdoutPipe()

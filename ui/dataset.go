@@ -20,6 +20,8 @@ type DatasetScreen struct {
 	Content fyne.CanvasObject
 	// OnOpenFile opens the image (or the image of the XML) in the editor.
 	OnOpenFile func(path string)
+	// Split generates train/val/test lists with a per-class preview.
+	Split *SplitPanel
 
 	summary *widget.Label
 	issues  *widget.List
@@ -63,7 +65,11 @@ func NewDatasetScreen() *DatasetScreen {
 	scroll := container.NewScroll(s.text)
 	scroll.SetMinSize(fyne.NewSize(200, 240))
 	report := widget.NewAccordion(widget.NewAccordionItem("Full report", scroll))
-	s.Content = container.NewBorder(top, report, nil, nil, s.issues)
+	s.Split = NewSplitPanel()
+	left := container.NewBorder(top, report, nil, nil, s.issues)
+	split := container.NewHSplit(left, container.NewPadded(s.Split.Content))
+	split.Offset = 0.68
+	s.Content = split
 	return s
 }
 

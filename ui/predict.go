@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"encoding/json"
 	"fmt"
 	"image"
 	"image/png"
@@ -9,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -19,7 +19,6 @@ import (
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/imgload"
 	"github.com/labelloop/labelloop/internal/runs"
-	"github.com/labelloop/labelloop/voc"
 )
 
 // PredictScreen is the Predict tab: a model, pictures dropped on the window
@@ -50,6 +49,8 @@ type PredictScreen struct {
 	shown    []inference.Detection
 	dataset  string
 	lastSave string
+	video    *videoBar
+	thr      atomic.Pointer[inference.Thresholds] // the sliders, for the video player's goroutine
 	// background runs the network off the UI goroutine; tests make it inline
 	background func(func())
 }
@@ -94,14 +95,19 @@ func NewPredictScreen(w fyne.Window) *PredictScreen {
 		}, s.window)
 	})
 	save := widget.NewButton("Save results", s.save)
+	s.video = newVideoBar(s)
+	buttons := container.NewGridWithColumns(2, openImg, save)
+	if cams, _ := filepath.Glob("/dev/video*"); len(cams) > 0 {
+		buttons.Add(widget.NewButton("Webcam", func() { s.Show(cams[0]) }))
+	}
 	controls := widget.NewForm(
 		widget.NewFormItem("Model", container.NewBorder(nil, nil, nil, openModel, s.model)),
 		widget.NewFormItem("Confidence", container.NewBorder(nil, nil, nil, s.confL, s.conf)),
 		widget.NewFormItem("NMS IoU", container.NewBorder(nil, nil, nil, s.nmsL, s.nms)),
 	)
-	side := container.NewBorder(container.NewVBox(controls, container.NewGridWithColumns(2, openImg, save), s.status), nil, nil, nil,
+	side := container.NewBorder(container.NewVBox(controls, buttons, s.status), nil, nil, nil,
 		container.NewVScroll(s.list))
-	split := container.NewHSplit(side, s.img)
+	split := container.NewHSplit(side, container.NewBorder(nil, s.video.Content, nil, nil, s.img))
 	split.Offset = 0.32
 	s.Content = split
 	s.labels()
@@ -144,6 +150,7 @@ func (s *PredictScreen) SetModel(path string) { s.model.SetText(path) }
 func (s *PredictScreen) labels() {
 	s.confL.SetText(fmt.Sprintf("%.2f", s.conf.Value))
 	s.nmsL.SetText(fmt.Sprintf("%.2f", s.nms.Value))
+	s.thr.Store(&inference.Thresholds{Conf: float32(s.conf.Value), NMS: s.nms.Value})
 }
 
 // Show runs the model on a picture (the first of several dropped).
@@ -152,20 +159,18 @@ func (s *PredictScreen) Show(paths ...string) {
 		return
 	}
 	path := paths[0]
-	mp := strings.TrimSpace(s.model.Text)
-	if mp == "" {
-		s.status.SetText("Choose a model first (Export makes one from a training run).")
+	if inference.IsVideoPath(path) {
+		s.video.open(path)
+		return
+	}
+	s.video.close()
+	det, ok := s.detector()
+	if !ok {
 		return
 	}
 	s.status.SetText("Detecting in " + filepath.Base(path) + "…")
 	s.background(func() {
-		det, err := s.load(mp)
-		var pic *imgload.Picture
-		var cands []inference.Detection
-		var tm inference.Timing
-		if err == nil {
-			pic, cands, tm, err = det.DetectFile(path, inference.Thresholds{Conf: candidateConf, NMS: 1.01})
-		}
+		pic, cands, tm, err := det.DetectFile(path, inference.Thresholds{Conf: candidateConf, NMS: 1.01})
 		fyne.Do(func() {
 			if err != nil {
 				s.status.SetText(err.Error())
@@ -180,6 +185,37 @@ func (s *PredictScreen) Show(paths ...string) {
 			s.refilter()
 		})
 	})
+}
+
+// detector loads the chosen model (once), or says why there is none.
+func (s *PredictScreen) detector() (*inference.Detector, bool) {
+	mp := strings.TrimSpace(s.model.Text)
+	if mp == "" {
+		s.status.SetText("Choose a model first (Export makes one from a training run).")
+		return nil, false
+	}
+	det, err := s.load(mp)
+	if err != nil {
+		s.status.SetText(err.Error())
+		return nil, false
+	}
+	return det, true
+}
+
+// thresholds are the sliders' values; safe from any goroutine.
+func (s *PredictScreen) thresholds() inference.Thresholds {
+	if t := s.thr.Load(); t != nil {
+		return *t
+	}
+	return inference.DisplayThresholds
+}
+
+// base is where runs/ goes: the dataset, else the working folder.
+func (s *PredictScreen) base() string {
+	if s.dataset == "" {
+		return "."
+	}
+	return s.dataset
 }
 
 // load opens the model once (and again when it changes) and returns it.
@@ -231,11 +267,7 @@ func (s *PredictScreen) save() {
 	if s.pic == nil {
 		return
 	}
-	base := s.dataset
-	if base == "" {
-		base = "."
-	}
-	dir, err := runs.Next(filepath.Join(base, "runs"), "predict")
+	dir, err := runs.Next(filepath.Join(s.base(), "runs"), "predict")
 	if err == nil {
 		err = s.writeResults(dir)
 	}
@@ -261,16 +293,5 @@ func (s *PredictScreen) writeResults(dir string) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	type det struct {
-		Image string     `json:"image"`
-		Class string     `json:"class"`
-		Score float32    `json:"score"`
-		Box   [4]float64 `json:"box"`
-	}
-	var out []byte
-	for _, d := range s.shown {
-		line, _ := json.Marshal(det{s.pic.Path, s.det.Info.Classes[d.Class], d.Score, [4]float64{d.Box.Xmin, d.Box.Ymin, d.Box.Xmax, d.Box.Ymax}})
-		out = append(append(out, line...), '\n')
-	}
-	return voc.WriteFileAtomic(filepath.Join(dir, "detections.jsonl"), out, 0o644)
+	return inference.WriteRecords(filepath.Join(dir, "detections.jsonl"), inference.Records(s.pic.Path, 0, s.shown, s.det.Info.Classes), "jsonl")
 }

@@ -174,6 +174,11 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	}
 	predictTab := container.NewTabItem("Predict", w.Predict.Content)
 	labelTab := container.NewTabItem("Label", split)
+	w.Dataset.Split.OnWritten = func() {
+		if w.ds != nil {
+			w.status.SetText("Split written in " + w.ds.Root)
+		}
+	}
 	w.Dataset.OnOpenFile = func(path string) {
 		if i := w.itemFor(path); i >= 0 {
 			w.tabs.Select(labelTab)
@@ -237,6 +242,7 @@ func (w *Window) Open(dir string) {
 	w.Train.SetDataset(ds.Root)
 	w.Export.SetDataset(ds.Root)
 	w.Predict.SetDataset(ds.Root)
+	w.Dataset.Split.SetDataset(ds)
 	w.items = make([]itemState, len(ds.Items))
 	w.stash = map[int]*annotate.Doc{}
 	w.classes = nil

@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/synth"
 	"github.com/labelloop/labelloop/model"
 	pb "github.com/labelloop/labelloop/model/onnx/onnxpb"
@@ -36,16 +37,16 @@ func fixtureModel(t *testing.T) (string, string) {
 	return out, dir
 }
 
-func readJSONL(t *testing.T, path string) []detectionRecord {
+func readJSONL(t *testing.T, path string) []inference.Record {
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var recs []detectionRecord
+	var recs []inference.Record
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var r detectionRecord
+		var r inference.Record
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatal(err)
 		}

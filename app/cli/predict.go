@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -20,16 +19,6 @@ import (
 	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/voc"
 )
-
-// detectionRecord is one line of detections.jsonl.
-type detectionRecord struct {
-	File    string     `json:"file"`
-	Frame   int        `json:"frame"`
-	Class   string     `json:"class"`
-	ClassID int        `json:"class_id"`
-	Score   float32    `json:"score"`
-	Box     [4]float64 `json:"box"` // x1, y1, x2, y2 in original pixels
-}
 
 func runPredict(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
@@ -93,7 +82,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 		}
 		recs = append(recs, vr...)
 	}
-	if err := writeDetections(filepath.Join(out, "detections."+*format), recs, *format); err != nil {
+	if err := inference.WriteRecords(filepath.Join(out, "detections."+*format), recs, *format); err != nil {
 		fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
 		return ExitFindings
 	}
@@ -137,8 +126,8 @@ func listImages(dir string) ([]string, error) {
 }
 
 // predictImages runs images on several workers; results keep input order.
-func predictImages(det *inference.Detector, images []string, t inference.Thresholds, workers int, out string, save bool, stderr io.Writer) ([]detectionRecord, int, inference.Timing) {
-	results := make([][]detectionRecord, len(images))
+func predictImages(det *inference.Detector, images []string, t inference.Thresholds, workers int, out string, save bool, stderr io.Writer) ([]inference.Record, int, inference.Timing) {
+	results := make([][]inference.Record, len(images))
 	var failed atomic.Int32
 	var mu sync.Mutex
 	var total inference.Timing
@@ -161,7 +150,7 @@ func predictImages(det *inference.Detector, images []string, t inference.Thresho
 				mu.Lock()
 				total.Pre, total.Net, total.Post = total.Pre+tm.Pre, total.Net+tm.Net, total.Post+tm.Post
 				mu.Unlock()
-				results[i] = records(path, 0, dets, det.Info.Classes)
+				results[i] = inference.Records(path, 0, dets, det.Info.Classes)
 				if save {
 					var buf bytes.Buffer
 					jpeg.Encode(&buf, inference.Annotate(pic.Img, pic.W, pic.H, dets, det.Info.Classes), &jpeg.Options{Quality: 90})
@@ -175,39 +164,9 @@ func predictImages(det *inference.Detector, images []string, t inference.Thresho
 		}()
 	}
 	wg.Wait()
-	var recs []detectionRecord
+	var recs []inference.Record
 	for _, r := range results {
 		recs = append(recs, r...)
 	}
 	return recs, int(failed.Load()), total
-}
-
-func records(file string, frame int, dets []inference.Detection, classes []string) []detectionRecord {
-	var out []detectionRecord
-	for _, d := range dets {
-		out = append(out, detectionRecord{File: file, Frame: frame, Class: classes[d.Class], ClassID: d.Class, Score: d.Score,
-			Box: [4]float64{round2(d.Box.Xmin), round2(d.Box.Ymin), round2(d.Box.Xmax), round2(d.Box.Ymax)}})
-	}
-	return out
-}
-
-func round2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }
-
-func writeDetections(path string, recs []detectionRecord, format string) error {
-	var buf bytes.Buffer
-	if format == "csv" {
-		w := csv.NewWriter(&buf)
-		w.Write([]string{"file", "frame", "class", "class_id", "score", "x1", "y1", "x2", "y2"})
-		for _, r := range recs {
-			w.Write([]string{r.File, fmt.Sprint(r.Frame), r.Class, fmt.Sprint(r.ClassID), fmt.Sprintf("%.4f", r.Score),
-				fmt.Sprint(r.Box[0]), fmt.Sprint(r.Box[1]), fmt.Sprint(r.Box[2]), fmt.Sprint(r.Box[3])})
-		}
-		w.Flush()
-	} else {
-		enc := json.NewEncoder(&buf)
-		for _, r := range recs {
-			enc.Encode(r)
-		}
-	}
-	return voc.WriteFileAtomic(path, buf.Bytes(), 0o644)
 }

@@ -1,0 +1,111 @@
+package inference
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"io"
+)
+
+// ProcessVideo runs decode, detection and draw+encode as a pipeline, so
+// the whole takes little more than detection alone. onFrame (optional)
+// sees each frame's detections in order, before it is drawn; out == ""
+// detects without writing a video. Cancelling ctx stops it and returns
+// ctx's error; the frames done so far have been seen.
+func ProcessVideo(ctx context.Context, det *Detector, path string, t Thresholds, out string, onFrame func(n int, dets []Detection)) (frames int, err error) {
+	vr, err := OpenVideo(path)
+	if err != nil {
+		return 0, err
+	}
+	defer vr.Close()
+	var vw *VideoWriter
+	if out != "" {
+		if vw, err = CreateVideo(out, vr.Info); err != nil {
+			return 0, err
+		}
+	}
+	type frame struct {
+		n    int
+		img  *image.RGBA
+		dets []Detection
+	}
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	decoded := make(chan frame, 4)
+	detected := make(chan frame, 4)
+	errc := make(chan error, 2)
+	go func() {
+		defer close(decoded)
+		for n := 0; ; n++ {
+			img, err := vr.Next()
+			if err != nil {
+				if err != io.EOF {
+					errc <- err
+				}
+				return
+			}
+			select {
+			case decoded <- frame{n: n, img: img}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() {
+		defer close(detected)
+		for f := range decoded {
+			dets, _, err := det.Detect(f.img, vr.Info.Width, vr.Info.Height, t)
+			if err != nil {
+				errc <- err
+				cancel()
+				for range decoded {
+				}
+				return
+			}
+			f.dets = dets
+			select {
+			case detected <- f:
+			case <-ctx.Done():
+			}
+		}
+	}()
+	var werr error
+	for f := range detected {
+		if werr != nil || ctx.Err() != nil {
+			continue // drain, so the stages above end
+		}
+		if onFrame != nil {
+			onFrame(f.n, f.dets)
+		}
+		if vw != nil {
+			DrawOn(f.img, vr.Info.Width, vr.Info.Height, f.dets, det.Info.Classes) // the frame is ours: draw in place
+			if err := vw.Write(f.img); err != nil {
+				werr = fmt.Errorf("encoding: %w", err)
+				cancel()
+			}
+		}
+		vr.Release(f.img)
+		frames++
+	}
+	if vw != nil {
+		if err := vw.Close(); err != nil && werr == nil && parent.Err() == nil {
+			werr = fmt.Errorf("encoding: %w", err)
+		}
+	}
+	select {
+	case err := <-errc:
+		return frames, err
+	default:
+	}
+	if werr != nil {
+		return frames, werr
+	}
+	if err := parent.Err(); err != nil {
+		return frames, err
+	}
+	if frames == 0 {
+		return 0, fmt.Errorf("no frames decoded")
+	}
+	return frames, nil
+}
