@@ -3,6 +3,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -30,24 +31,25 @@ func Run(args []string) int {
 	prefs := a.Preferences()
 	w := ui.NewWindow(a, prefs.StringList("recent"))
 	w.Train.Start = startWorker
-	w.Predict.Restore(prefs.String("model"), prefs.Float("conf"), prefs.Float("nms"))
-	w.Predict.OnSettings = func(model string, conf, nms float64) {
+	w.Predict.Restore(prefs.String("model"), prefs.Float("conf"), prefs.Float("nms"), prefs.Int("threads"))
+	w.Predict.OnSettings = func(model string, conf, nms float64, threads int) {
 		prefs.SetString("model", model)
 		prefs.SetFloat("conf", conf)
 		prefs.SetFloat("nms", nms)
+		prefs.SetInt("threads", threads)
 	}
-	w.PrelabelAll = func(dir, modelPath string) (int, int, error) {
+	w.PrelabelAll = func(ctx context.Context, dir, modelPath string, progress func(done, total int)) (int, int, error) {
 		ds, err := voc.Open(dir)
 		if err != nil {
 			return 0, 0, err
 		}
-		det, err := inference.Load(modelPath, inference.LoadOptions{})
+		det, err := inference.Load(modelPath, inference.LoadOptions{Threads: prefs.Int("threads")})
 		if err != nil {
 			return 0, 0, err
 		}
 		defer det.Close()
 		var log strings.Builder
-		r := cli.Autolabel(ds, det, inference.DisplayThresholds, false, &log)
+		r := cli.Autolabel(ctx, ds, det, inference.DisplayThresholds, false, progress, &log)
 		if r.Failed > 0 {
 			return r.Written, r.Boxes, fmt.Errorf("%d images failed:\n%s", r.Failed, log.String())
 		}

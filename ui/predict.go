@@ -6,6 +6,8 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,11 +33,12 @@ type PredictScreen struct {
 	window  fyne.Window
 	// OnSettings sees the model and thresholds whenever they change (the
 	// app keeps them between runs).
-	OnSettings func(model string, conf, nms float64)
+	OnSettings func(model string, conf, nms float64, threads int)
 
 	model    *widget.Entry
 	conf     *widget.Slider
 	nms      *widget.Slider
+	threads  *widget.Select
 	confL    *widget.Label
 	nmsL     *widget.Label
 	img      *canvas.Image
@@ -44,6 +47,7 @@ type PredictScreen struct {
 	detMu    sync.Mutex // Predict and the editor's pre-label both load the model off the UI goroutine
 	det      *inference.Detector
 	detPath  string
+	detThr   int
 	pic      *imgload.Picture
 	cands    []inference.Detection
 	shown    []inference.Detection
@@ -73,6 +77,12 @@ func NewPredictScreen(w fyne.Window) *PredictScreen {
 	s.conf.OnChanged = func(float64) { s.refilter(); s.changed() }
 	s.nms.OnChanged = func(float64) { s.refilter(); s.changed() }
 	s.model.OnChanged = func(string) { s.changed() }
+	opts := []string{"Auto"}
+	for i := 1; i <= runtime.NumCPU(); i++ {
+		opts = append(opts, strconv.Itoa(i))
+	}
+	s.threads = widget.NewSelect(opts, func(string) { s.changed() })
+	s.threads.SetSelected("Auto")
 	s.img = canvas.NewImageFromImage(nil)
 	s.img.FillMode = canvas.ImageFillContain
 	s.list = widget.NewLabel("Drop pictures on the window, or open one.")
@@ -104,6 +114,7 @@ func NewPredictScreen(w fyne.Window) *PredictScreen {
 		widget.NewFormItem("Model", container.NewBorder(nil, nil, nil, openModel, s.model)),
 		widget.NewFormItem("Confidence", container.NewBorder(nil, nil, nil, s.confL, s.conf)),
 		widget.NewFormItem("NMS IoU", container.NewBorder(nil, nil, nil, s.nmsL, s.nms)),
+		widget.NewFormItem("CPU threads", s.threads),
 	)
 	side := container.NewBorder(container.NewVBox(controls, buttons, s.status), nil, nil, nil,
 		container.NewVScroll(s.list))
@@ -127,12 +138,22 @@ func (s *PredictScreen) SetDataset(dir string) {
 
 func (s *PredictScreen) changed() {
 	if s.OnSettings != nil {
-		s.OnSettings(strings.TrimSpace(s.model.Text), s.conf.Value, s.nms.Value)
+		s.OnSettings(strings.TrimSpace(s.model.Text), s.conf.Value, s.nms.Value, s.threadCount())
 	}
 }
 
+// threadCount is the chosen number of inference threads; 0 is ONNX
+// Runtime's choice.
+func (s *PredictScreen) threadCount() int {
+	n, _ := strconv.Atoi(s.threads.Selected)
+	return n
+}
+
 // Restore puts back saved settings (zero values keep the defaults).
-func (s *PredictScreen) Restore(model string, conf, nms float64) {
+func (s *PredictScreen) Restore(model string, conf, nms float64, threads int) {
+	if threads > 0 && threads <= runtime.NumCPU() {
+		s.threads.SetSelected(strconv.Itoa(threads))
+	}
 	if model != "" {
 		s.model.SetText(model)
 	}
@@ -194,7 +215,7 @@ func (s *PredictScreen) detector() (*inference.Detector, bool) {
 		s.status.SetText("Choose a model first (Export makes one from a training run).")
 		return nil, false
 	}
-	det, err := s.load(mp)
+	det, err := s.load(mp, s.threadCount())
 	if err != nil {
 		s.status.SetText(err.Error())
 		return nil, false
@@ -219,21 +240,21 @@ func (s *PredictScreen) base() string {
 }
 
 // load opens the model once (and again when it changes) and returns it.
-func (s *PredictScreen) load(path string) (*inference.Detector, error) {
+func (s *PredictScreen) load(path string, threads int) (*inference.Detector, error) {
 	s.detMu.Lock()
 	defer s.detMu.Unlock()
-	if s.det != nil && s.detPath == path {
+	if s.det != nil && s.detPath == path && s.detThr == threads {
 		return s.det, nil
 	}
 	if s.det != nil {
 		s.det.Close()
 		s.det = nil
 	}
-	det, err := inference.Load(path, inference.LoadOptions{})
+	det, err := inference.Load(path, inference.LoadOptions{Threads: threads})
 	if err != nil {
 		return nil, err
 	}
-	s.det, s.detPath = det, path
+	s.det, s.detPath, s.detThr = det, path, threads
 	return det, nil
 }
 

@@ -138,16 +138,18 @@ func TestPredictSettings(t *testing.T) {
 	s := NewPredictScreen(a.NewWindow("t"))
 	var model string
 	var conf, nms float64
-	s.OnSettings = func(m string, c, n float64) { model, conf, nms = m, c, n }
+	var threads int
+	s.OnSettings = func(m string, c, n float64, th int) { model, conf, nms, threads = m, c, n, th }
 	s.SetModel("x.onnx")
 	s.conf.SetValue(0.25)
 	s.nms.SetValue(0.45)
-	if model != "x.onnx" || conf != 0.25 || nms != 0.45 {
-		t.Fatalf("%q %v %v", model, conf, nms)
+	s.threads.SetSelected("1")
+	if model != "x.onnx" || conf != 0.25 || nms != 0.45 || threads != 1 {
+		t.Fatalf("%q %v %v %d", model, conf, nms, threads)
 	}
 	s2 := NewPredictScreen(a.NewWindow("u"))
-	s2.Restore(model, conf, nms)
-	if s2.model.Text != "x.onnx" || s2.conf.Value != 0.25 || s2.nms.Value != 0.45 {
-		t.Fatalf("restored %q %v %v", s2.model.Text, s2.conf.Value, s2.nms.Value)
+	s2.Restore(model, conf, nms, threads)
+	if s2.model.Text != "x.onnx" || s2.conf.Value != 0.25 || s2.nms.Value != 0.45 || s2.threadCount() != 1 {
+		t.Fatalf("restored %q %v %v %d", s2.model.Text, s2.conf.Value, s2.nms.Value, s2.threadCount())
 	}
 }

@@ -1,10 +1,13 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
@@ -14,8 +17,9 @@ import (
 
 // PrelabelAllFunc writes unverified annotations for the dataset's
 // unlabelled images with the model (the app wires it to labelloop
-// autolabel) and says how many it wrote.
-type PrelabelAllFunc func(dataset, model string) (written, boxes int, err error)
+// autolabel) and says how many it wrote. It reports progress and stops
+// between images when ctx is cancelled.
+type PrelabelAllFunc func(ctx context.Context, dataset, model string, progress func(done, total int)) (written, boxes int, err error)
 
 // prelabel runs the Predict tab's model on the open image and adds its
 // detections (display thresholds) as one undoable edit, leaving the image
@@ -31,8 +35,9 @@ func (w *Window) prelabel() {
 	}
 	path, cur := w.ds.Items[w.cur].Image, w.cur
 	w.status.SetText("Pre-labelling…")
+	threads := w.Predict.threadCount()
 	w.background(func() {
-		det, err := w.Predict.load(mp)
+		det, err := w.Predict.load(mp, threads)
 		var dets []inference.Detection
 		var classes []string
 		if err == nil {
@@ -73,18 +78,40 @@ func (w *Window) prelabelAll() {
 		return
 	}
 	root := w.ds.Root
-	prog := dialog.NewCustomWithoutButtons("Pre-labelling unlabelled images…", widget.NewProgressBarInfinite(), w.Window)
+	ctx, cancel := context.WithCancel(context.Background())
+	bar := widget.NewProgressBar()
+	count := widget.NewLabel("Starting…")
+	prog := dialog.NewCustom("Pre-labelling unlabelled images…", "Cancel", container.NewVBox(bar, count), w.Window)
+	prog.SetOnClosed(cancel)
+	prog.Resize(fyne.NewSize(420, 140))
 	prog.Show()
+	var last time.Time
 	w.background(func() {
-		n, boxes, err := w.PrelabelAll(root, mp)
+		n, boxes, err := w.PrelabelAll(ctx, root, mp, func(done, total int) {
+			if time.Since(last) < 50*time.Millisecond {
+				return
+			}
+			last = time.Now()
+			fyne.Do(func() {
+				bar.SetValue(float64(done) / float64(max(total, 1)))
+				count.SetText(fmt.Sprintf("%d of %d images", done, total))
+			})
+		})
+		cancelled := ctx.Err() != nil
 		fyne.Do(func() {
+			prog.SetOnClosed(nil)
 			prog.Hide()
+			cancel()
 			if err != nil {
 				dialog.ShowError(err, w.Window)
 				return
 			}
 			w.Open(root)
-			w.status.SetText(fmt.Sprintf("Pre-labelled %d images with %d boxes; they are unverified: review them with the filter", n, boxes))
+			what := "Pre-labelled"
+			if cancelled {
+				what = "Cancelled; pre-labelled"
+			}
+			w.status.SetText(fmt.Sprintf("%s %d images with %d boxes; they are unverified: review them with the filter", what, n, boxes))
 		})
 	})
 }

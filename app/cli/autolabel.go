@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -32,7 +33,7 @@ func runAutolabel(args []string, stdout, stderr io.Writer) int {
 		return ExitFindings
 	}
 	defer det.Close()
-	res := Autolabel(ds, det, mf.thresholds(), *overwrite, stderr)
+	res := Autolabel(context.Background(), ds, det, mf.thresholds(), *overwrite, nil, stderr)
 	fmt.Fprintf(stdout, "labelled %d images (%d boxes), skipped %d that have annotations, %d failed\n", res.Written, res.Boxes, res.Skipped, res.Failed)
 	if res.Backup != "" {
 		fmt.Fprintf(stdout, "replaced annotations are backed up in %s\n", res.Backup)
@@ -47,13 +48,25 @@ func runAutolabel(args []string, stdout, stderr io.Writer) int {
 type AutolabelResult struct {
 	Written, Boxes, Skipped, Failed int
 	Backup                          string
+	Cancelled                       bool
 }
 
 // Autolabel writes unverified annotations for the dataset's images that
 // have none (or all, with overwrite, after a backup). The model's classes
 // are appended to classes.txt; existing classes keep their ids.
-func Autolabel(ds *voc.Dataset, det *inference.Detector, t inference.Thresholds, overwrite bool, stderr io.Writer) AutolabelResult {
+//
+// progress (optional) sees images done out of the total after each image;
+// when ctx is cancelled it stops between images, every file written so far
+// complete, and r.Cancelled is set.
+func Autolabel(ctx context.Context, ds *voc.Dataset, det *inference.Detector, t inference.Thresholds, overwrite bool, progress func(done, total int), stderr io.Writer) AutolabelResult {
 	var r AutolabelResult
+	total := 0
+	for _, it := range ds.Items {
+		if it.Image != "" && (it.XML == "" || overwrite) {
+			total++
+		}
+	}
+	done := 0
 	cp := ds.ClassesPath()
 	existing, _ := voc.ReadClasses(cp)
 	merged := voc.MergeClasses(existing, det.Info.Classes)
@@ -71,6 +84,14 @@ func Autolabel(ds *voc.Dataset, det *inference.Detector, t inference.Thresholds,
 			r.Skipped++
 			continue
 		}
+		if progress != nil {
+			progress(done, total)
+		}
+		if ctx.Err() != nil {
+			r.Cancelled = true
+			break
+		}
+		done++
 		pic, dets, _, err := det.DetectFile(it.Image, t)
 		if err != nil {
 			r.Failed++
@@ -100,6 +121,9 @@ func Autolabel(ds *voc.Dataset, det *inference.Detector, t inference.Thresholds,
 		ds.Items[i].XML = path
 		r.Written++
 		r.Boxes += len(dets)
+	}
+	if progress != nil && !r.Cancelled {
+		progress(done, total)
 	}
 	return r
 }
