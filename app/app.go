@@ -38,7 +38,7 @@ func Run(args []string) int {
 		prefs.SetFloat("nms", nms)
 		prefs.SetInt("threads", threads)
 	}
-	w.PrelabelAll = func(ctx context.Context, dir, modelPath string, progress func(done, total int)) (int, int, error) {
+	w.PrelabelAll = func(ctx context.Context, dir, modelPath string, t inference.Thresholds, progress func(done, total int)) (int, int, error) {
 		ds, err := voc.Open(dir)
 		if err != nil {
 			return 0, 0, err
@@ -49,7 +49,7 @@ func Run(args []string) int {
 		}
 		defer det.Close()
 		var log strings.Builder
-		r := cli.Autolabel(ctx, ds, det, inference.DisplayThresholds, false, progress, &log)
+		r := cli.Autolabel(ctx, ds, det, t, false, progress, &log)
 		if r.Failed > 0 {
 			return r.Written, r.Boxes, fmt.Errorf("%d images failed:\n%s", r.Failed, log.String())
 		}

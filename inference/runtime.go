@@ -134,8 +134,8 @@ func versionAtLeast(v, min string) bool {
 type Session struct {
 	s       *ort.DynamicAdvancedSession
 	outputs []string
-	Device  string // "cpu", or "cuda" when the CUDA provider took it
-	Note    string // why CUDA was not used, when it was tried
+	Device  string // "cpu", or "cuda"/"directml" when a GPU provider took it
+	Note    string // why the GPU provider was not used, when it was tried
 }
 
 // Options tune a session.
@@ -169,7 +169,17 @@ func newSessionNamed(model []byte, input string, outputs []string, opt Options) 
 	so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0")
 	so.AddSessionConfigEntry("session.inter_op.allow_spinning", "0")
 	device, note := "cpu", ""
-	if cudaPresent() {
+	if directMLPresent() {
+		// DirectML (any DirectX 12 GPU on Windows) wants no memory
+		// patterns and sequential execution.
+		so.SetMemPattern(false)
+		so.SetExecutionMode(ort.ExecutionModeSequential)
+		if err := so.AppendExecutionProviderDirectML(0); err != nil {
+			note = "DirectML found but not usable (" + err.Error() + "); running on the CPU"
+		} else {
+			device = "directml"
+		}
+	} else if cudaPresent() {
 		if err := appendCUDA(so); err != nil {
 			note = "CUDA provider found but not usable (" + err.Error() + "); running on the CPU"
 		} else {
@@ -219,7 +229,7 @@ func (s *Session) Run(x []float32, n, h, w int) ([]Output, error) {
 // cudaPresent reports whether ONNX Runtime's CUDA provider library sits
 // beside the loaded runtime (the CPU-only packages do not ship it).
 func cudaPresent() bool {
-	if libPath == "" || runtime.GOOS == "darwin" {
+	if libPath == "" || runtime.GOOS == "darwin" || os.Getenv(NoGPUEnv) == "1" {
 		return false
 	}
 	name := "libonnxruntime_providers_cuda.so"
@@ -227,6 +237,20 @@ func cudaPresent() bool {
 		name = "onnxruntime_providers_cuda.dll"
 	}
 	_, err := os.Stat(filepath.Join(filepath.Dir(libPath), name))
+	return err == nil
+}
+
+// NoGPUEnv, set to 1, keeps inference on the CPU even when a GPU provider
+// is there (a busy or unreliable GPU).
+const NoGPUEnv = "LABELLOOP_NO_GPU"
+
+// directMLPresent reports a Windows build with DirectML.dll beside the
+// runtime (the installer bundles it).
+func directMLPresent() bool {
+	if libPath == "" || runtime.GOOS != "windows" || os.Getenv(NoGPUEnv) == "1" {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(filepath.Dir(libPath), "DirectML.dll"))
 	return err == nil
 }
 

@@ -42,3 +42,34 @@ func TestCheckpointRoundTripAndMismatch(t *testing.T) {
 		t.Fatal("junk accepted")
 	}
 }
+
+// Saving a checkpoint against writing the same number of bytes with
+// os.WriteFile (the disk's floor): `go test -bench SaveCheckpoint ./model/`.
+func BenchmarkSaveCheckpoint(b *testing.B) {
+	g, _ := Build(Config{Backbone: MobileNetV3, NumClasses: 3, InputSize: 128})
+	w := FixtureWeights(g)
+	ck := &Checkpoint{Backbone: MobileNetV3, Classes: []string{"a", "b", "c"}, Anchors: DefaultAnchors, InputSize: 128}
+	dir := b.TempDir()
+	p := filepath.Join(dir, "x.safetensors")
+	if err := SaveCheckpoint(p, ck, w); err != nil {
+		b.Fatal(err)
+	}
+	st, _ := os.Stat(p)
+	raw := make([]byte, st.Size())
+	b.Run("checkpoint", func(b *testing.B) {
+		b.SetBytes(st.Size())
+		for range b.N {
+			if err := SaveCheckpoint(p, ck, w); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("os.WriteFile", func(b *testing.B) {
+		b.SetBytes(st.Size())
+		for range b.N {
+			if err := os.WriteFile(filepath.Join(dir, "raw"), raw, 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -19,10 +19,10 @@ import (
 // unlabelled images with the model (the app wires it to labelloop
 // autolabel) and says how many it wrote. It reports progress and stops
 // between images when ctx is cancelled.
-type PrelabelAllFunc func(ctx context.Context, dataset, model string, progress func(done, total int)) (written, boxes int, err error)
+type PrelabelAllFunc func(ctx context.Context, dataset, model string, t inference.Thresholds, progress func(done, total int)) (written, boxes int, err error)
 
 // prelabel runs the Predict tab's model on the open image and adds its
-// detections (display thresholds) as one undoable edit, leaving the image
+// detections (at the Predict tab's thresholds) as one undoable edit, leaving the image
 // unverified for review. Ctrl+P.
 func (w *Window) prelabel() {
 	if w.doc == nil || w.cur < 0 {
@@ -35,13 +35,13 @@ func (w *Window) prelabel() {
 	}
 	path, cur := w.ds.Items[w.cur].Image, w.cur
 	w.status.SetText("Pre-labelling…")
-	threads := w.Predict.threadCount()
+	threads, thr := w.Predict.threadCount(), w.Predict.thresholds()
 	w.background(func() {
 		det, err := w.Predict.load(mp, threads)
 		var dets []inference.Detection
 		var classes []string
 		if err == nil {
-			_, dets, _, err = det.DetectFile(path, inference.DisplayThresholds)
+			_, dets, _, err = det.DetectFile(path, thr)
 			classes = det.Info.Classes
 		}
 		fyne.Do(func() {
@@ -77,7 +77,7 @@ func (w *Window) prelabelAll() {
 	if w.hasUnsaved() && !w.saveAll() {
 		return
 	}
-	root := w.ds.Root
+	root, thr := w.ds.Root, w.Predict.thresholds()
 	ctx, cancel := context.WithCancel(context.Background())
 	bar := widget.NewProgressBar()
 	count := widget.NewLabel("Starting…")
@@ -87,7 +87,7 @@ func (w *Window) prelabelAll() {
 	prog.Show()
 	var last time.Time
 	w.background(func() {
-		n, boxes, err := w.PrelabelAll(ctx, root, mp, func(done, total int) {
+		n, boxes, err := w.PrelabelAll(ctx, root, mp, thr, func(done, total int) {
 			if time.Since(last) < 50*time.Millisecond {
 				return
 			}

@@ -173,7 +173,7 @@ func (p *SplitPanel) onWrite() {
 		p.preview.SetText("Not written: " + err.Error())
 		return
 	}
-	p.preview.SetText(FormatSplit(plan) + "\n\nWritten: " + filepath.Join("ImageSets", "Main") + "/{train,val,test,trainval}.txt, 2007_train.txt, 2007_val.txt")
+	p.preview.SetText(FormatSplit(plan) + "\n\nWritten: " + filepath.Join("ImageSets", "Main") + "/*.txt\nand 2007_train.txt, 2007_val.txt")
 	if p.OnWritten != nil {
 		p.OnWritten()
 	}
