@@ -35,7 +35,7 @@ export OMP_WAIT_POLICY := passive
 BIN := bin
 PURE_PKGS := ./voc/... ./app/cli/... ./annotate/... ./internal/synth/... ./internal/runs/... ./training/protocol/...
 
-.PHONY: bench-learn test-fixture bench-deps setup apt-packages go-check ort build build-native run test bench lint fuzz clean demo screenshot
+.PHONY: package-tools package-linux package-linux-test package-windows bench-learn test-fixture bench-deps setup apt-packages go-check ort build build-native run test bench lint fuzz clean demo screenshot
 
 setup: apt-packages go-check $(ORT_LIB) $(TORCH_STUBS)/.done third_party/gotch/.done
 	$(GO) mod download
@@ -138,7 +138,8 @@ bench-learn: setup
 	LABELLOOP_LONG=1 $(GO) test -count=1 -timeout 3600s -run 'TestLearnsFromScratch|TestMemoryFlat' -v ./training/ | grep -E -e '^(---|ok|FAIL)' -e '_test.go'
 
 # The real window under Xvfb + Mesa: draws a box with xdotool, saves PNGs in
-# screenshots/. It works on a copy of the raccoon sample set when
+# screenshots/; then the whole loop (split, train with the real worker,
+# export, predict, pre-label) in the e2e build, one screenshot per step. It works on a copy of the raccoon sample set when
 # ../shared/data/raccoon exists (never on the original), else the demo set.
 SAMPLE := ../shared/data/raccoon
 screenshot: build demo/.done
@@ -146,6 +147,33 @@ screenshot: build demo/.done
 	if [ -d $(SAMPLE) ]; then cp -r $(SAMPLE) screenshots/data && chmod -R u+w screenshots/data; class=racc; \
 	else cp -r demo screenshots/data; class=circ; fi; \
 	scripts/screenshot.sh ./$(BIN)/labelloop screenshots/data screenshots $$class
+	$(GO) build -tags e2e -o $(BIN)/labelloop-e2e .
+	scripts/e2e.sh ./$(BIN)/labelloop-e2e demo screenshots
+
+# Installers. Linux: a .tar.xz (fyne package) and two .debs (the app with
+# ONNX Runtime; the training worker, which depends on libtorch1.13), then
+# installed here with apt-get, started under Xvfb, and removed again.
+VERSION := $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
+FYNE := $(shell $(GO) env GOPATH)/bin/fyne
+PACKAGE_TOOLS := dpkg-dev xz-utils p7zip-full bc gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 nsis osslsigncode wine wine64
+
+package-tools:
+	@missing=$$(for p in $(PACKAGE_TOOLS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; fi
+	@test -x $(FYNE) || $(GO) install fyne.io/tools/cmd/fyne@v1.7.4
+
+package-linux: setup package-tools
+	PATH="$$PATH:$$(dirname $(FYNE))" scripts/package-linux.sh $(VERSION) $(ORT_LIB) dist
+
+package-linux-test: package-linux
+	scripts/test-deb.sh dist $(VERSION)
+
+# Windows: mingw-w64 cross build + NSIS installer (signed when SIGN_PFX is
+# set), then checked: PE headers, imports, the installer's files, and a
+# silent install and a command under wine.
+package-windows: setup package-tools
+	PATH="$$PATH:$$(dirname $(FYNE))" scripts/package-windows.sh $(VERSION) $(ORT_DIR)/win32-x64 dist
+	scripts/test-windows.sh dist $(VERSION)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi

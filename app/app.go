@@ -13,6 +13,7 @@ import (
 	"github.com/labelloop/labelloop/app/cli"
 	"github.com/labelloop/labelloop/assets"
 	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/training/protocol"
 	"github.com/labelloop/labelloop/voc"
 
 	"github.com/labelloop/labelloop/ui"
@@ -31,6 +32,9 @@ func Run(args []string) int {
 	prefs := a.Preferences()
 	w := ui.NewWindow(a, prefs.StringList("recent"))
 	w.Train.Start = startWorker
+	if _, err := protocol.FindWorker(); err != nil {
+		w.Train.SetWorkerProblem(err.Error())
+	}
 	w.Predict.Restore(prefs.String("model"), prefs.Float("conf"), prefs.Float("nms"), prefs.Int("threads"))
 	w.Predict.OnSettings = func(model string, conf, nms float64, threads int) {
 		prefs.SetString("model", model)

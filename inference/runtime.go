@@ -34,7 +34,7 @@ func LibName() string {
 }
 
 // LibraryPath finds ONNX Runtime: $LABELLOOP_ORT_LIB, next to the
-// executable (or in its lib/ folder), the project's third_party folder
+// executable (or in its lib/ or ../lib/labelloop/ folder), the project's third_party folder
 // (make setup puts it there), then the system's library folders.
 func LibraryPath() (string, error) {
 	if p := os.Getenv(LibEnv); p != "" {
@@ -52,7 +52,10 @@ func LibraryPath() (string, error) {
 	var starts []string
 	if exe, err := os.Executable(); err == nil {
 		dir := filepath.Dir(exe)
-		for _, p := range []string{filepath.Join(dir, LibName()), filepath.Join(dir, "lib", LibName())} {
+		// beside it (the .deb, Windows, macOS), its lib/, or ../lib/labelloop
+		// (the tarball's bin/ + lib/ layout)
+		for _, p := range []string{filepath.Join(dir, LibName()), filepath.Join(dir, "lib", LibName()),
+			filepath.Join(dir, "..", "lib", "labelloop", LibName())} {
 			if try(p) {
 				return p, nil
 			}

@@ -17,7 +17,7 @@ trap cleanup EXIT
 export DISPLAY=$display LIBGL_ALWAYS_SOFTWARE=1
 for _ in $(seq 1 50); do xdotool getdisplaygeometry >/dev/null 2>&1 && break; sleep 0.1; done
 start=$(date +%s)
-LABELLOOP_E2E=$(realpath "$out") timeout 1500 "$bin" "$work/data" >"$out/e2e.log" 2>&1 || true
+LABELLOOP_E2E=$(realpath "$out") timeout 3000 "$bin" "$work/data" >"$out/e2e.log" 2>&1 || true
 grep '^e2e' "$out/e2e.log"
 echo "e2e took $(( $(date +%s) - start )) s; screenshots in $out"
 grep -q '^e2e ok' "$out/e2e.log"

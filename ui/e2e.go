@@ -96,8 +96,8 @@ func runE2E(w *Window, dir string) error {
 	t := w.Train
 	ui(func() {
 		t.backbone.SetSelected("mobilenetv3")
-		t.size.SetText("128")
-		t.epochs.SetText(envOr("LABELLOOP_E2E_EPOCHS", "40"))
+		t.size.SetText("160")
+		t.epochs.SetText(envOr("LABELLOOP_E2E_EPOCHS", "60"))
 		t.batch.SetText("8")
 		t.freezeB.SetText("8")
 		t.lr.SetText("0.003")
@@ -112,13 +112,13 @@ func runE2E(w *Window, dir string) error {
 	if err := wait("training to start", 60*time.Second, func() bool { return t.running || t.lastRun != "" }); err != nil {
 		return err
 	}
-	if err := wait("a third of the steps", 5*time.Minute, func() bool { return t.progress.Value >= 0.35 || !t.running }); err != nil {
+	if err := wait("a tenth of the steps", 15*time.Minute, func() bool { return t.progress.Value >= 0.1 || !t.running }); err != nil {
 		return err
 	}
 	if err := shot("training"); err != nil {
 		return err
 	}
-	if err := wait("training to finish", 15*time.Minute, func() bool { return !t.running }); err != nil {
+	if err := wait("training to finish", 40*time.Minute, func() bool { return !t.running }); err != nil {
 		return err
 	}
 	var status string

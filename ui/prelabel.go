@@ -59,6 +59,7 @@ func (w *Window) prelabel() {
 			w.doc.Paste(objs)
 			w.doc.SetVerified(false)
 			w.docChanged()
+			w.editor.Refresh() // the boxes came from outside the editor
 			w.status.SetText(fmt.Sprintf("Pre-labelled: %d boxes to review (Ctrl+Z undoes them)", len(objs)))
 		})
 	})

@@ -48,6 +48,7 @@ type TrainScreen struct {
 	runs                                     *widget.Label
 	stop                                     func()
 	running                                  bool
+	workerProblem                            string
 	lastRun                                  string
 	started                                  time.Time
 	steps                                    int
@@ -130,6 +131,13 @@ func (s *TrainScreen) SetDataset(dir string) {
 	s.validate()
 }
 
+// SetWorkerProblem shows why training cannot start on this machine (no
+// worker, no libtorch) and how to fix it, above the Start button.
+func (s *TrainScreen) SetWorkerProblem(msg string) {
+	s.problem.SetText(msg)
+	s.workerProblem = msg
+}
+
 // Config is the form as a run configuration (not yet checked).
 func (s *TrainScreen) Config() (protocol.Config, error) {
 	c := protocol.Config{Dataset: s.dataset, Backbone: s.backbone.Selected, Optimizer: s.optimizer.Selected,
@@ -178,7 +186,11 @@ func (s *TrainScreen) validate() {
 	if err != nil {
 		msg = err.Error()
 	}
-	s.problem.SetText(msg)
+	if s.workerProblem != "" {
+		s.problem.SetText(strings.TrimSpace(msg + "\n" + s.workerProblem))
+	} else {
+		s.problem.SetText(msg)
+	}
 	if msg == "" && !s.running {
 		s.startBtn.Enable()
 	} else {

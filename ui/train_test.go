@@ -151,3 +151,16 @@ func TestTrainWorkerCrash(t *testing.T) {
 		t.Fatalf("status %q, start enabled %v", s.status.Text, !s.startBtn.Disabled())
 	}
 }
+
+// A machine without the worker says so on the Train tab, with the fix,
+// and keeps saying it while the form changes.
+func TestTrainWorkerProblemShown(t *testing.T) {
+	test.NewTempApp(t)
+	s := NewTrainScreen(nil)
+	s.SetWorkerProblem("the training worker (labelloop-train) is not installed: sudo apt install libtorch1.13")
+	s.SetDataset(t.TempDir())
+	s.epochs.SetText("5")
+	if !strings.Contains(s.problem.Text, "apt install libtorch1.13") {
+		t.Fatalf("problem %q", s.problem.Text)
+	}
+}

@@ -10,12 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 )
 
 // WorkerName is the training worker's executable.
-const WorkerName = "labelloop-train"
+var WorkerName = "labelloop-train" + map[bool]string{true: ".exe"}[runtime.GOOS == "windows"]
 
 // ErrNoWorker says the worker is not installed where the app looks.
 var ErrNoWorker = errors.New("the training worker (" + WorkerName + ") is not installed")
@@ -30,15 +31,17 @@ func FindWorker() (string, error) {
 		return p, nil
 	}
 	if exe, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(exe), WorkerName)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
+		dir := filepath.Dir(exe)
+		for _, p := range []string{filepath.Join(dir, WorkerName), filepath.Join(dir, "..", "lib", "labelloop", WorkerName)} {
+			if _, err := os.Stat(p); err == nil {
+				return p, nil
+			}
 		}
 	}
 	if p, err := exec.LookPath(WorkerName); err == nil {
 		return p, nil
 	}
-	return "", fmt.Errorf("%w: install it beside the app (make build puts it in bin/) or set LABELLOOP_TRAIN; it needs libtorch (Debian: apt install libtorch1.13)", ErrNoWorker)
+	return "", fmt.Errorf("%w: install it beside the app (make build puts it in bin/; the labelloop-train package in /usr/lib/labelloop) or set LABELLOOP_TRAIN. %s", ErrNoWorker, InstallHint)
 }
 
 // Worker is a running training worker: its events arrive on Events, which
@@ -95,11 +98,34 @@ func Start(ctx context.Context, exe string, args ...string) (*Worker, error) {
 			if t := strings.TrimSpace(stderr.String()); t != "" {
 				msg += ": " + t
 			}
+			if hint := libraryHint(stderr.String()); hint != "" {
+				msg = hint + "\n\n" + msg
+			}
 			events <- Event{Event: "error", Message: msg}
 		}
 	}()
 	return w, nil
 }
+
+// libraryHint explains a worker that could not start because the dynamic
+// loader did not find libtorch: the classic first-run problem.
+func libraryHint(stderr string) string {
+	if !strings.Contains(stderr, "error while loading shared libraries") && !strings.Contains(stderr, "Library not loaded") &&
+		!strings.Contains(stderr, "was not found") {
+		return ""
+	}
+	if !strings.Contains(stderr, "torch") && !strings.Contains(stderr, "c10") {
+		return "The training worker is missing a library it needs (see below); reinstall " + WorkerName + "."
+	}
+	return "The training worker needs libtorch 1.13, which is not installed. " + InstallHint
+}
+
+// InstallHint says how to install the worker's libtorch on this system.
+var InstallHint = map[string]string{
+	"linux":   "On Debian/Ubuntu: sudo apt install libtorch1.13 (or install the labelloop-train package, which pulls it in). See the README, \"Training on your machine\".",
+	"darwin":  "See the README, \"Training on your machine\": the worker needs libtorch 1.13.1 for macOS in DYLD_LIBRARY_PATH.",
+	"windows": "See the README, \"Training on your machine\": on Windows, train through WSL2 or on a Linux machine.",
+}[runtime.GOOS]
 
 // Stop asks the worker to save its last weights and quit.
 func (w *Worker) Stop() {

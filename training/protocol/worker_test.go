@@ -68,6 +68,24 @@ exit 137
 	}
 }
 
+// A worker whose libtorch is not installed: the loader's message comes
+// with the fix.
+func TestWorkerWithoutLibtorch(t *testing.T) {
+	exe := script(t, `echo 'labelloop-train: error while loading shared libraries: libtorch_cpu.so.1.13: cannot open shared object file: No such file or directory' >&2
+exit 127
+`)
+	w, err := Start(context.Background(), exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := drain(w)
+	last := ev[len(ev)-1]
+	if last.Event != "error" || !strings.Contains(last.Message, "needs libtorch 1.13") || !strings.Contains(last.Message, "libtorch_cpu.so.1.13") ||
+		!strings.Contains(last.Message, InstallHint) {
+		t.Fatalf("%+v", last)
+	}
+}
+
 func TestFindWorkerMissing(t *testing.T) {
 	t.Setenv("LABELLOOP_TRAIN", filepath.Join(t.TempDir(), "nope"))
 	if _, err := FindWorker(); err == nil || !strings.Contains(err.Error(), "not installed") {
