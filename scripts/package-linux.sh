@@ -17,7 +17,9 @@ root=$(pwd)
 mkdir -p "$out"
 out=$(realpath "$out")
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# fyne package bumps the build number in FyneApp.toml: keep the file as it is
+cp FyneApp.toml "$tmp/FyneApp.toml.orig"
+trap 'cp "$tmp/FyneApp.toml.orig" "$root/FyneApp.toml"; rm -rf "$tmp"' EXIT
 GO=${GO:-go}
 
 echo "building release binaries"
@@ -115,10 +117,10 @@ dpkg-deb --root-owner-group -Zxz --build "$pkg" "$out/labelloop-train_${ver}_amd
 
 # --- tar.xz: fyne package's archive, with ONNX Runtime and the worker added
 # to it and to its Makefile (the app finds both in ../lib/labelloop)
-(cd "$tmp" && cp "$root/FyneApp.toml" . && mkdir -p assets && cp "$root/assets/icon.png" assets/ &&
-	fyne package --target linux --exe "$tmp/bin/labelloop" --name LabelLoop --app-version "$ver" --release >/dev/null)
+fyne package --target linux --exe "$tmp/bin/labelloop" --name LabelLoop --app-version "$ver" --release >/dev/null
 mkdir -p "$tmp/tar"
-tar -xJf "$tmp/LabelLoop.tar.xz" -C "$tmp/tar"
+tar -xJf LabelLoop.tar.xz -C "$tmp/tar"
+rm LabelLoop.tar.xz
 t=$tmp/tar/labelloop
 install -Dm644 "$ort" "$t/usr/local/lib/labelloop/libonnxruntime.so.1"
 install -Dm755 "$tmp/bin/labelloop-train" "$t/usr/local/lib/labelloop/labelloop-train"

@@ -15,7 +15,9 @@ root=$(pwd)
 mkdir -p "$out"
 out=$(realpath "$out")
 stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
+# fyne package bumps the build number in FyneApp.toml: keep the file as it is
+cp FyneApp.toml "$stage/FyneApp.toml.orig"
+trap 'cp "$stage/FyneApp.toml.orig" "$root/FyneApp.toml"; rm -rf "$stage"' EXIT
 GO=${GO:-go}
 export GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++
 # libtorch's flags are for Linux; libjpeg-turbo has no mingw build in Debian
@@ -25,6 +27,7 @@ unset CGO_CXXFLAGS CGO_LDFLAGS
 echo "building LabelLoop.exe (fyne package: icon, manifest, GUI subsystem)"
 (fyne package --target windows --name LabelLoop --app-version "$ver" --tags noturbo --release >/dev/null &&
 	mv LabelLoop.exe "$stage/LabelLoop.exe")
+cp "$stage/FyneApp.toml.orig" FyneApp.toml
 echo "building labelloop-cli.exe"
 $GO build -tags noturbo -trimpath -ldflags "-s -w" -o "$stage/labelloop-cli.exe" .
 cp "$ortdir/onnxruntime.dll" "$ortdir/DirectML.dll" "$stage/"

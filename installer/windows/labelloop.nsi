@@ -1,6 +1,7 @@
 ; LabelLoop installer for Windows (NSIS 3). Built by scripts/package-windows.sh:
 ;   makensis -DVERSION=x.y.z -DSTAGE=<folder with the files> -DOUT=<installer.exe> labelloop.nsi
 Unicode true
+Target amd64-unicode
 SetCompressor /SOLID lzma
 RequestExecutionLevel admin
 

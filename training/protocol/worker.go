@@ -41,7 +41,11 @@ func FindWorker() (string, error) {
 	if p, err := exec.LookPath(WorkerName); err == nil {
 		return p, nil
 	}
-	return "", fmt.Errorf("%w: install it beside the app (make build puts it in bin/; the labelloop-train package in /usr/lib/labelloop) or set LABELLOOP_TRAIN. %s", ErrNoWorker, InstallHint)
+	where := "put it beside the app or set LABELLOOP_TRAIN to it."
+	if runtime.GOOS == "linux" {
+		where = "install it beside the app (make build puts it in bin/; the labelloop-train package in /usr/lib/labelloop) or set LABELLOOP_TRAIN."
+	}
+	return "", fmt.Errorf("%w: %s %s", ErrNoWorker, where, InstallHint)
 }
 
 // Worker is a running training worker: its events arrive on Events, which
