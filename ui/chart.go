@@ -153,6 +153,9 @@ func (r *chartRenderer) Refresh() {
 			}
 		}
 	}
+	for _, k := range r.keys[len(c.Series):] {
+		k.Text = "" // series were removed (run comparison)
+	}
 	for _, l := range r.lines[nl:] {
 		l.StrokeColor = color.Transparent
 	}

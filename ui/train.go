@@ -1,10 +1,8 @@
 package ui
 
 import (
-	"encoding/json"
 	"fmt"
 	"image/color"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -45,7 +43,7 @@ type TrainScreen struct {
 	loss, val, lrChart, mapChart             *Chart
 	log                                      *widget.Label
 	logLines                                 []string
-	runs                                     *widget.Label
+	runs                                     *RunsPanel
 	stop                                     func()
 	running                                  bool
 	workerProblem                            string
@@ -109,11 +107,11 @@ func NewTrainScreen(start StartRun) *TrainScreen {
 	s.mapChart = NewChart("mAP@0.5 (val)", &Series{Name: "mAP@0.5", Color: green, Points: true})
 	s.log = widget.NewLabel("")
 	s.log.Wrapping = fyne.TextWrapWord
-	s.runs = widget.NewLabel("")
+	s.runs = NewRunsPanel()
 	left := container.NewBorder(nil, container.NewVBox(s.problem, container.NewGridWithColumns(3, s.startBtn, s.stopBtn, s.resumeBtn)), nil, nil,
 		container.NewVScroll(form))
 	charts := container.NewGridWithColumns(2, s.loss, s.val, s.lrChart, s.mapChart)
-	bottom := container.NewAppTabs(container.NewTabItem("Log", container.NewVScroll(s.log)), container.NewTabItem("Runs", container.NewVScroll(s.runs)))
+	bottom := container.NewAppTabs(container.NewTabItem("Log", container.NewVScroll(s.log)), container.NewTabItem("Runs", s.runs.Content))
 	right := container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, nil, s.device, s.status), s.progress), nil, nil, nil,
 		container.NewVSplit(charts, bottom))
 	split := container.NewHSplit(left, right)
@@ -377,50 +375,6 @@ func (s *TrainScreen) refreshRuns() {
 		s.lastRun = dirs[0]
 	}
 	s.setRunning(s.running)
-	s.background(func() {
-		var b strings.Builder
-		for _, d := range dirs {
-			b.WriteString(filepath.Base(d) + ": " + runSummary(d) + "\n")
-		}
-		if len(dirs) == 0 {
-			b.WriteString("No runs yet.")
-		}
-		fyne.Do(func() { s.runs.SetText(b.String()) })
-	})
-}
-
-func runNumber(dir string) int {
-	n, _ := strconv.Atoi(strings.TrimPrefix(filepath.Base(dir), "train-"))
-	return n
-}
-
-// runSummary is a run's config and the best checkpoint's metrics.
-func runSummary(dir string) string {
-	ev, err := protocol.ReadEvents(filepath.Join(dir, "events.jsonl"))
-	if err != nil {
-		return "no events"
-	}
-	var best, cfg string
-	bestMAP, epochs := -1.0, 0
-	for _, e := range ev {
-		switch e.Event {
-		case "eval":
-			if m := e.Metrics["map50"]; m > bestMAP {
-				bestMAP = m
-				best = fmt.Sprintf("best mAP@0.5 %.3f (epoch %d)", m, e.Epoch)
-			}
-		case "epoch":
-			epochs = e.Epoch
-		}
-	}
-	if data, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
-		var c protocol.Config
-		if json.Unmarshal(data, &c) == nil {
-			cfg = fmt.Sprintf("%s %dpx, %s", c.Backbone, c.InputSize, c.Optimizer)
-		}
-	}
-	if best == "" {
-		best = "no mAP yet"
-	}
-	return fmt.Sprintf("%s; %d epochs; %s", cfg, epochs, best)
+	s.runs.background = s.background
+	s.runs.Load(s.dataset)
 }

@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -162,5 +165,43 @@ func TestTrainWorkerProblemShown(t *testing.T) {
 	s.epochs.SetText("5")
 	if !strings.Contains(s.problem.Text, "apt install libtorch1.13") {
 		t.Fatalf("problem %q", s.problem.Text)
+	}
+}
+
+// Past runs are listed with their settings and best mAP; ticking runs
+// overlays their curves for comparison (the newest is ticked at first).
+func TestRunsCompared(t *testing.T) {
+	test.NewTempApp(t)
+	root := t.TempDir()
+	events, err := os.ReadFile(filepath.Join("testdata", "events.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, bb := range []string{"mobilenetv2", "mobilenetv3"} {
+		d := filepath.Join(root, "runs", fmt.Sprintf("train-%d", i+1))
+		os.MkdirAll(d, 0o755)
+		os.WriteFile(filepath.Join(d, "events.jsonl"), events, 0o644)
+		os.WriteFile(filepath.Join(d, "config.json"), []byte(`{"backbone":"`+bb+`","input_size":128,"optimizer":"adam","batch":16}`), 0o644)
+	}
+	p := NewRunsPanel()
+	p.background = func(f func()) { f() }
+	p.Load(root)
+	if len(p.runs) != 2 || !strings.HasSuffix(p.runs[0].Dir, "train-2") || !p.runs[0].Checked || p.runs[1].Checked {
+		t.Fatalf("runs %+v", p.runs)
+	}
+	if !strings.Contains(p.runs[0].Summary, "mobilenetv3 128px") || !strings.Contains(p.runs[0].Summary, "best mAP@0.5") {
+		t.Fatalf("summary %q", p.runs[0].Summary)
+	}
+	if len(p.mAP.Series) != 1 || len(p.mAP.Series[0].X) == 0 || len(p.val.Series[0].X) == 0 {
+		t.Fatalf("series %+v", p.mAP.Series)
+	}
+	p.runs[1].Checked = true
+	p.plot()
+	if len(p.mAP.Series) != 2 || p.mAP.Series[0].Color == p.mAP.Series[1].Color {
+		t.Fatal("two ticked runs should be two series in two colours")
+	}
+	p.Load(root) // a refresh keeps the ticks
+	if !p.runs[1].Checked {
+		t.Fatal("refresh dropped a tick")
 	}
 }

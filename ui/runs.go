@@ -1,0 +1,162 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/labelloop/labelloop/training/protocol"
+)
+
+// RunsPanel lists a dataset's training runs with their settings and best
+// mAP; ticking runs overlays their validation loss and mAP per epoch, so
+// runs can be compared.
+type RunsPanel struct {
+	Content fyne.CanvasObject
+
+	list  *widget.List
+	runs  []runInfo
+	val   *Chart
+	mAP   *Chart
+	empty *widget.Label
+	// background reads the runs off the UI goroutine; tests make it inline
+	background func(func())
+}
+
+// runInfo is what the panel knows of one run folder.
+type runInfo struct {
+	Dir, Summary string
+	Checked      bool
+	valX, valY   []float64
+	mapX, mapY   []float64
+}
+
+// NewRunsPanel builds an empty panel.
+func NewRunsPanel() *RunsPanel {
+	p := &RunsPanel{background: func(f func()) { go f() }}
+	p.val = NewChart("Validation loss per epoch (ticked runs)")
+	p.mAP = NewChart("mAP@0.5 per epoch (ticked runs)")
+	p.empty = widget.NewLabel("No runs yet.")
+	p.list = widget.NewList(func() int { return len(p.runs) },
+		func() fyne.CanvasObject { return widget.NewCheck("", nil) },
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			c := o.(*widget.Check)
+			r := &p.runs[id]
+			c.OnChanged = nil
+			c.Text = filepath.Base(r.Dir) + ": " + r.Summary
+			c.SetChecked(r.Checked)
+			c.OnChanged = func(on bool) {
+				r.Checked = on
+				p.plot()
+			}
+		})
+	charts := container.NewGridWithColumns(2, p.val, p.mAP)
+	split := container.NewHSplit(container.NewBorder(p.empty, nil, nil, nil, p.list), charts)
+	split.Offset = 0.45
+	p.Content = split
+	return p
+}
+
+// Load reads the runs under dataset/runs in the background, newest first,
+// keeping ticks on runs that were ticked. The newest is ticked when none is.
+func (p *RunsPanel) Load(dataset string) {
+	dirs, _ := filepath.Glob(filepath.Join(dataset, "runs", "train-*"))
+	sort.Slice(dirs, func(i, j int) bool { return runNumber(dirs[i]) > runNumber(dirs[j]) })
+	checked := map[string]bool{}
+	for _, r := range p.runs {
+		checked[r.Dir] = r.Checked
+	}
+	p.background(func() {
+		runs := make([]runInfo, len(dirs))
+		any := false
+		for i, d := range dirs {
+			runs[i] = readRun(d)
+			runs[i].Checked = checked[d]
+			any = any || runs[i].Checked
+		}
+		if !any && len(runs) > 0 {
+			runs[0].Checked = true
+		}
+		fyne.Do(func() {
+			p.runs = runs
+			if len(runs) == 0 {
+				p.empty.Show()
+			} else {
+				p.empty.Hide()
+			}
+			p.list.Refresh()
+			p.plot()
+		})
+	})
+}
+
+// plot shows the ticked runs, one colour each.
+func (p *RunsPanel) plot() {
+	p.val.Series, p.mAP.Series = nil, nil
+	k := 0
+	for _, r := range p.runs {
+		if !r.Checked {
+			continue
+		}
+		col := classPalette[k%len(classPalette)]
+		k++
+		name := filepath.Base(r.Dir)
+		p.val.Series = append(p.val.Series, &Series{Name: name, Color: col, X: r.valX, Y: r.valY})
+		p.mAP.Series = append(p.mAP.Series, &Series{Name: name, Color: col, X: r.mapX, Y: r.mapY, Points: true})
+	}
+	p.val.Refresh()
+	p.mAP.Refresh()
+}
+
+func runNumber(dir string) int {
+	n, _ := strconv.Atoi(strings.TrimPrefix(filepath.Base(dir), "train-"))
+	return n
+}
+
+// readRun reads a run's config and events: its summary (settings, epochs,
+// best mAP) and its per-epoch curves.
+func readRun(dir string) runInfo {
+	r := runInfo{Dir: dir}
+	ev, err := protocol.ReadEvents(filepath.Join(dir, "events.jsonl"))
+	if err != nil {
+		r.Summary = "no events"
+		return r
+	}
+	var best, cfg string
+	bestMAP, epochs := -1.0, 0
+	for _, e := range ev {
+		switch e.Event {
+		case "eval":
+			m := e.Metrics["map50"]
+			r.mapX, r.mapY = append(r.mapX, float64(e.Epoch)), append(r.mapY, m)
+			if m > bestMAP {
+				bestMAP = m
+				best = fmt.Sprintf("best mAP@0.5 %.3f (epoch %d)", m, e.Epoch)
+			}
+		case "epoch":
+			epochs = e.Epoch
+			if e.ValLoss > 0 {
+				r.valX, r.valY = append(r.valX, float64(e.Epoch)), append(r.valY, e.ValLoss)
+			}
+		}
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
+		var c protocol.Config
+		if json.Unmarshal(data, &c) == nil {
+			cfg = fmt.Sprintf("%s %dpx, %s, batch %d", c.Backbone, c.InputSize, c.Optimizer, c.Batch)
+		}
+	}
+	if best == "" {
+		best = "no mAP yet"
+	}
+	r.Summary = fmt.Sprintf("%s; %d epochs; %s", cfg, epochs, best)
+	return r
+}
