@@ -1,8 +1,9 @@
 """Baseline for `make bench`: one image through PyTorch eager on the CPU,
 the way the reference's predict does it (PIL decode, bicubic letterbox on
 grey 128, forward, sigmoid decode, per-class NMS), with the same weights as
-the Go side (the fixture formula). Prints median milliseconds as JSON.
-usage: bench_torch_infer.py IMAGE SIZE THREADS RUNS"""
+the Go side (the fixture formula, or a checkpoint LabelLoop trained, read
+from its safetensors file). Prints median milliseconds as JSON.
+usage: bench_torch_infer.py IMAGE SIZE THREADS RUNS [WEIGHTS.safetensors NUM_CLASSES]"""
 import json, sys, time
 import numpy as np
 import torch
@@ -12,10 +13,36 @@ from torch_yolo import YoloBody, fixture_weights
 
 img_path, size, threads, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 torch.set_num_threads(threads)
-net = fixture_weights(YoloBody("mobilenetv2", 20)).eval()
+
+
+def load_safetensors(path):
+    """The safetensors format: an 8-byte header length, a JSON header,
+    then raw little-endian tensors (torch 1.13 has no reader of its own)."""
+    data = open(path, "rb").read()
+    n = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + n])
+    body = data[8 + n:]
+    sd = {}
+    for name, h in header.items():
+        if name == "__metadata__":
+            continue
+        a, b = h["data_offsets"]
+        dt = {"F32": np.float32, "I64": np.int64}[h["dtype"]]
+        sd[name] = torch.from_numpy(np.frombuffer(body[a:b], dtype=dt).reshape(h["shape"]).copy())
+    return sd
+
+
+nc = 20
+if len(sys.argv) > 6:
+    nc = int(sys.argv[6])
+    net = YoloBody("mobilenetv2", nc)
+    net.load_state_dict(load_safetensors(sys.argv[5]))
+    net = net.eval()
+else:
+    net = fixture_weights(YoloBody("mobilenetv2", 20)).eval()
 anchors = torch.tensor([[12, 16], [19, 36], [40, 28], [36, 75], [76, 55], [72, 146], [142, 110], [192, 243], [459, 401]], dtype=torch.float32)
 mask = [[6, 7, 8], [3, 4, 5], [0, 1, 2]]
-nc, conf, nms_iou = 20, 0.5, 0.3
+conf, nms_iou = 0.5, 0.3
 
 
 def pre(path):

@@ -54,6 +54,10 @@ type PredictScreen struct {
 	dataset  string
 	lastSave string
 	video    *videoBar
+	queue    []string // the files dropped or opened together
+	at       int
+	nav      *fyne.Container
+	navL     *widget.Label
 	thr      atomic.Pointer[inference.Thresholds] // the sliders, for the video player's goroutine
 	// background runs the network off the UI goroutine; tests make it inline
 	background func(func())
@@ -107,6 +111,10 @@ func NewPredictScreen(w fyne.Window) *PredictScreen {
 	save := widget.NewButton("Save results", s.save)
 	s.video = newVideoBar(s)
 	buttons := container.NewGridWithColumns(2, openImg, save)
+	s.navL = widget.NewLabel("")
+	s.nav = container.NewBorder(nil, nil, widget.NewButton("◀ Prev", func() { s.step(-1) }), widget.NewButton("Next ▶", func() { s.step(1) }),
+		container.NewCenter(s.navL))
+	s.nav.Hide()
 	if cams, _ := filepath.Glob("/dev/video*"); len(cams) > 0 {
 		buttons.Add(widget.NewButton("Webcam", func() { s.Show(cams[0]) }))
 	}
@@ -116,7 +124,7 @@ func NewPredictScreen(w fyne.Window) *PredictScreen {
 		widget.NewFormItem("NMS IoU", container.NewBorder(nil, nil, nil, s.nmsL, s.nms)),
 		widget.NewFormItem("CPU threads", s.threads),
 	)
-	side := container.NewBorder(container.NewVBox(controls, buttons, s.status), nil, nil, nil,
+	side := container.NewBorder(container.NewVBox(controls, buttons, s.nav, s.status), nil, nil, nil,
 		container.NewVScroll(s.list))
 	split := container.NewHSplit(side, container.NewBorder(nil, s.video.Content, nil, nil, s.img))
 	split.Offset = 0.32
@@ -174,12 +182,32 @@ func (s *PredictScreen) labels() {
 	s.thr.Store(&inference.Thresholds{Conf: float32(s.conf.Value), NMS: s.nms.Value})
 }
 
-// Show runs the model on a picture (the first of several dropped).
+// Show runs the model on the first of the pictures (or videos) dropped or
+// opened; Prev and Next step through the rest.
 func (s *PredictScreen) Show(paths ...string) {
 	if len(paths) == 0 {
 		return
 	}
-	path := paths[0]
+	s.queue, s.at = paths, 0
+	s.showAt()
+}
+
+// step shows the previous or next dropped file.
+func (s *PredictScreen) step(d int) {
+	if i := s.at + d; i >= 0 && i < len(s.queue) {
+		s.at = i
+		s.showAt()
+	}
+}
+
+func (s *PredictScreen) showAt() {
+	path := s.queue[s.at]
+	if len(s.queue) > 1 {
+		s.nav.Show()
+		s.navL.SetText(fmt.Sprintf("%d of %d", s.at+1, len(s.queue)))
+	} else {
+		s.nav.Hide()
+	}
 	if inference.IsVideoPath(path) {
 		s.video.open(path)
 		return
@@ -198,11 +226,7 @@ func (s *PredictScreen) Show(paths ...string) {
 				return
 			}
 			s.pic, s.cands = pic, cands
-			more := ""
-			if len(paths) > 1 {
-				more = fmt.Sprintf(" (first of %d dropped)", len(paths))
-			}
-			s.status.SetText(fmt.Sprintf("%s%s: %v (network %v)", filepath.Base(path), more, tm.Total().Round(100_000), tm.Net.Round(100_000)))
+			s.status.SetText(fmt.Sprintf("%s: %v (network %v)", filepath.Base(path), tm.Total().Round(100_000), tm.Net.Round(100_000)))
 			s.refilter()
 		})
 	})

@@ -78,7 +78,15 @@ func TestPredictSlidersRefilter(t *testing.T) {
 			t.Fatalf("%s not saved: %s", f, s.status.Text)
 		}
 	}
-	s.Show(filepath.Join(root, "nope.jpg"))
+	// several dropped: the first shows, Next and Prev step through them
+	s.Show(filepath.Join(root, "JPEGImages", "shapes-00000.jpg"), filepath.Join(root, "nope.jpg"))
+	if !s.nav.Visible() || s.navL.Text != "1 of 2" {
+		t.Fatalf("nav %v %q", s.nav.Visible(), s.navL.Text)
+	}
+	s.step(1)
+	if s.navL.Text != "2 of 2" {
+		t.Fatalf("after Next: %q", s.navL.Text)
+	}
 	if !strings.Contains(s.status.Text, "nope.jpg") {
 		t.Fatalf("a missing picture: %q", s.status.Text)
 	}
