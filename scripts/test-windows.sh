@@ -20,7 +20,12 @@ echo "== installer: $(file -b "$setup" | cut -c1-60), $(du -h "$setup" | cut -f1
 for f in LabelLoop.exe labelloop-cli.exe onnxruntime.dll DirectML.dll Uninstall.exe; do
 	grep -q "$f" "$out/files.txt" || grep -q '\$PLUGINSDIR' "$out/files.txt" || { echo "missing $f"; fail=1; }
 done
-if osslsigncode verify -in "$setup" >/dev/null 2>&1; then echo "   signed"; else echo "   not signed (no SIGN_PFX given)"; fi
+sig=$(osslsigncode verify -in "$setup" 2>&1)
+if grep -q "Signature Index" <<<"$sig"; then
+	echo "   signed by $(sed -n 's/^[[:space:]]*Subject: //p' <<<"$sig" | head -1); chain $(grep -q 'Signature verification: ok' <<<"$sig" && echo trusted || echo 'not trusted here (self-signed or unknown CA)')"
+else
+	echo "   not signed (no SIGN_PFX given)"
+fi
 
 echo "== programs (extracted from the installer)"
 7z x -o"$work/x" "$setup" >/dev/null
