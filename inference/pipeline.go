@@ -12,22 +12,59 @@ import (
 // sees each frame's detections in order, before it is drawn; out == ""
 // detects without writing a video. Cancelling ctx stops it and returns
 // ctx's error; the frames done so far have been seen.
+//
+// Frames travel as yuv420p (see YUVFrame); videos of odd size, which
+// yuv420p cannot hold, as RGBA.
 func ProcessVideo(ctx context.Context, det *Detector, path string, t Thresholds, out string, onFrame func(n int, dets []Detection)) (frames int, err error) {
-	vr, err := OpenVideo(path)
-	if err != nil {
-		return 0, err
+	vr, err := OpenVideoYUV(path)
+	yuv := err == nil
+	if !yuv {
+		if vr, err = OpenVideo(path); err != nil {
+			return 0, err
+		}
 	}
 	defer vr.Close()
 	var vw *VideoWriter
 	if out != "" {
-		if vw, err = CreateVideo(out, vr.Info); err != nil {
+		if yuv {
+			vw, err = CreateVideoYUV(out, vr.Info)
+		} else {
+			vw, err = CreateVideo(out, vr.Info)
+		}
+		if err != nil {
 			return 0, err
 		}
 	}
 	type frame struct {
 		n    int
-		img  *image.RGBA
+		img  image.Image // *YUVFrame or *image.RGBA
 		dets []Detection
+	}
+	next := func() (image.Image, error) {
+		if yuv {
+			return vr.NextYUV()
+		}
+		return vr.Next()
+	}
+	info := vr.Info
+	// the frame is ours: draw in place, encode, hand back for reuse
+	finish := func(img image.Image, dets []Detection) error {
+		var err error
+		switch f := img.(type) {
+		case *YUVFrame:
+			if vw != nil {
+				DrawOnYUV(f, info.Width, info.Height, dets, det.Info.Classes)
+				err = vw.WriteYUV(f)
+			}
+			vr.ReleaseYUV(f)
+		case *image.RGBA:
+			if vw != nil {
+				DrawOn(f, info.Width, info.Height, dets, det.Info.Classes)
+				err = vw.Write(f)
+			}
+			vr.Release(f)
+		}
+		return err
 	}
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
@@ -38,7 +75,7 @@ func ProcessVideo(ctx context.Context, det *Detector, path string, t Thresholds,
 	go func() {
 		defer close(decoded)
 		for n := 0; ; n++ {
-			img, err := vr.Next()
+			img, err := next()
 			if err != nil {
 				if err != io.EOF {
 					errc <- err
@@ -78,14 +115,10 @@ func ProcessVideo(ctx context.Context, det *Detector, path string, t Thresholds,
 		if onFrame != nil {
 			onFrame(f.n, f.dets)
 		}
-		if vw != nil {
-			DrawOn(f.img, vr.Info.Width, vr.Info.Height, f.dets, det.Info.Classes) // the frame is ours: draw in place
-			if err := vw.Write(f.img); err != nil {
-				werr = fmt.Errorf("encoding: %w", err)
-				cancel()
-			}
+		if err := finish(f.img, f.dets); err != nil {
+			werr = fmt.Errorf("encoding: %w", err)
+			cancel()
 		}
-		vr.Release(f.img)
 		frames++
 	}
 	if vw != nil {

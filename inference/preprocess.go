@@ -40,7 +40,13 @@ func Preprocess(img image.Image, origW, origH, size int, letterbox bool, dst []f
 			dst[i] = grey
 		}
 	}
-	src := ToRGBA(img)
+	rows := func(ya, yb int) {}
+	if yuv, ok := img.(*YUVFrame); ok {
+		rows = func(ya, yb int) { resizeRowsYUV(yuv, dst, size, int(f.DX), int(f.DY), nw, nh, ya, yb) }
+	} else {
+		src := ToRGBA(img)
+		rows = func(ya, yb int) { resizeRows(src, dst, size, int(f.DX), int(f.DY), nw, nh, ya, yb) }
+	}
 	// Two halves on two goroutines: before the network runs the cores are
 	// idle, and this is most of the pre-processing.
 	var wg sync.WaitGroup
@@ -48,9 +54,9 @@ func Preprocess(img image.Image, origW, origH, size int, letterbox bool, dst []f
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		resizeRows(src, dst, size, int(f.DX), int(f.DY), nw, nh, 0, half)
+		rows(0, half)
 	}()
-	resizeRows(src, dst, size, int(f.DX), int(f.DY), nw, nh, half, nh)
+	rows(half, nh)
 	wg.Wait()
 	return f
 }

@@ -87,6 +87,7 @@ type VideoReader struct {
 	cmd  *exec.Cmd
 	r    *bufio.Reader
 	pool sync.Pool
+	yuv  bool // frames come as yuv420p (NextYUV), not RGBA (Next)
 }
 
 // OpenVideo starts decoding.
@@ -94,16 +95,32 @@ func OpenVideo(path string) (*VideoReader, error) { return OpenVideoAt(path, 0) 
 
 // OpenVideoAt starts decoding at a time in seconds (a player's seek).
 func OpenVideoAt(path string, start float64) (*VideoReader, error) {
+	return openVideo(path, start, false)
+}
+
+// OpenVideoYUV decodes to yuv420p frames (NextYUV), for saving annotated
+// video without colour conversions. Odd sizes cannot be yuv420p: those
+// give an error, and callers use OpenVideo.
+func OpenVideoYUV(path string) (*VideoReader, error) { return openVideo(path, 0, true) }
+
+func openVideo(path string, start float64, yuv bool) (*VideoReader, error) {
 	info, err := ProbeVideo(path)
 	if err != nil {
 		return nil, err
+	}
+	pixfmt := "rgba"
+	if yuv {
+		if info.Width%2 != 0 || info.Height%2 != 0 {
+			return nil, fmt.Errorf("%dx%d: odd sizes have no yuv420p", info.Width, info.Height)
+		}
+		pixfmt = "yuv420p"
 	}
 	args := []string{"-v", "error", "-nostdin"}
 	if start > 0 {
 		args = append(args, "-ss", strconv.FormatFloat(start, 'f', 3, 64))
 	}
 	args = append(args, inputArgs(path)...)
-	args = append(args, "-an", "-f", "rawvideo", "-pix_fmt", "rgba", "-")
+	args = append(args, "-an", "-f", "rawvideo", "-pix_fmt", pixfmt, "-")
 	cmd := exec.Command("ffmpeg", args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -112,8 +129,26 @@ func OpenVideoAt(path string, start float64) (*VideoReader, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("ffmpeg: %w", err)
 	}
-	return &VideoReader{Info: info, cmd: cmd, r: bufio.NewReaderSize(out, 1<<20)}, nil
+	return &VideoReader{Info: info, cmd: cmd, r: bufio.NewReaderSize(out, 1<<20), yuv: yuv}, nil
 }
+
+// NextYUV returns the next frame of a reader from OpenVideoYUV, or io.EOF.
+func (v *VideoReader) NextYUV() (*YUVFrame, error) {
+	f, _ := v.pool.Get().(*YUVFrame)
+	if f == nil {
+		f = NewYUVFrame(v.Info.Width, v.Info.Height)
+	}
+	if _, err := io.ReadFull(v.r, f.Buf); err != nil {
+		if err == io.ErrUnexpectedEOF {
+			err = io.EOF
+		}
+		return nil, err
+	}
+	return f, nil
+}
+
+// ReleaseYUV hands a frame back for reuse.
+func (v *VideoReader) ReleaseYUV(f *YUVFrame) { v.pool.Put(f) }
 
 // Next returns the next frame, or io.EOF. ffmpeg writes RGBA straight
 // into the image's pixels: measured, that beats rgb24 plus a conversion
@@ -150,9 +185,18 @@ type VideoWriter struct {
 	w   io.WriteCloser
 }
 
-// CreateVideo starts an encoder writing path.
+// CreateVideo starts an encoder writing path from RGBA frames.
 func CreateVideo(path string, info VideoInfo) (*VideoWriter, error) {
-	cmd := exec.Command("ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgba",
+	return createVideo(path, info, "rgba")
+}
+
+// CreateVideoYUV starts an encoder writing path from yuv420p frames.
+func CreateVideoYUV(path string, info VideoInfo) (*VideoWriter, error) {
+	return createVideo(path, info, "yuv420p")
+}
+
+func createVideo(path string, info VideoInfo, pixfmt string) (*VideoWriter, error) {
+	cmd := exec.Command("ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", pixfmt,
 		"-s", fmt.Sprintf("%dx%d", info.Width, info.Height), "-r", strconv.FormatFloat(info.FPS, 'f', 3, 64), "-i", "-",
 		"-an", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "23", "-pix_fmt", "yuv420p", path)
 	in, err := cmd.StdinPipe()
@@ -168,6 +212,12 @@ func CreateVideo(path string, info VideoInfo) (*VideoWriter, error) {
 // Write encodes one frame.
 func (v *VideoWriter) Write(img *image.RGBA) error {
 	_, err := v.w.Write(img.Pix)
+	return err
+}
+
+// WriteYUV encodes one yuv420p frame.
+func (v *VideoWriter) WriteYUV(f *YUVFrame) error {
+	_, err := v.w.Write(f.Buf)
 	return err
 }
 
