@@ -105,6 +105,19 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 	switch {
 	case resumed != nil:
 		weights = resumeW
+	case strings.HasSuffix(strings.ToLower(cfg.Init), ".pth"):
+		// PyTorch weights straight from the form: the whole network when it
+		// fits, else its backbone (a detector for other classes, or a bare
+		// torchvision backbone) with a fresh head
+		imp, err := ImportPth(cfg.Init, g, cfg.Seed, "")
+		if err != nil {
+			var err2 error
+			if imp, err2 = ImportPth(cfg.Init, g, cfg.Seed, "backbone."); err2 != nil {
+				return "", err
+			}
+			fmt.Fprintf(os.Stderr, "labelloop-train: %s: took its backbone only (%v)\n", cfg.Init, err)
+		}
+		weights = imp.Weights
 	case cfg.Init != "":
 		ck, w, err := model.LoadCheckpoint(cfg.Init)
 		if err != nil {

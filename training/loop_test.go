@@ -140,3 +140,24 @@ func TestRunResumes(t *testing.T) {
 		t.Fatalf("resume of an empty folder: %v", err)
 	}
 }
+
+// PyTorch weights can be the starting point directly: a detector for other
+// classes gives its backbone (the head starts fresh), as import-pth
+// --backbone-only would.
+func TestRunStartsFromPth(t *testing.T) {
+	root := splitDataset(t, 12)
+	cfg := Config{Dataset: root, Backbone: model.MobileNetV2, InputSize: 64, Batch: 4, Epochs: 1, MaxSteps: 1,
+		Init: "testdata/head20.pth", Project: filepath.Join(t.TempDir(), "runs"), Workers: 2}
+	var last Event
+	if _, err := Run(context.Background(), cfg, func(e Event) { last = e }); err != nil {
+		t.Fatal(err)
+	}
+	if last.Event != "done" {
+		t.Fatalf("last event %+v", last)
+	}
+	cfg.Init = filepath.Join(t.TempDir(), "x.pth")
+	os.WriteFile(cfg.Init, []byte("not a pickle"), 0o644)
+	if _, err := Run(context.Background(), cfg, func(Event) {}); err == nil || !strings.Contains(err.Error(), "not a PyTorch state dict") {
+		t.Fatalf("err %v", err)
+	}
+}

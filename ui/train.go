@@ -36,7 +36,7 @@ type TrainScreen struct {
 	dataset                                  string
 	backbone, optimizer, anchors, augment    *widget.Select
 	size, epochs, freeze, batch, freezeB, lr *widget.Entry
-	initW                                    *widget.Entry
+	initW, mosaic, mixup                     *widget.Entry
 	startBtn, stopBtn, resumeBtn             *widget.Button
 	problem, status, device                  *widget.Label
 	progress                                 *widget.ProgressBar
@@ -74,7 +74,8 @@ func NewTrainScreen(start StartRun) *TrainScreen {
 	}
 	s.size, s.epochs, s.freeze = entry("416", "multiple of 32"), entry("100", ""), entry("0", "50 with pretrained weights")
 	s.batch, s.freezeB, s.lr = entry("8", ""), entry("16", ""), entry("", "adam 1e-3, sgd by batch")
-	s.initW = entry("", "optional: a .safetensors checkpoint")
+	s.initW = entry("", "optional: a checkpoint or PyTorch .pth")
+	s.mosaic, s.mixup = entry("", "0.5 (default recipe)"), entry("", "0.5 of mosaics")
 	form := widget.NewForm(
 		widget.NewFormItem("Backbone", s.backbone),
 		widget.NewFormItem("Input size", s.size),
@@ -85,6 +86,8 @@ func NewTrainScreen(start StartRun) *TrainScreen {
 		widget.NewFormItem("Optimizer", s.optimizer),
 		widget.NewFormItem("Learning rate", s.lr),
 		widget.NewFormItem("Augment", s.augment),
+		widget.NewFormItem("Mosaic probability", s.mosaic),
+		widget.NewFormItem("Mixup probability", s.mixup),
 		widget.NewFormItem("Anchors", s.anchors),
 		widget.NewFormItem("Start from", s.initW),
 	)
@@ -154,6 +157,19 @@ func (s *TrainScreen) Config() (protocol.Config, error) {
 			return c, fmt.Errorf("%s: %q is not a whole number", f.name, f.e.Text)
 		}
 		*f.dst = v
+	}
+	for _, f := range []struct {
+		name string
+		e    *widget.Entry
+		dst  **float64
+	}{{"mosaic probability", s.mosaic, &c.Mosaic}, {"mixup probability", s.mixup, &c.Mixup}} {
+		if t := strings.TrimSpace(f.e.Text); t != "" {
+			v, err := strconv.ParseFloat(t, 64)
+			if err != nil || v < 0 || v > 1 {
+				return c, fmt.Errorf("%s: %q is not a number from 0 to 1", f.name, t)
+			}
+			*f.dst = &v
+		}
 	}
 	if t := strings.TrimSpace(s.lr.Text); t != "" {
 		v, err := strconv.ParseFloat(t, 64)

@@ -33,7 +33,9 @@ func TestTrainFormValidation(t *testing.T) {
 		{func() *string { return &s.batch.Text }, "1", "at least 2"},
 		{func() *string { return &s.freeze.Text }, "100", "freeze epochs"},
 		{func() *string { return &s.lr.Text }, "-1", "learning rate"},
-		{func() *string { return &s.initW.Text }, "w.pth", "import-pth"},
+		{func() *string { return &s.initW.Text }, "w.bin", "PyTorch weights (.pth)"},
+		{func() *string { return &s.mosaic.Text }, "1.5", "mosaic probability"},
+		{func() *string { return &s.mixup.Text }, "x", "mixup probability"},
 	} {
 		old := *c.e()
 		entryFor(s, c.e()).SetText(c.value)
@@ -44,6 +46,10 @@ func TestTrainFormValidation(t *testing.T) {
 	}
 	if s.startBtn.Disabled() {
 		t.Fatalf("back to valid: %q", s.problem.Text)
+	}
+	s.mosaic.SetText("0.25")
+	if c, err := s.Config(); err != nil || c.Mosaic == nil || *c.Mosaic != 0.25 || c.Mixup != nil {
+		t.Fatalf("mosaic 0.25: %v %+v", err, c)
 	}
 }
 
@@ -59,6 +65,10 @@ func entryFor(s *TrainScreen, text *string) interface{ SetText(string) } {
 		return s.freeze
 	case &s.lr.Text:
 		return s.lr
+	case &s.mosaic.Text:
+		return s.mosaic
+	case &s.mixup.Text:
+		return s.mixup
 	}
 	return s.initW
 }

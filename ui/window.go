@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"image/color"
 	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -14,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/labelloop/labelloop/annotate"
+	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/imgload"
 	"github.com/labelloop/labelloop/training/protocol"
 	"github.com/labelloop/labelloop/voc"
@@ -193,14 +197,19 @@ func NewWindow(a fyne.App, recent []string) *Window {
 		predictTab,
 	)
 	w.SetContent(container.NewBorder(top, w.status, nil, nil, w.tabs))
-	// Pictures dropped on the window go to Predict; a dropped folder opens
-	// as the dataset.
+	// Pictures and videos dropped on the window go to Predict; a dropped
+	// folder opens as the dataset, or, on the Predict tab, has its
+	// pictures and videos predicted.
 	w.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
 		var files []string
 		for _, u := range uris {
 			if st, err := os.Stat(u.Path()); err == nil && st.IsDir() {
-				w.Open(u.Path())
-				return
+				if w.tabs.Selected() != predictTab {
+					w.Open(u.Path())
+					return
+				}
+				files = append(files, mediaIn(u.Path())...) // on Predict: its pictures and videos
+				continue
 			}
 			files = append(files, u.Path())
 		}
@@ -216,6 +225,20 @@ func NewWindow(a fyne.App, recent []string) *Window {
 		e2eHook(w)
 	}
 	return w
+}
+
+// mediaIn lists a folder's pictures and videos, in natural order.
+func mediaIn(dir string) []string {
+	entries, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range entries {
+		n := e.Name()
+		if !e.IsDir() && !strings.HasPrefix(n, ".") && (voc.ExtFormat(filepath.Ext(n)) != "" || inference.IsVideoPath(n)) {
+			out = append(out, filepath.Join(dir, n))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return voc.NaturalLess(out[i], out[j]) })
+	return out
 }
 
 // e2eHook drives the window through the whole loop in the e2e build

@@ -267,3 +267,19 @@ func TestEXIFBadge(t *testing.T) {
 	w.Show(2)
 	waitFor(t, "the badge to go", func() bool { return !w.badge.Visible() })
 }
+
+// On the Predict tab a dropped folder is a batch of pictures to predict.
+func TestMediaIn(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"b10.jpg", "b2.png", "clip.mp4", "notes.txt", ".hidden.jpg"} {
+		os.WriteFile(filepath.Join(dir, n), nil, 0o644)
+	}
+	got := mediaIn(dir)
+	var names []string
+	for _, p := range got {
+		names = append(names, filepath.Base(p))
+	}
+	if strings.Join(names, " ") != "b2.png b10.jpg clip.mp4" {
+		t.Fatalf("%v", names)
+	}
+}

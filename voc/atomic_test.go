@@ -34,9 +34,7 @@ func TestMain(m *testing.M) {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(3)
 			}
-			if i == 1 {
-				fmt.Println("saving") // the parent kills from now on
-			}
+			fmt.Println("saved", i) // the parent times the cycle and picks when to kill
 		}
 	}
 	os.Exit(m.Run())
@@ -65,10 +63,20 @@ func TestKillDuringSave(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
-			t.Fatalf("child: %v", err)
+		// Kill after a random number of saves, at a random point of the next
+		// one: timed from the child's own cycle, so a slow machine (or the
+		// race detector) still gets kills in both halves of the loop.
+		r := bufio.NewReader(out)
+		saves := 2 + rng.IntN(4)
+		var t0, t1 time.Time
+		for i := 0; i < saves; i++ {
+			if _, err := r.ReadString('\n'); err != nil {
+				t.Fatalf("child: %v", err)
+			}
+			t0, t1 = t1, time.Now()
 		}
-		time.Sleep(time.Duration(rng.IntN(400000)) * time.Microsecond) // several save cycles
+		cycle := t1.Sub(t0)
+		time.Sleep(time.Duration(rng.Int64N(int64(2*cycle) + 1)))
 		cmd.Process.Kill()
 		cmd.Wait()
 		got, err := os.ReadFile(path)

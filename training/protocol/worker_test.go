@@ -103,7 +103,7 @@ func TestConfigCheck(t *testing.T) {
 		{Config{Dataset: "d", Epochs: 10, FreezeEpochs: 10}, "freeze epochs"},
 		{Config{Dataset: "d", Optimizer: "rmsprop"}, "adam or sgd"},
 		{Config{Dataset: "d", Backbone: "resnet"}, "unknown backbone"},
-		{Config{Dataset: "d", Init: "w.pth"}, "import-pth"},
+		{Config{Dataset: "d", Init: "w.bin"}, "PyTorch weights (.pth)"},
 		{Config{Dataset: "d"}, ""},
 	} {
 		c.cfg.Defaults()
