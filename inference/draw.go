@@ -45,17 +45,22 @@ func DrawOn(out *image.RGBA, origW, origH int, dets []Detection, classes []strin
 			fill(out, image.Rect(rr.Min.X, rr.Min.Y, rr.Min.X+1, rr.Max.Y), c)
 			fill(out, image.Rect(rr.Max.X-1, rr.Min.Y, rr.Max.X, rr.Max.Y), c)
 		}
-		name := fmt.Sprint(d.Class)
-		if d.Class < len(classes) {
-			name = classes[d.Class]
-		}
-		label := fmt.Sprintf("%s %.2f", name, d.Score)
-		tw := font.MeasureString(face, label).Ceil() + 4
+		label, tw := tag(d, classes, face)
 		ty := max(r.Min.Y-15, 0)
 		fill(out, image.Rect(r.Min.X, ty, r.Min.X+tw, ty+15), c)
 		dr := font.Drawer{Dst: out, Src: image.NewUniform(color.White), Face: face, Dot: fixed.P(r.Min.X+2, ty+12)}
 		dr.DrawString(label)
 	}
+}
+
+// tag is a detection's label ("class 0.87") and its width on a tag.
+func tag(d Detection, classes []string, face font.Face) (string, int) {
+	name := fmt.Sprint(d.Class)
+	if d.Class < len(classes) {
+		name = classes[d.Class]
+	}
+	label := fmt.Sprintf("%s %.2f", name, d.Score)
+	return label, font.MeasureString(face, label).Ceil() + 4
 }
 
 func fill(img *image.RGBA, r image.Rectangle, c color.RGBA) {

@@ -1,7 +1,6 @@
 package inference
 
 import (
-	"fmt"
 	"image"
 	"image/color"
 	"math"
@@ -130,12 +129,7 @@ func DrawOnYUV(f *YUVFrame, origW, origH int, dets []Detection, classes []string
 			f.fill(image.Rect(rr.Min.X, rr.Min.Y, rr.Min.X+1, rr.Max.Y), c)
 			f.fill(image.Rect(rr.Max.X-1, rr.Min.Y, rr.Max.X, rr.Max.Y), c)
 		}
-		name := fmt.Sprint(d.Class)
-		if d.Class < len(classes) {
-			name = classes[d.Class]
-		}
-		label := fmt.Sprintf("%s %.2f", name, d.Score)
-		tw := font.MeasureString(face, label).Ceil() + 4
+		label, tw := tag(d, classes, face)
 		ty := max(r.Min.Y-15, 0)
 		patch := image.NewRGBA(image.Rect(0, 0, tw, 15))
 		fill(patch, patch.Bounds(), c)
