@@ -42,9 +42,10 @@ type runInfo struct {
 // NewRunsPanel builds an empty panel.
 func NewRunsPanel() *RunsPanel {
 	p := &RunsPanel{background: func(f func()) { go f() }}
-	p.val = NewChart("Validation loss per epoch (ticked runs)")
-	p.mAP = NewChart("mAP@0.5 per epoch (ticked runs)")
+	p.val = NewChart("Validation loss")
+	p.mAP = NewChart("mAP@0.5")
 	p.empty = widget.NewLabel("No runs yet.")
+	hint := widget.NewLabel("Tick runs to compare their curves per epoch.")
 	p.list = widget.NewList(func() int { return len(p.runs) },
 		func() fyne.CanvasObject { return widget.NewCheck("", nil) },
 		func(id widget.ListItemID, o fyne.CanvasObject) {
@@ -52,14 +53,15 @@ func NewRunsPanel() *RunsPanel {
 			r := &p.runs[id]
 			c.OnChanged = nil
 			c.Text = filepath.Base(r.Dir) + ": " + r.Summary
-			c.SetChecked(r.Checked)
+			c.Checked = r.Checked
+			c.Refresh() // a recycled row: text and tick both change
 			c.OnChanged = func(on bool) {
 				r.Checked = on
 				p.plot()
 			}
 		})
 	charts := container.NewGridWithColumns(2, p.val, p.mAP)
-	split := container.NewHSplit(container.NewBorder(p.empty, nil, nil, nil, p.list), charts)
+	split := container.NewHSplit(container.NewBorder(container.NewVBox(hint, p.empty), nil, nil, nil, p.list), charts)
 	split.Offset = 0.45
 	p.Content = split
 	return p
@@ -157,6 +159,7 @@ func readRun(dir string) runInfo {
 	if best == "" {
 		best = "no mAP yet"
 	}
-	r.Summary = fmt.Sprintf("%s; %d epochs; %s", cfg, epochs, best)
+	// the metric first: a narrow list cuts the end
+	r.Summary = fmt.Sprintf("%s · %s, %d epochs", best, cfg, epochs)
 	return r
 }
