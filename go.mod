@@ -9,6 +9,7 @@ require (
 	github.com/sugarme/gotch v0.7.0
 	github.com/yalue/onnxruntime_go v1.27.0
 	golang.org/x/image v0.24.0
+	golang.org/x/sys v0.33.0
 	google.golang.org/protobuf v1.28.1
 )
 
@@ -42,7 +43,6 @@ require (
 	github.com/stretchr/testify v1.11.1 // indirect
 	github.com/yuin/goldmark v1.7.8 // indirect
 	golang.org/x/net v0.35.0 // indirect
-	golang.org/x/sys v0.33.0 // indirect
 	golang.org/x/text v0.25.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )

@@ -126,6 +126,7 @@ func openVideo(path string, start float64, yuv bool) (*VideoReader, error) {
 	if err != nil {
 		return nil, err
 	}
+	growPipe(out)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("ffmpeg: %w", err)
 	}
@@ -203,6 +204,7 @@ func createVideo(path string, info VideoInfo, pixfmt string) (*VideoWriter, erro
 	if err != nil {
 		return nil, err
 	}
+	growPipe(in)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("ffmpeg: %w", err)
 	}
