@@ -29,6 +29,8 @@ type DatasetScreen struct {
 	classes *Bars
 	sizes   *Bars
 	text    *widget.Label
+	// findings titles the list, or says there is nothing to fix
+	findings *widget.Label
 }
 
 // NewDatasetScreen builds the tab.
@@ -60,7 +62,8 @@ func NewDatasetScreen() *DatasetScreen {
 	s.classes = NewBars("Boxes per class", color.NRGBA{0x3b, 0x82, 0xf6, 0xff})
 	s.sizes = NewBars("Box sizes (√area, px)", color.NRGBA{0x10, 0xb9, 0x81, 0xff})
 	charts := container.NewGridWithColumns(2, s.classes, s.sizes)
-	top := container.NewVBox(s.summary, charts, widget.NewLabelWithStyle("Findings (click one to open its image)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	s.findings = widget.NewLabelWithStyle("Findings", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	top := container.NewVBox(s.summary, charts, s.findings)
 	// the report's long monospace lines scroll instead of widening the window
 	scroll := container.NewScroll(s.text)
 	scroll.SetMinSize(fyne.NewSize(200, 240))
@@ -99,6 +102,11 @@ func (s *DatasetScreen) SetReport(rep *voc.Report) {
 	s.sizes.Set(names, counts)
 	s.list = rep.Issues
 	s.issues.Refresh()
+	if len(rep.Issues) == 0 {
+		s.findings.SetText("Findings: none — nothing to fix before training")
+	} else {
+		s.findings.SetText(fmt.Sprintf("Findings: %d (click one to open its image)", len(rep.Issues)))
+	}
 	var sb strings.Builder
 	rep.WriteText(&sb, 500)
 	s.text.SetText(sb.String())

@@ -127,6 +127,9 @@ func TestDatasetFindingOpensImage(t *testing.T) {
 	if len(w.Dataset.classes.Labels) == 0 || len(w.Dataset.sizes.Labels) == 0 {
 		t.Fatal("no bar charts")
 	}
+	if !strings.Contains(w.Dataset.findings.Text, "(click one") {
+		t.Fatalf("findings title %q", w.Dataset.findings.Text)
+	}
 	idx := -1
 	for i, is := range w.Dataset.list {
 		if is.File == bad {
