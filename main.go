@@ -28,7 +28,19 @@ func isDir(p string) bool {
 	return err == nil && fi.IsDir()
 }
 
-func runGUI(args []string) int {
+func runGUI(args []string) (code int) {
+	// GLFW panics when the display goes away between the checks below and
+	// the first window: say so instead of a stack trace.
+	defer func() {
+		if r := recover(); r != nil {
+			if msg := fmt.Sprint(r); strings.Contains(msg, "GLFW") || strings.Contains(msg, "display") {
+				fmt.Fprintf(os.Stderr, "labelloop: cannot open a window (%s); is the display %q up?\n", msg, os.Getenv("DISPLAY"))
+				code = 1
+				return
+			}
+			panic(r)
+		}
+	}()
 	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		fmt.Fprintln(os.Stderr, "labelloop: no display to open a window on (DISPLAY is not set).")
 		fmt.Fprintln(os.Stderr, "Run it from a desktop session, or use a command such as 'labelloop check DIR' (see 'labelloop help').")

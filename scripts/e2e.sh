@@ -9,13 +9,10 @@ bin=$1 src=$2 out=$3
 mkdir -p "$out"
 work=$(mktemp -d)
 cp -r "$src" "$work/data"
-display=:$((90 + RANDOM % 100))
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb=$!
-cleanup() { kill "$xvfb" 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { kill "${xvfb:-}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-export DISPLAY=$display LIBGL_ALWAYS_SOFTWARE=1
-for _ in $(seq 1 50); do xdotool getdisplaygeometry >/dev/null 2>&1 && break; sleep 0.1; done
+. "$(dirname "$0")/xvfb.sh"
+start_xvfb
 start=$(date +%s)
 LABELLOOP_E2E=$(realpath "$out") timeout 3000 "$bin" "$work/data" >"$out/e2e.log" 2>&1 || true
 grep '^e2e' "$out/e2e.log"

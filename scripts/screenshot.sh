@@ -5,11 +5,8 @@
 set -euo pipefail
 bin=$1 data=$2 out=$3 class=${4:-circ}
 mkdir -p "$out"
-display=:$((90 + RANDOM % 100))
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb=$!
-export DISPLAY=$display LIBGL_ALWAYS_SOFTWARE=1
-for _ in $(seq 1 50); do xdotool getdisplaygeometry >/dev/null 2>&1 && break; sleep 0.1; done
+. "$(dirname "$0")/xvfb.sh"
+start_xvfb
 "$bin" "$data" >"$out/app.log" 2>&1 &
 app=$!
 cleanup() { kill "$app" "$xvfb" 2>/dev/null || true; }

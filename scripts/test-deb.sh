@@ -38,11 +38,8 @@ labelloop export --weights "$work/runs/train-1/weights/last.safetensors" --out "
 labelloop predict --model "$work/m.onnx" --conf 0.01 --project "$work/runs" "$work/data/JPEGImages" | tail -2
 
 echo "== window under Xvfb, cold start to first window"
-display=:$((90 + RANDOM % 100))
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb=$!
-export DISPLAY=$display LIBGL_ALWAYS_SOFTWARE=1
-for _ in $(seq 1 50); do xdotool getdisplaygeometry >/dev/null 2>&1 && break; sleep 0.1; done
+. "$(dirname "$0")/xvfb.sh"
+start_xvfb
 # three cold starts (page cache dropped before each), then one to look at
 times=()
 for i in 1 2 3 4; do
