@@ -213,13 +213,19 @@ func (s *PredictScreen) showAt() {
 		return
 	}
 	s.video.close()
-	det, ok := s.detector()
+	load, ok := s.detector()
 	if !ok {
 		return
 	}
 	s.status.SetText("Detecting in " + filepath.Base(path) + "…")
 	s.background(func() {
-		pic, cands, tm, err := det.DetectFile(path, inference.Thresholds{Conf: candidateConf, NMS: 1.01})
+		var pic *imgload.Picture
+		var cands []inference.Detection
+		var tm inference.Timing
+		det, err := load()
+		if err == nil {
+			pic, cands, tm, err = det.DetectFile(path, inference.Thresholds{Conf: candidateConf, NMS: 1.01})
+		}
 		fyne.Do(func() {
 			if err != nil {
 				s.status.SetText(err.Error())
@@ -232,19 +238,17 @@ func (s *PredictScreen) showAt() {
 	})
 }
 
-// detector loads the chosen model (once), or says why there is none.
-func (s *PredictScreen) detector() (*inference.Detector, bool) {
+// detector returns a loader of the chosen model, or says why there is
+// none. The loader opens the model once (an ONNX Runtime session takes
+// a moment): call it off the UI goroutine.
+func (s *PredictScreen) detector() (func() (*inference.Detector, error), bool) {
 	mp := strings.TrimSpace(s.model.Text)
 	if mp == "" {
 		s.status.SetText("Choose a model first (Export makes one from a training run).")
 		return nil, false
 	}
-	det, err := s.load(mp, s.threadCount())
-	if err != nil {
-		s.status.SetText(err.Error())
-		return nil, false
-	}
-	return det, true
+	threads := s.threadCount()
+	return func() (*inference.Detector, error) { return s.load(mp, threads) }, true
 }
 
 // thresholds are the sliders' values; safe from any goroutine.

@@ -67,11 +67,16 @@ func NewRunsPanel() *RunsPanel {
 	return p
 }
 
-// Load reads the runs under dataset/runs in the background, newest first,
-// keeping ticks on runs that were ticked. The newest is ticked when none is.
-func (p *RunsPanel) Load(dataset string) {
+// trainRuns lists a dataset's run folders, newest first.
+func trainRuns(dataset string) []string {
 	dirs, _ := filepath.Glob(filepath.Join(dataset, "runs", "train-*"))
 	sort.Slice(dirs, func(i, j int) bool { return runNumber(dirs[i]) > runNumber(dirs[j]) })
+	return dirs
+}
+
+// Load reads the given run folders (trainRuns) in the background, keeping
+// ticks on runs that were ticked. The newest is ticked when none is.
+func (p *RunsPanel) Load(dirs []string) {
 	checked := map[string]bool{}
 	for _, r := range p.runs {
 		checked[r.Dir] = r.Checked

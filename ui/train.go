@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image/color"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -385,12 +384,11 @@ func (s *TrainScreen) refreshRuns() {
 	if s.dataset == "" {
 		return
 	}
-	dirs, _ := filepath.Glob(filepath.Join(s.dataset, "runs", "train-*"))
-	sort.Slice(dirs, func(i, j int) bool { return runNumber(dirs[i]) > runNumber(dirs[j]) })
+	dirs := trainRuns(s.dataset)
 	if len(dirs) > 0 && !s.running {
 		s.lastRun = dirs[0]
 	}
 	s.setRunning(s.running)
 	s.runs.background = s.background
-	s.runs.Load(s.dataset)
+	s.runs.Load(dirs)
 }

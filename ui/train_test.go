@@ -195,7 +195,7 @@ func TestRunsCompared(t *testing.T) {
 	}
 	p := NewRunsPanel()
 	p.background = func(f func()) { f() }
-	p.Load(root)
+	p.Load(trainRuns(root))
 	if len(p.runs) != 2 || !strings.HasSuffix(p.runs[0].Dir, "train-2") || !p.runs[0].Checked || p.runs[1].Checked {
 		t.Fatalf("runs %+v", p.runs)
 	}
@@ -210,7 +210,7 @@ func TestRunsCompared(t *testing.T) {
 	if len(p.mAP.Series) != 2 || p.mAP.Series[0].Color == p.mAP.Series[1].Color {
 		t.Fatal("two ticked runs should be two series in two colours")
 	}
-	p.Load(root) // a refresh keeps the ticks
+	p.Load(trainRuns(root)) // a refresh keeps the ticks
 	if !p.runs[1].Checked {
 		t.Fatal("refresh dropped a tick")
 	}

@@ -149,7 +149,7 @@ func (v *videoBar) seekTo(sec float64) {
 // showFrameAt decodes one frame and detects in it at the candidate
 // threshold, so the sliders re-filter it like a picture.
 func (v *videoBar) showFrameAt(sec float64) {
-	det, ok := v.s.detector()
+	load, ok := v.s.detector()
 	if !ok {
 		return
 	}
@@ -157,7 +157,11 @@ func (v *videoBar) showFrameAt(sec float64) {
 	v.s.background(func() {
 		var img *image.RGBA
 		var cands []inference.Detection
-		vr, err := inference.OpenVideoAt(path, sec)
+		det, err := load()
+		var vr *inference.VideoReader
+		if err == nil {
+			vr, err = inference.OpenVideoAt(path, sec)
+		}
 		if err == nil {
 			img, err = vr.Next()
 			vr.Close()
@@ -187,7 +191,7 @@ func (v *videoBar) showFrameAt(sec float64) {
 // start plays from v.pos: decode, detect with the sliders' current
 // values, draw, show, paced to the video's frame rate.
 func (v *videoBar) start() {
-	det, ok := v.s.detector()
+	load, ok := v.s.detector()
 	if !ok {
 		return
 	}
@@ -198,7 +202,10 @@ func (v *videoBar) start() {
 	v.play.SetText("Pause")
 	path, info, from := v.path, v.info, v.pos
 	go func() {
-		err := v.loop(det, path, info, from, stop)
+		det, err := load()
+		if err == nil {
+			err = v.loop(det, path, info, from, stop)
+		}
 		fyne.Do(func() {
 			v.mu.Lock()
 			mine := v.stop == stop
@@ -290,7 +297,7 @@ func (v *videoBar) loop(det *inference.Detector, path string, info inference.Vid
 // saveVideo writes the annotated video and detections.jsonl into the
 // dataset's runs/predict-N, with progress; Cancel stops it.
 func (v *videoBar) saveVideo() {
-	det, ok := v.s.detector()
+	load, ok := v.s.detector()
 	if !ok || v.path == "" {
 		return
 	}
@@ -318,13 +325,17 @@ func (v *videoBar) saveVideo() {
 	go func() {
 		var recs []inference.Record
 		last := time.Now()
-		frames, err := inference.ProcessVideo(ctx, det, path, t, out, func(n int, dets []inference.Detection) {
-			recs = append(recs, inference.Records(path, n, dets, det.Info.Classes)...)
-			if time.Since(last) > 100*time.Millisecond {
-				last = time.Now()
-				fyne.Do(func() { v.prog.SetValue(min(1, float64(n+1)/total)) })
-			}
-		})
+		frames := 0
+		det, err := load()
+		if err == nil {
+			frames, err = inference.ProcessVideo(ctx, det, path, t, out, func(n int, dets []inference.Detection) {
+				recs = append(recs, inference.Records(path, n, dets, det.Info.Classes)...)
+				if time.Since(last) > 100*time.Millisecond {
+					last = time.Now()
+					fyne.Do(func() { v.prog.SetValue(min(1, float64(n+1)/total)) })
+				}
+			})
+		}
 		cancelled := errors.Is(err, context.Canceled)
 		if err == nil {
 			err = inference.WriteRecords(filepath.Join(dir, "detections.jsonl"), recs, "jsonl")
