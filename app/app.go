@@ -42,16 +42,11 @@ func Run(args []string) int {
 		prefs.SetFloat("nms", nms)
 		prefs.SetInt("threads", threads)
 	}
-	w.PrelabelAll = func(ctx context.Context, dir, modelPath string, t inference.Thresholds, progress func(done, total int)) (int, int, error) {
+	w.PrelabelAll = func(ctx context.Context, dir string, det *inference.Detector, t inference.Thresholds, progress func(done, total int)) (int, int, error) {
 		ds, err := voc.Open(dir)
 		if err != nil {
 			return 0, 0, err
 		}
-		det, err := inference.Load(modelPath, inference.LoadOptions{Threads: prefs.Int("threads")})
-		if err != nil {
-			return 0, 0, err
-		}
-		defer det.Close()
 		var log strings.Builder
 		r := cli.Autolabel(ctx, ds, det, t, false, progress, &log)
 		if r.Failed > 0 {

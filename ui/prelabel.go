@@ -19,7 +19,7 @@ import (
 // unlabelled images with the model (the app wires it to labelloop
 // autolabel) and says how many it wrote. It reports progress and stops
 // between images when ctx is cancelled.
-type PrelabelAllFunc func(ctx context.Context, dataset, model string, t inference.Thresholds, progress func(done, total int)) (written, boxes int, err error)
+type PrelabelAllFunc func(ctx context.Context, dataset string, det *inference.Detector, t inference.Thresholds, progress func(done, total int)) (written, boxes int, err error)
 
 // prelabel runs the Predict tab's model on the open image and adds its
 // detections (at the Predict tab's thresholds) as one undoable edit, leaving the image
@@ -78,7 +78,7 @@ func (w *Window) prelabelAll() {
 	if w.hasUnsaved() && !w.saveAll() {
 		return
 	}
-	root, thr := w.ds.Root, w.Predict.thresholds()
+	root, thr, threads := w.ds.Root, w.Predict.thresholds(), w.Predict.threadCount()
 	ctx, cancel := context.WithCancel(context.Background())
 	bar := widget.NewProgressBar()
 	count := widget.NewLabel("Starting…")
@@ -88,16 +88,21 @@ func (w *Window) prelabelAll() {
 	prog.Show()
 	var last time.Time
 	w.background(func() {
-		n, boxes, err := w.PrelabelAll(ctx, root, mp, thr, func(done, total int) {
-			if time.Since(last) < 50*time.Millisecond {
-				return
-			}
-			last = time.Now()
-			fyne.Do(func() {
-				bar.SetValue(float64(done) / float64(max(total, 1)))
-				count.SetText(fmt.Sprintf("%d of %d images", done, total))
+		// the Predict tab's model, opened once for both
+		det, err := w.Predict.load(mp, threads)
+		n, boxes := 0, 0
+		if err == nil {
+			n, boxes, err = w.PrelabelAll(ctx, root, det, thr, func(done, total int) {
+				if time.Since(last) < 50*time.Millisecond {
+					return
+				}
+				last = time.Now()
+				fyne.Do(func() {
+					bar.SetValue(float64(done) / float64(max(total, 1)))
+					count.SetText(fmt.Sprintf("%d of %d images", done, total))
+				})
 			})
-		})
+		}
 		cancelled := ctx.Err() != nil
 		fyne.Do(func() {
 			prog.SetOnClosed(nil)
