@@ -26,13 +26,18 @@ type Loader struct {
 	Workers int
 	Epochs  int  // the run's length, for Aug.MosaicUntil (0: mosaic in every epoch)
 	Stretch bool // plain resize to the square instead of letterbox, where not augmenting
+	Partial bool // keep the last, smaller batch (evaluation, where BatchNorm uses its running statistics)
 }
 
 // Epoch streams the batches of one epoch (the last partial batch is
-// dropped, as BatchNorm needs full ones) until ctx is done.
+// dropped unless l.Partial, as training's BatchNorm needs full ones) until
+// ctx is done.
 func (l *Loader) Epoch(ctx context.Context, epoch int) <-chan Batch {
 	order := rand.New(rand.NewPCG(l.Seed, uint64(epoch))).Perm(len(l.Samples))
 	nb := len(order) / l.Batch
+	if l.Partial && len(order)%l.Batch != 0 {
+		nb++
+	}
 	out := make(chan Batch, 2)
 	results := make([]chan Batch, nb)
 	for i := range results {
@@ -51,7 +56,7 @@ func (l *Loader) Epoch(ctx context.Context, epoch int) <-chan Batch {
 				if b >= nb || ctx.Err() != nil {
 					return
 				}
-				results[b] <- l.make(order[b*l.Batch:(b+1)*l.Batch], epoch, b)
+				results[b] <- l.make(order[b*l.Batch:min((b+1)*l.Batch, len(order))], epoch, b)
 			}
 		}()
 	}

@@ -81,7 +81,7 @@ func Loss(s *scope, outs [3]*ts.Tensor, tgt BatchTargets, nc, size int, anchors 
 		rows := s.keep(s.keep(s.keep(outs[l].MustView([]int64{int64(nb), 3, int64(per), int64(h), int64(w)}, false)).
 			MustPermute([]int64{0, 1, 3, 4, 2}, false)).MustContiguous(false)).MustView([]int64{-1, int64(per)}, false)
 		s.keep(rows)
-		raw := s.keep(outs[l].MustDetach(false)).Vals().([]float32) // the handle shares the head's storage: free it with the rest
+		raw := floatsOf(outs[l])
 		objT := make([]float32, nb*3*plane)
 		objW := make([]float32, nb*3*plane)
 		var posIdx []int64
@@ -149,7 +149,7 @@ func Loss(s *scope, outs [3]*ts.Tensor, tgt BatchTargets, nc, size int, anchors 
 		lossBox := s.keep(s.keep(s.keep(ciou.MustMulScalar(s.scalar(-1), false)).MustAddScalar(s.scalar(1), false)).MustMean(gotch.Float, false))
 		lossBox = s.keep(lossBox.MustMulScalar(s.scalar(0.05), false))
 		clsLogit := s.keep(pos.MustNarrow(1, 5, int64(nc), false))
-		clsT := s.keep(ts.MustOfSlice(cls).MustView([]int64{int64(len(posIdx)), int64(nc)}, true).MustTo(dev, true))
+		clsT := s.keep(tensor1(cls, dev).MustView([]int64{int64(len(posIdx)), int64(nc)}, true))
 		lossCls := s.keep(clsLogit.MustBinaryCrossEntropyWithLogits(clsT, s.keep(ts.NewTensor()), s.keep(ts.NewTensor()), 1, false)) // mean
 		lossCls = s.keep(lossCls.MustMulScalar(s.scalar(float64(nc)/80), false))
 		total = s.keep(s.keep(total.MustAdd(lossBox, false)).MustAdd(lossCls, false))
@@ -173,7 +173,10 @@ func focal(s *scope, bce, logit, target *ts.Tensor, t []float32, dev gotch.Devic
 }
 
 func tensor1(v []float32, dev gotch.Device) *ts.Tensor {
-	t := ts.MustOfSlice(v)
+	t, err := tensorOf(v, []int64{int64(len(v))})
+	if err != nil {
+		panic(err) // callers never pass an empty slice
+	}
 	if dev != gotch.CPU {
 		return t.MustTo(dev, true)
 	}

@@ -49,7 +49,7 @@ func NewNet(g *model.Graph, w map[string][]float32, device gotch.Device) (*Net, 
 		for i, d := range p.Shape {
 			shape[i] = int64(d)
 		}
-		t, err := ts.NewTensorFromData(v, shape)
+		t, err := tensorOf(v, shape)
 		if err != nil {
 			n.Free()
 			return nil, fmt.Errorf("%s: %w", p.Name, err)

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"unsafe"
 
-	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/labelloop/labelloop/model"
@@ -161,14 +160,7 @@ func (o *Optimizer) State() map[string]map[string][]float32 {
 func copyOut(names []string, ts []*ts.Tensor) map[string][]float32 {
 	out := make(map[string][]float32, len(ts))
 	for i, t := range ts {
-		c := t
-		if t.MustDevice() != gotch.CPU {
-			c = t.MustTo(gotch.CPU, false)
-		}
-		out[names[i]] = append([]float32(nil), c.Vals().([]float32)...)
-		if c != t {
-			c.MustDrop()
-		}
+		out[names[i]] = floatsOf(t)
 	}
 	return out
 }
@@ -189,7 +181,7 @@ func (o *Optimizer) SetState(st map[string]map[string][]float32) error {
 			if !ok || len(v) != int(list[i].Numel()) {
 				return fmt.Errorf("optimizer state %s.%s: missing or wrong size", slot, name)
 			}
-			src, err := ts.NewTensorFromData(v, list[i].MustSize())
+			src, err := tensorOf(v, list[i].MustSize())
 			if err != nil {
 				return err
 			}
