@@ -142,8 +142,8 @@ bench: setup bench-deps $(BENCH_CK)
 	$(GO) test -run XXX -bench 'ParseXML|ScanAnnotation|ReadSmallFiles' -benchmem ./voc/
 	$(MAKE) bench-learn
 
-# The fair learning test (minutes to mAP@0.5 >= 0.5, two seeds, 900-step cap); the
-# suite runs a 200-step version of it.
+# The learning figure: minutes to mAP@0.5 >= 0.5 from scratch for two seeds
+# (900-step cap); the suite runs seed 0 with a 432-step cap.
 bench-learn: setup
 	LABELLOOP_LONG=1 $(GO) test -count=1 -timeout 3600s -run 'TestLearnsToHalfMAP|TestMemoryFlat' -v ./training/ | grep -E -e '^(---|ok|FAIL)' -e '_test.go'
 
