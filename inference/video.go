@@ -98,6 +98,12 @@ func OpenVideoAt(path string, start float64) (*VideoReader, error) {
 	return openVideo(path, start, false)
 }
 
+// OpenProbedAt is OpenVideoAt for a caller that has probed the video
+// already (a player seeking): it saves an ffprobe run per seek.
+func OpenProbedAt(path string, info VideoInfo, start float64) (*VideoReader, error) {
+	return startDecoder(path, info, start, "rgba")
+}
+
 // OpenVideoYUV decodes to yuv420p frames (NextYUV), for saving annotated
 // video without colour conversions. Odd sizes cannot be yuv420p: those
 // give an error, and callers use OpenVideo.
@@ -115,6 +121,10 @@ func openVideo(path string, start float64, yuv bool) (*VideoReader, error) {
 		}
 		pixfmt = "yuv420p"
 	}
+	return startDecoder(path, info, start, pixfmt)
+}
+
+func startDecoder(path string, info VideoInfo, start float64, pixfmt string) (*VideoReader, error) {
 	args := []string{"-v", "error", "-nostdin"}
 	if start > 0 {
 		args = append(args, "-ss", strconv.FormatFloat(start, 'f', 3, 64))
@@ -130,7 +140,7 @@ func openVideo(path string, start float64, yuv bool) (*VideoReader, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("ffmpeg: %w", err)
 	}
-	return &VideoReader{Info: info, cmd: cmd, r: bufio.NewReaderSize(out, 1<<20), yuv: yuv}, nil
+	return &VideoReader{Info: info, cmd: cmd, r: bufio.NewReaderSize(out, 1<<20), yuv: pixfmt == "yuv420p"}, nil
 }
 
 // NextYUV returns the next frame of a reader from OpenVideoYUV, or io.EOF.

@@ -74,15 +74,30 @@ func newVideoBar(s *PredictScreen) *videoBar {
 	return v
 }
 
-// open shows a video's first frame, paused.
+// open shows a video's first frame, paused. ffprobe runs off the UI
+// goroutine; the bar shows once it has answered.
 func (v *videoBar) open(path string) {
 	v.halt()
-	info, err := inference.ProbeVideo(path)
-	if err != nil {
-		v.s.status.SetText(filepath.Base(path) + ": " + err.Error())
-		return
-	}
-	v.path, v.info, v.pos = path, info, 0
+	v.path = path
+	v.Content.Hide()
+	v.s.status.SetText("Opening " + filepath.Base(path) + "…")
+	v.s.background(func() {
+		info, err := inference.ProbeVideo(path)
+		fyne.Do(func() {
+			if v.path != path {
+				return // another file was opened meanwhile
+			}
+			if err != nil {
+				v.s.status.SetText(filepath.Base(path) + ": " + err.Error())
+				return
+			}
+			v.opened(info)
+		})
+	})
+}
+
+func (v *videoBar) opened(info inference.VideoInfo) {
+	v.info, v.pos = info, 0
 	live := info.Duration == 0
 	v.setting = true
 	v.seek.Max = max(info.Duration, 0.01)
@@ -160,7 +175,7 @@ func (v *videoBar) showFrameAt(sec float64) {
 		det, err := load()
 		var vr *inference.VideoReader
 		if err == nil {
-			vr, err = inference.OpenVideoAt(path, sec)
+			vr, err = inference.OpenProbedAt(path, info, sec)
 		}
 		if err == nil {
 			img, err = vr.Next()
@@ -228,7 +243,7 @@ func (v *videoBar) start() {
 // halting it): frames go to the screen with fyne.Do, drawn in one of three
 // buffers that come back once the next frame replaces them.
 func (v *videoBar) loop(det *inference.Detector, path string, info inference.VideoInfo, from float64, stop chan struct{}) error {
-	vr, err := inference.OpenVideoAt(path, from)
+	vr, err := inference.OpenProbedAt(path, info, from)
 	if err != nil {
 		return err
 	}
