@@ -167,6 +167,7 @@ func (w *Window) save() bool {
 		return false
 	}
 	w.doc.MarkSaved()
+	w.Dataset.Split.Stale()
 	if w.counts != nil && w.doc == w.docShown() {
 		for _, o := range w.onDisk {
 			w.counts[o.Name]--

@@ -30,7 +30,9 @@ type SplitPanel struct {
 	preview   *widget.Label
 	write     *widget.Button
 	plan      *voc.SplitPlan
-	gen       int // the newest preview request; older results are dropped
+	src       *voc.SplitSource // ds's annotations as last read; nil: read them again
+	srcVer    int              // bumped when what was read may be out of date
+	gen       int              // the newest preview request; older results are dropped
 	// background runs planning off the UI goroutine; tests make it inline
 	background func(func())
 }
@@ -71,8 +73,14 @@ func NewSplitPanel() *SplitPanel {
 // SetDataset previews a split of ds.
 func (p *SplitPanel) SetDataset(ds *voc.Dataset) {
 	p.ds = ds
+	p.Stale()
 	p.Preview()
 }
+
+// Stale says the annotations changed on disk (the editor saved one): the
+// next preview reads them again. Option changes alone re-plan from what
+// was read.
+func (p *SplitPanel) Stale() { p.src, p.srcVer = nil, p.srcVer+1 }
 
 // options reads the form; the error names the field that is wrong.
 func (p *SplitPanel) options() (voc.SplitOptions, error) {
@@ -97,10 +105,11 @@ func (p *SplitPanel) options() (voc.SplitOptions, error) {
 }
 
 // Preview plans the split with the current options (reading the
-// annotations off the UI goroutine) and shows its per-class counts.
+// annotations off the UI goroutine when they are not read yet) and shows
+// its per-class counts.
 func (p *SplitPanel) Preview() {
 	p.gen++
-	gen, ds := p.gen, p.ds
+	gen, ds, src, ver := p.gen, p.ds, p.src, p.srcVer
 	p.plan = nil
 	p.write.Disable()
 	if ds == nil {
@@ -112,8 +121,18 @@ func (p *SplitPanel) Preview() {
 		return
 	}
 	p.background(func() {
-		plan, err := voc.PlanSplit(ds, opt)
+		var err error
+		if src == nil {
+			src, err = voc.ReadSplitSource(ds)
+		}
+		var plan *voc.SplitPlan
+		if err == nil {
+			plan, err = src.Plan(opt)
+		}
 		fyne.Do(func() {
+			if ver == p.srcVer && src != nil {
+				p.src = src // read before any save since: reuse it
+			}
 			if gen != p.gen {
 				return
 			}
@@ -173,6 +192,7 @@ func (p *SplitPanel) onWrite() {
 		p.preview.SetText("Not written: " + err.Error())
 		return
 	}
+	p.Stale() // classes.txt may exist now
 	p.preview.SetText(FormatSplit(plan) + "\n\nWritten: " + filepath.Join("ImageSets", "Main") + "/*.txt\nand 2007_train.txt, 2007_val.txt")
 	if p.OnWritten != nil {
 		p.OnWritten()

@@ -60,3 +60,35 @@ func TestSplitPanelPreviewAndWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Option changes re-plan from the annotations already read; a save in the
+// editor (Stale) makes the next preview read them again.
+func TestSplitPanelReadsOncePerChange(t *testing.T) {
+	test.NewTempApp(t)
+	root := filepath.Join(t.TempDir(), "d")
+	if err := synth.Generate(root, synth.Default(10)); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := voc.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewSplitPanel()
+	p.background = func(f func()) { f() }
+	p.SetDataset(ds)
+	total := func() int { return len(p.plan.Train) + len(p.plan.Val) + len(p.plan.Test) }
+	if total() != 10 {
+		t.Fatalf("split covers %d images, want 10", total())
+	}
+	// an annotation breaks on disk: options alone do not read it again
+	os.WriteFile(ds.Items[0].XML, []byte("<annotation"), 0o644)
+	p.seed.SetText("7")
+	if p.plan == nil || total() != 10 {
+		t.Fatalf("an option change re-read the files: %q", p.preview.Text)
+	}
+	p.Stale()
+	p.seed.SetText("8")
+	if p.plan == nil || total() != 9 || len(p.plan.Skipped) != 1 {
+		t.Fatalf("after Stale the broken file should be left out: %q", p.preview.Text)
+	}
+}

@@ -166,26 +166,34 @@ type refBox struct {
 	cls int
 }
 
-// PlanSplit reads a dataset's annotations and splits its labelled images.
-// The class list is classes.txt when it exists (an annotation naming a
-// class it lacks is an error, since silently adding one would renumber
-// nothing but still surprise), else derived from the annotations.
-func PlanSplit(ds *Dataset, opt SplitOptions) (*SplitPlan, error) {
-	p := &SplitPlan{boxes: map[string][]refBox{}, images: map[string]string{}, Counts: map[string][]int{}}
-	var classes []string
-	fixed := false
+// SplitSource is a dataset's annotations as read for splitting, so that
+// a split can be planned again with other options (the Dataset tab's
+// preview follows each keystroke) without reading every file again. It is
+// not changed by planning, so goroutines may share it.
+type SplitSource struct {
+	ds      *Dataset
+	classes []string // classes.txt's, when it exists
+	fixed   bool
+	anns    []splitAnn
+	skipped []Issue
+}
+
+type splitAnn struct {
+	id, image, xml string
+	objects        []Object
+}
+
+// ReadSplitSource reads the class list and every annotation that has an
+// image; the others are noted as skipped.
+func ReadSplitSource(ds *Dataset) (*SplitSource, error) {
+	src := &SplitSource{ds: ds}
 	if cp := ds.ClassesPath(); fileExists(cp) {
 		c, err := ReadClasses(cp)
 		if err != nil {
 			return nil, err
 		}
-		classes, fixed = c, true
+		src.classes, src.fixed = c, true
 	}
-	idx := map[string]int{}
-	for i, c := range classes {
-		idx[c] = i
-	}
-	var items []SplitItem
 	fr := newFileReader(ds.AnnDir)
 	defer fr.close()
 	for _, it := range ds.Items {
@@ -193,36 +201,66 @@ func PlanSplit(ds *Dataset, opt SplitOptions) (*SplitPlan, error) {
 			continue
 		}
 		if it.Image == "" {
-			p.Skipped = append(p.Skipped, Issue{Severity: SevWarning, Code: "image-missing", File: it.XML, Message: "no image: left out of the split"})
+			src.skipped = append(src.skipped, Issue{Severity: SevWarning, Code: "image-missing", File: it.XML, Message: "no image: left out of the split"})
 			continue
 		}
 		a, err := fr.annotation(it.XML)
 		if err != nil {
-			p.Skipped = append(p.Skipped, Issue{Severity: SevWarning, Code: "xml-invalid", File: it.XML, Message: "does not parse: left out of the split"})
+			src.skipped = append(src.skipped, Issue{Severity: SevWarning, Code: "xml-invalid", File: it.XML, Message: "does not parse: left out of the split"})
 			continue
 		}
-		si := SplitItem{ID: it.ID}
+		src.anns = append(src.anns, splitAnn{id: it.ID, image: it.Image, xml: it.XML, objects: a.Objects})
+	}
+	return src, nil
+}
+
+// PlanSplit reads a dataset's annotations and splits its labelled images.
+// The class list is classes.txt when it exists (an annotation naming a
+// class it lacks is an error, since silently adding one would renumber
+// nothing but still surprise), else derived from the annotations.
+func PlanSplit(ds *Dataset, opt SplitOptions) (*SplitPlan, error) {
+	src, err := ReadSplitSource(ds)
+	if err != nil {
+		return nil, err
+	}
+	return src.Plan(opt)
+}
+
+// Plan splits the source's labelled images with opt (see PlanSplit).
+func (src *SplitSource) Plan(opt SplitOptions) (*SplitPlan, error) {
+	ds := src.ds
+	p := &SplitPlan{boxes: map[string][]refBox{}, images: map[string]string{}, Counts: map[string][]int{},
+		Skipped: append([]Issue(nil), src.skipped...)}
+	classes := append([]string(nil), src.classes...)
+	fixed := src.fixed
+	idx := map[string]int{}
+	for i, c := range classes {
+		idx[c] = i
+	}
+	var items []SplitItem
+	for _, an := range src.anns {
+		si := SplitItem{ID: an.id}
 		seen := map[int]bool{}
-		for _, o := range a.Objects {
+		for _, o := range an.objects {
 			if o.Difficult && opt.SkipDifficult {
 				continue
 			}
 			c, ok := idx[o.Name]
 			if !ok {
 				if fixed {
-					return nil, fmt.Errorf("%s: class %q is not in %s; add it there (after the existing classes) or fix the label", it.XML, o.Name, ds.ClassesPath())
+					return nil, fmt.Errorf("%s: class %q is not in %s; add it there (after the existing classes) or fix the label", an.xml, o.Name, ds.ClassesPath())
 				}
 				c = len(classes)
 				classes = append(classes, o.Name)
 				idx[o.Name] = c
 			}
-			p.boxes[it.ID] = append(p.boxes[it.ID], refBox{o.Box, c})
+			p.boxes[an.id] = append(p.boxes[an.id], refBox{o.Box, c})
 			if !seen[c] {
 				seen[c] = true
 				si.Classes = append(si.Classes, c)
 			}
 		}
-		p.images[it.ID] = it.Image
+		p.images[an.id] = an.image
 		items = append(items, si)
 	}
 	if len(items) == 0 {
