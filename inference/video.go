@@ -90,16 +90,12 @@ type VideoReader struct {
 	yuv  bool // frames come as yuv420p (NextYUV), not RGBA (Next)
 }
 
-// OpenVideo starts decoding.
-func OpenVideo(path string) (*VideoReader, error) { return OpenVideoAt(path, 0) }
+// OpenVideo probes a video and starts decoding it to RGBA.
+func OpenVideo(path string) (*VideoReader, error) { return openVideo(path, false) }
 
-// OpenVideoAt starts decoding at a time in seconds (a player's seek).
-func OpenVideoAt(path string, start float64) (*VideoReader, error) {
-	return openVideo(path, start, false)
-}
-
-// OpenProbedAt is OpenVideoAt for a caller that has probed the video
-// already (a player seeking): it saves an ffprobe run per seek.
+// OpenProbedAt starts decoding to RGBA at a time in seconds, for a caller
+// that has probed the video already (a player seeking): no ffprobe run
+// per seek.
 func OpenProbedAt(path string, info VideoInfo, start float64) (*VideoReader, error) {
 	return startDecoder(path, info, start, "rgba")
 }
@@ -107,9 +103,9 @@ func OpenProbedAt(path string, info VideoInfo, start float64) (*VideoReader, err
 // OpenVideoYUV decodes to yuv420p frames (NextYUV), for saving annotated
 // video without colour conversions. Odd sizes cannot be yuv420p: those
 // give an error, and callers use OpenVideo.
-func OpenVideoYUV(path string) (*VideoReader, error) { return openVideo(path, 0, true) }
+func OpenVideoYUV(path string) (*VideoReader, error) { return openVideo(path, true) }
 
-func openVideo(path string, start float64, yuv bool) (*VideoReader, error) {
+func openVideo(path string, yuv bool) (*VideoReader, error) {
 	info, err := ProbeVideo(path)
 	if err != nil {
 		return nil, err
@@ -121,7 +117,7 @@ func openVideo(path string, start float64, yuv bool) (*VideoReader, error) {
 		}
 		pixfmt = "yuv420p"
 	}
-	return startDecoder(path, info, start, pixfmt)
+	return startDecoder(path, info, 0, pixfmt)
 }
 
 func startDecoder(path string, info VideoInfo, start float64, pixfmt string) (*VideoReader, error) {
