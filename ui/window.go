@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"image/color"
 	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -229,14 +227,7 @@ func NewWindow(a fyne.App, recent []string) *Window {
 
 // mediaIn lists a folder's pictures and videos, in natural order.
 func mediaIn(dir string) []string {
-	entries, _ := os.ReadDir(dir)
-	var out []string
-	for _, e := range entries {
-		n := e.Name()
-		if !e.IsDir() && !strings.HasPrefix(n, ".") && (voc.ExtFormat(filepath.Ext(n)) != "" || inference.IsVideoPath(n)) {
-			out = append(out, filepath.Join(dir, n))
-		}
-	}
+	out, _ := inference.ListMedia(dir, true)
 	sort.Slice(out, func(i, j int) bool { return voc.NaturalLess(out[i], out[j]) })
 	return out
 }

@@ -191,7 +191,7 @@ func TestBenchInference(t *testing.T) {
 	o.Width, o.Height = 320, 240
 	o.Layout = "flat"
 	synth.Generate(folder, o)
-	imgs, _ := listImages(folder)
+	imgs, _ := inference.ListMedia(folder, false)
 	det1, _ := inference.Load(modelPath, inference.LoadOptions{Threads: 1})
 	var rates []float64
 	for _, workers := range []int{1, 2} {

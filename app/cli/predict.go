@@ -55,7 +55,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
 			return ExitUsage
 		case fi.IsDir():
-			found, err := listImages(p)
+			found, err := inference.ListMedia(p, false)
 			if err != nil {
 				fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
 				return ExitUsage
@@ -109,20 +109,6 @@ func ms(d time.Duration, n int) float64 {
 		return 0
 	}
 	return float64(d) / float64(time.Millisecond) / float64(n)
-}
-
-func listImages(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, e := range entries {
-		if !e.IsDir() && voc.ExtFormat(filepath.Ext(e.Name())) != "" && !strings.HasPrefix(e.Name(), ".") {
-			out = append(out, filepath.Join(dir, e.Name()))
-		}
-	}
-	return out, nil
 }
 
 // predictImages runs images on several workers; results keep input order.
