@@ -12,12 +12,11 @@ import (
 	"github.com/labelloop/labelloop/voc"
 )
 
-// The preview follows the options, a bad field names itself and blocks
-// writing, and Write produces the same files as `labelloop split`.
-func TestSplitPanelPreviewAndWrite(t *testing.T) {
+// splitPanel is a panel planning inline, on a generated set of n images.
+func splitPanel(t *testing.T, n int) (*SplitPanel, *voc.Dataset) {
 	test.NewTempApp(t)
 	root := filepath.Join(t.TempDir(), "d")
-	if err := synth.Generate(root, synth.Default(40)); err != nil {
+	if err := synth.Generate(root, synth.Default(n)); err != nil {
 		t.Fatal(err)
 	}
 	ds, err := voc.Open(root)
@@ -26,6 +25,14 @@ func TestSplitPanelPreviewAndWrite(t *testing.T) {
 	}
 	p := NewSplitPanel()
 	p.background = func(f func()) { f() }
+	return p, ds
+}
+
+// The preview follows the options, a bad field names itself and blocks
+// writing, and Write produces the same files as `labelloop split`.
+func TestSplitPanelPreviewAndWrite(t *testing.T) {
+	p, ds := splitPanel(t, 40)
+	root := ds.Root
 	written := false
 	p.OnWritten = func() { written = true }
 	p.SetDataset(ds)
@@ -64,17 +71,7 @@ func TestSplitPanelPreviewAndWrite(t *testing.T) {
 // Option changes re-plan from the annotations already read; a save in the
 // editor (Stale) makes the next preview read them again.
 func TestSplitPanelReadsOncePerChange(t *testing.T) {
-	test.NewTempApp(t)
-	root := filepath.Join(t.TempDir(), "d")
-	if err := synth.Generate(root, synth.Default(10)); err != nil {
-		t.Fatal(err)
-	}
-	ds, err := voc.Open(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := NewSplitPanel()
-	p.background = func(f func()) { f() }
+	p, ds := splitPanel(t, 10)
 	p.SetDataset(ds)
 	total := func() int { return len(p.plan.Train) + len(p.plan.Val) + len(p.plan.Test) }
 	if total() != 10 {
