@@ -91,11 +91,11 @@ func Open(root string) (*Dataset, error) {
 }
 
 func (ds *Dataset) scan() error {
-	images, err := listFiles(ds.ImageDir, isImageName)
+	images, err := ListFiles(ds.ImageDir, isImageName)
 	if err != nil {
 		return err
 	}
-	xmls, err := listFiles(ds.AnnDir, func(n string) bool { return strings.EqualFold(filepath.Ext(n), ".xml") })
+	xmls, err := ListFiles(ds.AnnDir, func(n string) bool { return strings.EqualFold(filepath.Ext(n), ".xml") })
 	if err != nil {
 		return err
 	}
@@ -123,10 +123,10 @@ func (ds *Dataset) scan() error {
 	return nil
 }
 
-// listFiles returns the names of regular files in dir that keep says to,
+// ListFiles returns the names of regular files in dir that keep says to,
 // sorted so that a.jpg wins over a.png deterministically. Hidden files
 // (our own temporaries among them) are skipped.
-func listFiles(dir string, keep func(string) bool) ([]string, error) {
+func ListFiles(dir string, keep func(string) bool) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
