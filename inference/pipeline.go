@@ -2,6 +2,7 @@ package inference
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"io"
@@ -16,25 +17,16 @@ import (
 // Frames travel as yuv420p (see YUVFrame); videos of odd size, which
 // yuv420p cannot hold, as RGBA.
 func ProcessVideo(ctx context.Context, det *Detector, path string, t Thresholds, out string, onFrame func(n int, dets []Detection)) (frames int, err error) {
-	vr, err := OpenVideoYUV(path)
-	yuv := err == nil
-	if !yuv {
-		if vr, err = OpenVideo(path); err != nil {
-			return 0, err
-		}
+	threads := 0 // decoder: ffmpeg's choice next to a GPU detector
+	if dev, _ := det.Device(); dev == "cpu" {
+		threads = 1
+	}
+	vr, vw, err := openPipeline(path, out, threads)
+	if err != nil {
+		return 0, err
 	}
 	defer vr.Close()
-	var vw *VideoWriter
-	if out != "" {
-		if yuv {
-			vw, err = CreateVideoYUV(out, vr.Info)
-		} else {
-			vw, err = CreateVideo(out, vr.Info)
-		}
-		if err != nil {
-			return 0, err
-		}
-	}
+	yuv := vr.y4m
 	type frame struct {
 		n    int
 		img  image.Image // *YUVFrame or *image.RGBA
@@ -141,4 +133,45 @@ func ProcessVideo(ctx context.Context, det *Detector, path string, t Thresholds,
 		return 0, fmt.Errorf("no frames decoded")
 	}
 	return frames, nil
+}
+
+// openPipeline starts the decoder and, when out is set, the encoder. The
+// encoder starts first, on y4m input, so that both children load at once;
+// a video of odd size sends both back for RGBA ones.
+func openPipeline(path, out string, threads int) (*VideoReader, *VideoWriter, error) {
+	var vw *VideoWriter
+	var err error
+	if out != "" {
+		if vw, err = CreateVideoYUV(out); err != nil {
+			return nil, nil, err
+		}
+	}
+	vr, err := openY4M(path, threads)
+	if err == nil {
+		if vw != nil {
+			if err = vw.BeginYUV(vr); err != nil {
+				vr.Close()
+				vw.Abort()
+				return nil, nil, fmt.Errorf("encoding: %w", err)
+			}
+		}
+		return vr, vw, nil
+	}
+	if vw != nil {
+		vw.Abort()
+		vw = nil
+	}
+	if !errors.Is(err, errOddSize) {
+		return nil, nil, err
+	}
+	if vr, err = OpenVideo(path); err != nil {
+		return nil, nil, err
+	}
+	if out != "" {
+		if vw, err = CreateVideo(out, vr.Info); err != nil {
+			vr.Close()
+			return nil, nil, err
+		}
+	}
+	return vr, vw, nil
 }

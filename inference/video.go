@@ -2,6 +2,7 @@ package inference
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -83,15 +84,17 @@ func ProbeVideo(path string) (VideoInfo, error) {
 // VideoReader yields a video's frames, decoded by an ffmpeg child into
 // raw RGBA.
 type VideoReader struct {
-	Info VideoInfo
-	cmd  *exec.Cmd
-	r    *bufio.Reader
-	pool sync.Pool
-	yuv  bool // frames come as yuv420p (NextYUV), not RGBA (Next)
+	Info   VideoInfo
+	cmd    *exec.Cmd
+	r      *bufio.Reader
+	pool   sync.Pool
+	yuv    bool // frames come as yuv420p (NextYUV), not RGBA (Next)
+	y4m    bool // each frame after a y4m FRAME line
+	format y4mFormat
 }
 
 // OpenVideo probes a video and starts decoding it to RGBA.
-func OpenVideo(path string) (*VideoReader, error) { return openVideo(path, false) }
+func OpenVideo(path string) (*VideoReader, error) { return openVideo(path) }
 
 // OpenProbedAt starts decoding to RGBA at a time in seconds, for a caller
 // that has probed the video already (a player seeking): no ffprobe run
@@ -100,24 +103,61 @@ func OpenProbedAt(path string, info VideoInfo, start float64) (*VideoReader, err
 	return startDecoder(path, info, start, "rgba")
 }
 
-// OpenVideoYUV decodes to yuv420p frames (NextYUV), for saving annotated
-// video without colour conversions. Odd sizes cannot be yuv420p: those
-// give an error, and callers use OpenVideo.
-func OpenVideoYUV(path string) (*VideoReader, error) { return openVideo(path, true) }
+// errOddSize: yuv420p (and x264) want even sizes; such videos go through
+// RGBA instead.
+var errOddSize = errors.New("odd frame size")
 
-func openVideo(path string, yuv bool) (*VideoReader, error) {
+// OpenVideoYUV decodes to yuv420p frames (NextYUV), for saving annotated
+// video without colour conversions. It needs no ffprobe run: the frames
+// come as y4m, whose header gives size and rate (Duration stays 0). Odd
+// sizes give errOddSize; callers then use OpenVideo.
+func OpenVideoYUV(path string) (*VideoReader, error) { return openY4M(path, 0) }
+
+// openY4M decodes with this many threads (0: ffmpeg's choice, one per
+// core and one more). One thread keeps up with a detector on the CPU
+// (a 720p H.264 frame takes ~1 ms) and costs a third less CPU than
+// ffmpeg's frame threads, CPU the detector then has.
+func openY4M(path string, threads int) (*VideoReader, error) {
+	args := []string{"-v", "error", "-nostdin"}
+	if threads > 0 {
+		args = append(args, "-threads", strconv.Itoa(threads))
+	}
+	args = append(args, inputArgs(path)...)
+	args = append(args, "-an", "-f", "yuv4mpegpipe", "-pix_fmt", "yuv420p", "-")
+	cmd := exec.Command("ffmpeg", args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	growPipe(out)
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("ffmpeg: %w (is ffmpeg installed?)", err)
+	}
+	v := &VideoReader{cmd: cmd, r: bufio.NewReaderSize(out, 1<<20), yuv: true, y4m: true}
+	v.format, err = readY4MHeader(v.r)
+	if err != nil {
+		v.Close()
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
+			return nil, fmt.Errorf("not a video ffmpeg can read: %s", msg)
+		}
+		return nil, fmt.Errorf("decoding: %w", err)
+	}
+	if v.format.W%2 != 0 || v.format.H%2 != 0 {
+		v.Close()
+		return nil, fmt.Errorf("%dx%d: %w", v.format.W, v.format.H, errOddSize)
+	}
+	v.Info = VideoInfo{Width: v.format.W, Height: v.format.H, FPS: v.format.FPS}
+	return v, nil
+}
+
+func openVideo(path string) (*VideoReader, error) {
 	info, err := ProbeVideo(path)
 	if err != nil {
 		return nil, err
 	}
-	pixfmt := "rgba"
-	if yuv {
-		if info.Width%2 != 0 || info.Height%2 != 0 {
-			return nil, fmt.Errorf("%dx%d: odd sizes have no yuv420p", info.Width, info.Height)
-		}
-		pixfmt = "yuv420p"
-	}
-	return startDecoder(path, info, 0, pixfmt)
+	return startDecoder(path, info, 0, "rgba")
 }
 
 func startDecoder(path string, info VideoInfo, start float64, pixfmt string) (*VideoReader, error) {
@@ -136,7 +176,7 @@ func startDecoder(path string, info VideoInfo, start float64, pixfmt string) (*V
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("ffmpeg: %w", err)
 	}
-	return &VideoReader{Info: info, cmd: cmd, r: bufio.NewReaderSize(out, 1<<20), yuv: pixfmt == "yuv420p"}, nil
+	return &VideoReader{Info: info, cmd: cmd, r: bufio.NewReaderSize(out, 1<<20)}, nil
 }
 
 // NextYUV returns the next frame of a reader from OpenVideoYUV, or io.EOF.
@@ -144,6 +184,14 @@ func (v *VideoReader) NextYUV() (*YUVFrame, error) {
 	f, _ := v.pool.Get().(*YUVFrame)
 	if f == nil {
 		f = NewYUVFrame(v.Info.Width, v.Info.Height)
+	}
+	if v.y4m {
+		if err := skipY4MFrameHeader(v.r); err != nil {
+			if err == io.ErrUnexpectedEOF {
+				err = io.EOF
+			}
+			return nil, err
+		}
 	}
 	if _, err := io.ReadFull(v.r, f.Buf); err != nil {
 		if err == io.ErrUnexpectedEOF {
@@ -184,28 +232,35 @@ func (v *VideoReader) Close() {
 	v.cmd.Wait()
 }
 
-// VideoWriter encodes RGBA frames to a file with an ffmpeg child (H.264;
-// no audio). x264's ultrafast preset: the encoder shares the CPU with the
+// VideoWriter encodes frames to a file with an ffmpeg child (H.264; no
+// audio). x264's ultrafast preset: the encoder shares the CPU with the
 // detector, and a bigger file is a better trade than a slower pipeline.
 type VideoWriter struct {
 	cmd *exec.Cmd
 	w   io.WriteCloser
 }
 
-// CreateVideo starts an encoder writing path from RGBA frames.
+// CreateVideo starts an encoder writing path from RGBA frames. x264's
+// yuv420p needs even sizes: an odd width or height gets a black pixel
+// more.
 func CreateVideo(path string, info VideoInfo) (*VideoWriter, error) {
-	return createVideo(path, info, "rgba")
+	return startEncoder(path, "-f", "rawvideo", "-pix_fmt", "rgba",
+		"-s", fmt.Sprintf("%dx%d", info.Width, info.Height), "-r", strconv.FormatFloat(info.FPS, 'f', 3, 64),
+		"-i", "-", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2")
 }
 
-// CreateVideoYUV starts an encoder writing path from yuv420p frames.
-func CreateVideoYUV(path string, info VideoInfo) (*VideoWriter, error) {
-	return createVideo(path, info, "yuv420p")
+// CreateVideoYUV starts an encoder writing path from yuv420p frames before
+// their size is known, so that its start-up overlaps the decoder's: give
+// it the decoder's format with BeginYUV before the first WriteYUV.
+func CreateVideoYUV(path string) (*VideoWriter, error) {
+	return startEncoder(path, "-f", "yuv4mpegpipe", "-i", "-")
 }
 
-func createVideo(path string, info VideoInfo, pixfmt string) (*VideoWriter, error) {
-	cmd := exec.Command("ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", pixfmt,
-		"-s", fmt.Sprintf("%dx%d", info.Width, info.Height), "-r", strconv.FormatFloat(info.FPS, 'f', 3, 64), "-i", "-",
-		"-an", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "23", "-pix_fmt", "yuv420p", path)
+// startEncoder runs ffmpeg with these input (and filter) arguments.
+func startEncoder(path string, input ...string) (*VideoWriter, error) {
+	args := append([]string{"-v", "error", "-y"}, input...)
+	args = append(args, "-an", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "23", "-pix_fmt", "yuv420p", path)
+	cmd := exec.Command("ffmpeg", args...)
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -223,8 +278,18 @@ func (v *VideoWriter) Write(img *image.RGBA) error {
 	return err
 }
 
+// BeginYUV sends the stream header: the frames will be r's (a reader from
+// OpenVideoYUV).
+func (v *VideoWriter) BeginYUV(r *VideoReader) error {
+	_, err := v.w.Write(r.format.header())
+	return err
+}
+
 // WriteYUV encodes one yuv420p frame.
 func (v *VideoWriter) WriteYUV(f *YUVFrame) error {
+	if _, err := v.w.Write(y4mFrame); err != nil {
+		return err
+	}
 	_, err := v.w.Write(f.Buf)
 	return err
 }
@@ -233,4 +298,12 @@ func (v *VideoWriter) WriteYUV(f *YUVFrame) error {
 func (v *VideoWriter) Close() error {
 	v.w.Close()
 	return v.cmd.Wait()
+}
+
+// Abort stops an encoder that has been sent nothing: ffmpeg has not opened
+// path yet, so no file is left behind.
+func (v *VideoWriter) Abort() {
+	v.cmd.Process.Kill()
+	v.w.Close()
+	v.cmd.Wait()
 }

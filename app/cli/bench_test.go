@@ -96,7 +96,7 @@ func singleImage(t *testing.T, label, modelPath, img string, pyWeights []string)
 // videoRatio times saving an annotated video (decode, detect, draw,
 // encode, pipelined) against detection alone on frames decoded beforehand,
 // alternating the two over 3 rounds; the bar applies to the median ratio.
-func videoRatio(t *testing.T, label, modelPath, clip string) {
+func videoRatio(t *testing.T, label, modelPath, clip string, rounds int) {
 	det, err := inference.Load(modelPath, inference.LoadOptions{Threads: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -116,9 +116,12 @@ func videoRatio(t *testing.T, label, modelPath, clip string) {
 	}
 	vr.Close()
 	n := float64(len(frames))
+	for _, f := range frames[:10] { // warm-up: the session's first runs are slow
+		det.Detect(f.img, 1280, 720, inference.DisplayThresholds)
+	}
 	var ratios []float64
 	boxes := 0
-	for round := 0; round < 3; round++ {
+	for round := 0; round < rounds; round++ {
 		t0 := time.Now()
 		for _, f := range frames {
 			dets, _, _ := det.Detect(f.img, 1280, 720, inference.DisplayThresholds)
@@ -135,10 +138,11 @@ func videoRatio(t *testing.T, label, modelPath, clip string) {
 			label, round, n/detOnly.Seconds(), n/full.Seconds(), full.Seconds()/detOnly.Seconds())
 	}
 	slices.Sort(ratios)
-	t.Logf("720p 30 fps clip, %s (%.0f boxes per frame), %d frames: total / detection = %.2f (median of 3 rounds)",
-		label, float64(boxes)/(3*n), len(frames), ratios[1])
-	if ratios[1] > 1.15 {
-		t.Errorf("%s: the pipeline takes %.2fx detection alone, bar is 1.15x", label, ratios[1])
+	med := ratios[rounds/2]
+	t.Logf("720p 30 fps clip, %s (%.0f boxes per frame), %d frames: total / detection = %.2f (median of %d rounds)",
+		label, float64(boxes)/(float64(rounds)*n), len(frames), med, rounds)
+	if med > 1.15 {
+		t.Errorf("%s: the pipeline takes %.2fx detection alone, bar is 1.15x", label, med)
 	}
 }
 
@@ -180,9 +184,9 @@ func TestBenchInference(t *testing.T) {
 	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=1280x720:rate=30", "-t", "3", "-pix_fmt", "yuv420p", clip).CombinedOutput(); err != nil {
 		t.Fatalf("clip: %v %s", err, out)
 	}
-	videoRatio(t, "fixture weights", modelPath, clip)
+	videoRatio(t, "fixture weights", modelPath, clip, 5)
 	if trained != "" {
-		videoRatio(t, "trained", trained, clip)
+		videoRatio(t, "trained", trained, clip, 5)
 	}
 
 	// A folder of 1,000 images: one worker against two.

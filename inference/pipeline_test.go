@@ -1,0 +1,102 @@
+package inference
+
+import (
+	"context"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/labelloop/labelloop/model"
+	"github.com/labelloop/labelloop/model/onnx"
+)
+
+// smallDetector is the fixture-weight MobileNetV2 at 160 with 3 classes.
+func smallDetector(t *testing.T) *Detector {
+	g, err := model.Build(model.Config{Backbone: model.MobileNetV2, NumClasses: 3, InputSize: 160})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := onnx.Marshal(g, model.FixtureWeights(g), onnx.Meta{Classes: []string{"a", "b", "c"}, Anchors: model.DefaultAnchors})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "m.onnx")
+	os.WriteFile(p, data, 0o644)
+	det, err := Load(p, LoadOptions{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(det.Close)
+	return det
+}
+
+func makeClip(t *testing.T, size, rate, codec string) string {
+	p := filepath.Join(t.TempDir(), "clip.mp4")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size="+size+":rate="+rate, "-t", "1",
+		"-c:v", codec, p).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	return p
+}
+
+// A saved video has every frame, the source's size and rate, and the
+// frames are seen in order; odd sizes (no yuv420p) go the RGBA way and
+// come out a pixel larger, as x264 needs even sizes.
+func TestProcessVideo(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("no ffmpeg")
+	}
+	det := smallDetector(t)
+	for _, c := range []struct {
+		size, rate, codec string
+		w, h              int
+	}{
+		{"320x240", "30000/1001", "libx264", 320, 240},
+		{"161x121", "10", "mpeg4", 162, 122},
+	} {
+		clip := makeClip(t, c.size, c.rate, c.codec)
+		out := filepath.Join(t.TempDir(), "out.mp4")
+		var seen []int
+		n, err := ProcessVideo(context.Background(), det, clip, DisplayThresholds, out, func(i int, _ []Detection) { seen = append(seen, i) })
+		if err != nil {
+			t.Fatalf("%s: %v", c.size, err)
+		}
+		for i, s := range seen {
+			if s != i {
+				t.Fatalf("%s: frames seen out of order: %v", c.size, seen)
+			}
+		}
+		info, err := ProbeVideo(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, _ := ProbeVideo(clip)
+		frames, _ := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+			"-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", out).Output()
+		if info.Width != c.w || info.Height != c.h || math.Abs(info.FPS-src.FPS) > 1e-3 || strings.TrimSpace(string(frames)) != strconv.Itoa(n) || n != len(seen) || n < 10 {
+			t.Fatalf("%s: wrote %+v with %s frames from %+v (%d processed, %d seen)", c.size, info, frames, src, n, len(seen))
+		}
+	}
+}
+
+// Not a video: ffmpeg's own words, and no output file.
+func TestProcessVideoNotAVideo(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("no ffmpeg")
+	}
+	det := smallDetector(t)
+	fake := filepath.Join(t.TempDir(), "notes.mp4")
+	os.WriteFile(fake, []byte("this is text"), 0o644)
+	out := filepath.Join(t.TempDir(), "out.mp4")
+	_, err := ProcessVideo(context.Background(), det, fake, DisplayThresholds, out, nil)
+	if err == nil || !strings.Contains(err.Error(), "not a video ffmpeg can read") || !strings.Contains(err.Error(), "Invalid data") {
+		t.Fatalf("got %v", err)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Fatalf("an output file was left: %v", err)
+	}
+}
