@@ -1,7 +1,6 @@
 package inference
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -84,13 +83,14 @@ func ProbeVideo(path string) (VideoInfo, error) {
 // VideoReader yields a video's frames, decoded by an ffmpeg child into
 // raw RGBA.
 type VideoReader struct {
-	Info   VideoInfo
-	cmd    *exec.Cmd
-	r      *bufio.Reader
-	pool   sync.Pool
-	yuv    bool // frames come as yuv420p (NextYUV), not RGBA (Next)
-	y4m    bool // each frame after a y4m FRAME line
-	format y4mFormat
+	Info      VideoInfo
+	cmd       *exec.Cmd
+	r         io.Reader
+	pool      sync.Pool
+	yuv       bool // frames come as yuv420p (NextYUV), not RGBA (Next)
+	y4m       bool // each frame after a y4m FRAME line
+	format    y4mFormat
+	frameLine [6]byte
 }
 
 // OpenVideo probes a video and starts decoding it to RGBA.
@@ -135,8 +135,8 @@ func openY4M(path string, threads int) (*VideoReader, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("ffmpeg: %w (is ffmpeg installed?)", err)
 	}
-	v := &VideoReader{cmd: cmd, r: bufio.NewReaderSize(out, 1<<20), yuv: true, y4m: true}
-	v.format, err = readY4MHeader(v.r)
+	v := &VideoReader{cmd: cmd, r: out, y4m: true}
+	v.format, err = readY4MHeader(out)
 	if err != nil {
 		v.Close()
 		if msg := strings.TrimSpace(stderr.String()); msg != "" {
@@ -176,7 +176,7 @@ func startDecoder(path string, info VideoInfo, start float64, pixfmt string) (*V
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("ffmpeg: %w", err)
 	}
-	return &VideoReader{Info: info, cmd: cmd, r: bufio.NewReaderSize(out, 1<<20)}, nil
+	return &VideoReader{Info: info, cmd: cmd, r: out}, nil
 }
 
 // NextYUV returns the next frame of a reader from OpenVideoYUV, or io.EOF.
@@ -186,7 +186,7 @@ func (v *VideoReader) NextYUV() (*YUVFrame, error) {
 		f = NewYUVFrame(v.Info.Width, v.Info.Height)
 	}
 	if v.y4m {
-		if err := skipY4MFrameHeader(v.r); err != nil {
+		if err := skipY4MFrameHeader(v.r, &v.frameLine); err != nil {
 			if err == io.ErrUnexpectedEOF {
 				err = io.EOF
 			}
