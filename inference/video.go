@@ -20,10 +20,14 @@ type VideoInfo struct {
 	Duration      float64 // seconds; 0 when unknown (a live camera)
 }
 
+// IsCamera reports a capture device (/dev/videoN, read through v4l2): a
+// live source that ends when the user stops it.
+func IsCamera(p string) bool { return strings.HasPrefix(p, "/dev/video") }
+
 // IsVideoPath reports paths handled as video: common containers, and
-// capture devices (/dev/videoN).
+// capture devices.
 func IsVideoPath(p string) bool {
-	if strings.HasPrefix(p, "/dev/video") {
+	if IsCamera(p) {
 		return true
 	}
 	switch strings.ToLower(p[strings.LastIndexByte(p, '.')+1:]) {
@@ -34,7 +38,7 @@ func IsVideoPath(p string) bool {
 }
 
 func inputArgs(path string) []string {
-	if strings.HasPrefix(path, "/dev/video") {
+	if IsCamera(path) {
 		return []string{"-f", "v4l2", "-i", path}
 	}
 	return []string{"-i", path}
@@ -43,7 +47,7 @@ func inputArgs(path string) []string {
 // ProbeVideo reads a video's size and frame rate with ffprobe.
 func ProbeVideo(path string) (VideoInfo, error) {
 	args := []string{"-v", "error"}
-	if strings.HasPrefix(path, "/dev/video") {
+	if IsCamera(path) {
 		args = append(args, "-f", "v4l2")
 	}
 	args = append(args, "-select_streams", "v:0", "-show_entries", "stream=width,height,r_frame_rate:format=duration", "-of", "json", path)
@@ -125,6 +129,7 @@ func openY4M(path string, threads int) (*VideoReader, error) {
 	args = append(args, inputArgs(path)...)
 	args = append(args, "-an", "-f", "yuv4mpegpipe", "-pix_fmt", "yuv420p", "-")
 	cmd := exec.Command("ffmpeg", args...)
+	ownGroup(cmd)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
@@ -168,6 +173,7 @@ func startDecoder(path string, info VideoInfo, start float64, pixfmt string) (*V
 	args = append(args, inputArgs(path)...)
 	args = append(args, "-an", "-f", "rawvideo", "-pix_fmt", pixfmt, "-")
 	cmd := exec.Command("ffmpeg", args...)
+	ownGroup(cmd)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -261,6 +267,7 @@ func startEncoder(path string, input ...string) (*VideoWriter, error) {
 	args := append([]string{"-v", "error", "-y"}, input...)
 	args = append(args, "-an", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "23", "-pix_fmt", "yuv420p", path)
 	cmd := exec.Command("ffmpeg", args...)
+	ownGroup(cmd)
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err

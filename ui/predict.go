@@ -150,8 +150,8 @@ func (s *PredictScreen) changed() {
 	}
 }
 
-// threadCount is the chosen number of inference threads; 0 is ONNX
-// Runtime's choice.
+// threadCount is the chosen number of inference threads; 0 (Auto) is
+// one per core.
 func (s *PredictScreen) threadCount() int {
 	n, _ := strconv.Atoi(s.threads.Selected)
 	return n

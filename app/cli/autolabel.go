@@ -27,7 +27,7 @@ func runAutolabel(args []string, stdout, stderr io.Writer) int {
 	if ds == nil {
 		return code
 	}
-	det, err := mf.load()
+	det, err := mf.load(1) // one image at a time
 	if err != nil {
 		fmt.Fprintf(stderr, "labelloop autolabel: %v\n", err)
 		return ExitFindings

@@ -144,7 +144,7 @@ func videoRatio(t *testing.T, label, modelPath, clip string, rounds int) float64
 		}
 		detOnly := time.Since(t0)
 		t0 = time.Now()
-		if _, err := predictVideo(det, clip, inference.DisplayThresholds, t.TempDir(), true, io.Discard); err != nil {
+		if _, _, err := predictVideo(context.Background(), det, clip, inference.DisplayThresholds, t.TempDir(), true); err != nil {
 			t.Fatal(err)
 		}
 		full := time.Since(t0)
@@ -225,7 +225,7 @@ func TestBenchInference(t *testing.T) {
 	var rates []float64
 	for _, workers := range []int{1, 2} {
 		t0 := time.Now()
-		_, failed, _ := predictImages(det1, imgs, inference.DisplayThresholds, workers, t.TempDir(), false, io.Discard)
+		_, failed, _ := predictImages(context.Background(), det1, imgs, inference.DisplayThresholds, workers, t.TempDir(), false, io.Discard)
 		if failed != 0 {
 			t.Fatalf("%d failed", failed)
 		}

@@ -17,6 +17,8 @@ const (
 	ExitOK       = 0
 	ExitFindings = 1 // the command ran and found errors (check), or failed
 	ExitUsage    = 2
+	// ExitInterrupted: stopped by Ctrl+C (128 + SIGINT, as shells report it)
+	ExitInterrupted = 130
 )
 
 type command struct {

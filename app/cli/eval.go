@@ -43,7 +43,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "labelloop eval: %s: no labelled images to evaluate\n", ds.Root)
 		return ExitFindings
 	}
-	det, err := mf.load()
+	det, err := mf.load(*workers)
 	if err != nil {
 		fmt.Fprintf(stderr, "labelloop eval: %v\n", err)
 		return ExitFindings

@@ -8,8 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -147,6 +150,68 @@ func TestPredictVideo(t *testing.T) {
 	if len(frames) < 5 {
 		t.Fatalf("detections on %d frames", len(frames))
 	}
+}
+
+// Ctrl+C in the middle of a video keeps what is done: a playable video
+// of the frames so far and their detections; the exit status says
+// interrupted.
+func TestPredictInterrupted(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("no ffmpeg")
+	}
+	onnxPath, dir := fixtureModel(t)
+	clip := filepath.Join(dir, "long.mp4")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=30", "-t", "60", "-pix_fmt", "yuv420p", clip).CombinedOutput(); err != nil {
+		t.Fatalf("making a clip: %v %s", err, out)
+	}
+	runs := filepath.Join(dir, "runs")
+	video := filepath.Join(runs, "predict-1", "long.mp4")
+	type result struct {
+		code           int
+		stdout, stderr string
+	}
+	done := make(chan result)
+	go func() {
+		code, stdout, stderr := run("predict", "--model", onnxPath, "--conf", "0.05", "--project", runs, clip)
+		done <- result{code, stdout, stderr}
+	}()
+	// the encoder creates its file once frames flow: the signal handler is
+	// set by then
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(video); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no video started")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond)
+	syscall.Kill(os.Getpid(), syscall.SIGINT)
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("predict did not stop")
+	}
+	if r.code != ExitInterrupted || !strings.Contains(r.stderr, "long.mp4: stopped after") || !strings.Contains(r.stderr, "interrupted") {
+		t.Fatalf("%d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+		"-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", video).Output()
+	n, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil || n == 0 || n >= 1800 {
+		t.Fatalf("the video so far: %v, %q frames", err, out)
+	}
+	frames := map[int]bool{}
+	for _, rec := range readJSONL(t, filepath.Join(runs, "predict-1", "detections.jsonl")) {
+		frames[rec.Frame] = true
+	}
+	if len(frames) == 0 || len(frames) > n {
+		t.Fatalf("detections on %d frames, video has %d", len(frames), n)
+	}
+	t.Logf("stopped after %d frames: %s", n, strings.TrimSpace(r.stderr))
 }
 
 func TestBadModels(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -29,7 +30,7 @@ func addModelFlags(fs *flag.FlagSet, conf, nms float64) modelFlags {
 		conf:     fs.Float64("conf", conf, "minimum score (objectness × class)"),
 		nms:      fs.Float64("nms", nms, "NMS IoU threshold"),
 		agnostic: fs.Bool("agnostic", false, "suppress overlapping boxes across classes, not only within one"),
-		threads:  fs.Int("threads", 0, "ONNX Runtime threads per image (0: its default)"),
+		threads:  fs.Int("threads", 0, "ONNX Runtime threads per image (0: the cores shared among the images run at once)"),
 		anchors:  fs.String("anchors", "", "anchors file in the reference's format (yolo_anchors.txt: 12,16, 19,36, ...), for ONNX files without metadata"),
 	}
 }
@@ -38,11 +39,17 @@ func (m modelFlags) thresholds() inference.Thresholds {
 	return inference.Thresholds{Conf: float32(*m.conf), NMS: *m.nms, Agnostic: *m.agnostic}
 }
 
-func (m modelFlags) load() (*inference.Detector, error) {
+// load opens the model for parallel images at a time (1 for a video or
+// a one-by-one loop). Without --threads each gets an equal share of the
+// cores.
+func (m modelFlags) load(parallel int) (*inference.Detector, error) {
 	if *m.model == "" {
 		return nil, fmt.Errorf("--model is required")
 	}
 	opt := inference.LoadOptions{Threads: *m.threads}
+	if opt.Threads <= 0 {
+		opt.Threads = max(1, runtime.NumCPU()/max(1, parallel))
+	}
 	if *m.classes != "" {
 		c, err := voc.ReadClasses(*m.classes)
 		if err != nil {

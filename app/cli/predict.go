@@ -2,17 +2,20 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"image/jpeg"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/labelloop/labelloop/inference"
@@ -42,12 +45,6 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	if *format != "jsonl" && *format != "csv" {
 		return usageError(stderr, fs, "--format must be jsonl or csv")
 	}
-	det, err := mf.load()
-	if err != nil {
-		fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
-		return ExitFindings
-	}
-	defer det.Close()
 	var images, videos []string
 	for _, p := range pos {
 		switch fi, err := os.Stat(p); {
@@ -67,16 +64,42 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 			images = append(images, p)
 		}
 	}
+	parallel := min(*workers, len(images))
+	if len(videos) > 0 {
+		parallel = 1 // frame after frame
+	}
+	det, err := mf.load(parallel)
+	if err != nil {
+		fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
+		return ExitFindings
+	}
+	defer det.Close()
 	out, err := runs.Next(*project, "predict")
 	if err != nil {
 		fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
 		return ExitFindings
 	}
+	// Ctrl+C stops between images or frames and keeps what is done: the
+	// detections file, the pictures, a playable video. For a camera it is
+	// the way to end.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	start := time.Now()
-	recs, failed, tm := predictImages(det, images, mf.thresholds(), *workers, out, !*noSave, stderr)
+	recs, failed, tm := predictImages(ctx, det, images, mf.thresholds(), *workers, out, !*noSave, stderr)
+	cameras := 0
 	for _, v := range videos {
-		vr, err := predictVideo(det, v, mf.thresholds(), out, !*noSave, stderr)
-		if err != nil {
+		if ctx.Err() != nil {
+			break
+		}
+		vr, frames, err := predictVideo(ctx, det, v, mf.thresholds(), out, !*noSave)
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			fmt.Fprintf(stderr, "labelloop predict: %s: stopped after %d frames\n", v, frames)
+			if inference.IsCamera(v) {
+				cameras++
+			}
+		default:
 			fmt.Fprintf(stderr, "labelloop predict: %s: %v\n", v, err)
 			failed++
 		}
@@ -101,6 +124,10 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%d inputs failed (see above); the rest were processed\n", failed)
 		return ExitFindings
 	}
+	if ctx.Err() != nil && cameras == 0 {
+		fmt.Fprintf(stderr, "interrupted: what was done is saved in %s\n", out)
+		return ExitInterrupted
+	}
 	return ExitOK
 }
 
@@ -112,7 +139,7 @@ func ms(d time.Duration, n int) float64 {
 }
 
 // predictImages runs images on several workers; results keep input order.
-func predictImages(det *inference.Detector, images []string, t inference.Thresholds, workers int, out string, save bool, stderr io.Writer) ([]inference.Record, int, inference.Timing) {
+func predictImages(ctx context.Context, det *inference.Detector, images []string, t inference.Thresholds, workers int, out string, save bool, stderr io.Writer) ([]inference.Record, int, inference.Timing) {
 	results := make([][]inference.Record, len(images))
 	var failed atomic.Int32
 	var mu sync.Mutex
@@ -123,7 +150,7 @@ func predictImages(det *inference.Detector, images []string, t inference.Thresho
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(images); i = int(next.Add(1) - 1) {
+			for i := int(next.Add(1) - 1); i < len(images) && ctx.Err() == nil; i = int(next.Add(1) - 1) {
 				path := images[i]
 				pic, dets, tm, err := det.DetectFile(path, t)
 				if err != nil {
