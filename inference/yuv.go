@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"sync"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -113,11 +114,12 @@ func resizeRowsYUV(src *YUVFrame, dst []float32, size, x0, y0, nw, nh, ya, yb in
 
 // DrawOnYUV draws the detections as DrawOn does, straight into the planes:
 // boxes as filled strips, and each tag rendered to a small RGBA patch and
-// converted (only the tags' pixels ever become RGB).
+// converted (only the tags' pixels ever become RGB). A tag is converted
+// once and then copied (see yuvTags): with hundreds of boxes per frame the
+// conversion was half of the drawing time.
 func DrawOnYUV(f *YUVFrame, origW, origH int, dets []Detection, classes []string) {
 	sx, sy := float64(f.W)/float64(origW), float64(f.H)/float64(origH)
 	lw := max(1, int(math.Round(float64(max(f.W, f.H))/400)))
-	face := basicfont.Face7x13
 	bounds := f.Bounds()
 	for _, d := range dets {
 		c := drawPalette[d.Class%len(drawPalette)]
@@ -129,13 +131,78 @@ func DrawOnYUV(f *YUVFrame, origW, origH int, dets []Detection, classes []string
 			f.fill(image.Rect(rr.Min.X, rr.Min.Y, rr.Min.X+1, rr.Max.Y), c)
 			f.fill(image.Rect(rr.Max.X-1, rr.Min.Y, rr.Max.X, rr.Max.Y), c)
 		}
-		label, tw := tag(d, classes, face)
-		ty := max(r.Min.Y-15, 0)
-		patch := image.NewRGBA(image.Rect(0, 0, tw, 15))
-		fill(patch, patch.Bounds(), c)
-		dr := font.Drawer{Dst: patch, Src: image.NewUniform(color.White), Face: face, Dot: fixed.P(2, 12)}
-		dr.DrawString(label)
-		f.paste(patch, image.Pt(r.Min.X, ty))
+		label, _ := tag(d, classes, basicfont.Face7x13)
+		f.pasteTag(yuvTags.get(label, c), image.Pt(r.Min.X, max(r.Min.Y-15, 0)))
+	}
+}
+
+// tagPatch renders a tag: the label in white on c, 15 pixels high.
+func tagPatch(label string, c color.RGBA) *image.RGBA {
+	face := basicfont.Face7x13
+	patch := image.NewRGBA(image.Rect(0, 0, font.MeasureString(face, label).Ceil()+4, 15))
+	fill(patch, patch.Bounds(), c)
+	dr := font.Drawer{Dst: patch, Src: image.NewUniform(color.White), Face: face, Dot: fixed.P(2, 12)}
+	dr.DrawString(label)
+	return patch
+}
+
+// yuvTag is a tag converted: Y, U and V of each pixel (U and V at full
+// size, so that pasting it anywhere takes the same chroma samples as
+// converting it there would).
+type yuvTag struct {
+	w       int
+	y, u, v []byte
+}
+
+// yuvTags keeps converted tags by label and colour ("cat 0.87": a few
+// hundred per class at most; emptied if it ever grows past 4096).
+var yuvTags = tagCache{m: map[tagKey]*yuvTag{}}
+
+type tagKey struct {
+	label string
+	c     color.RGBA
+}
+
+type tagCache struct {
+	mu sync.Mutex
+	m  map[tagKey]*yuvTag
+}
+
+func (tc *tagCache) get(label string, c color.RGBA) *yuvTag {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	k := tagKey{label, c}
+	if t := tc.m[k]; t != nil {
+		return t
+	}
+	patch := tagPatch(label, c)
+	w, h := patch.Rect.Dx(), patch.Rect.Dy()
+	t := &yuvTag{w: w, y: make([]byte, w*h), u: make([]byte, w*h), v: make([]byte, w*h)}
+	for i := range t.y {
+		p := patch.Pix[4*i:]
+		t.y[i], t.u[i], t.v[i] = rgbToYUV(float32(p[0]), float32(p[1]), float32(p[2]))
+	}
+	if len(tc.m) >= 4096 {
+		clear(tc.m)
+	}
+	tc.m[k] = t
+	return t
+}
+
+// pasteTag copies a converted tag in at p: Y row by row, U and V from the
+// tag's pixels at even frame coordinates.
+func (f *YUVFrame) pasteTag(t *yuvTag, p image.Point) {
+	dst := image.Rect(0, 0, t.w, len(t.y)/t.w).Add(p).Intersect(f.Bounds())
+	cw := f.W / 2
+	for j := dst.Min.Y; j < dst.Max.Y; j++ {
+		src := (j - p.Y) * t.w
+		copy(f.Y[j*f.W+dst.Min.X:j*f.W+dst.Max.X], t.y[src+dst.Min.X-p.X:src+dst.Max.X-p.X])
+		if j%2 != 0 {
+			continue
+		}
+		for i := dst.Min.X + dst.Min.X%2; i < dst.Max.X; i += 2 {
+			f.U[(j/2)*cw+i/2], f.V[(j/2)*cw+i/2] = t.u[src+i-p.X], t.v[src+i-p.X]
+		}
 	}
 }
 
@@ -156,22 +223,6 @@ func (f *YUVFrame) fill(r image.Rectangle, c color.RGBA) {
 	for j := r.Min.Y / 2; j < (r.Max.Y+1)/2; j++ {
 		for i := r.Min.X / 2; i < (r.Max.X+1)/2; i++ {
 			f.U[j*cw+i], f.V[j*cw+i] = u, v
-		}
-	}
-}
-
-// paste copies an RGBA patch in at p, converting it.
-func (f *YUVFrame) paste(patch *image.RGBA, p image.Point) {
-	dst := patch.Bounds().Add(p).Intersect(f.Bounds())
-	cw := f.W / 2
-	for j := dst.Min.Y; j < dst.Max.Y; j++ {
-		for i := dst.Min.X; i < dst.Max.X; i++ {
-			o := patch.PixOffset(i-p.X, j-p.Y)
-			y, u, v := rgbToYUV(float32(patch.Pix[o]), float32(patch.Pix[o+1]), float32(patch.Pix[o+2]))
-			f.Y[j*f.W+i] = y
-			if i%2 == 0 && j%2 == 0 {
-				f.U[(j/2)*cw+i/2], f.V[(j/2)*cw+i/2] = u, v
-			}
 		}
 	}
 }
