@@ -180,7 +180,26 @@ func (d *Detector) Device() (string, string) { return d.s.Device, d.s.Note }
 // Detect finds objects in a picture (img shows an origW×origH image,
 // possibly decoded smaller).
 func (d *Detector) Detect(img image.Image, origW, origH int, t Thresholds) ([]Detection, Timing, error) {
-	var tm Timing
+	r, tm, err := d.run(img, origW, origH)
+	if err != nil {
+		return nil, tm, err
+	}
+	t0 := time.Now()
+	dets := d.decode(r, t)
+	tm.Post = time.Since(t0)
+	return dets, tm, nil
+}
+
+// rawOutput is a network run not yet decoded: Detect in two stages, so
+// that a video pipeline decodes one frame's boxes while the network runs
+// on the next.
+type rawOutput struct {
+	outs  []Output
+	frame Frame
+}
+
+// run makes the network's input and runs it (Detect's pre and network).
+func (d *Detector) run(img image.Image, origW, origH int) (rawOutput, Timing, error) {
 	t0 := time.Now()
 	buf := d.bufs.Get().([]float32)
 	defer d.bufs.Put(buf)
@@ -189,13 +208,18 @@ func (d *Detector) Detect(img image.Image, origW, origH int, t Thresholds) ([]De
 	t1 := time.Now()
 	outs, err := d.s.Run(buf, 1, size, size)
 	if err != nil {
-		return nil, tm, err
+		return rawOutput{}, Timing{}, err
 	}
-	t2 := time.Now()
-	dets := NMS(Decode(outs, 0, d.Info.NumClasses, size, d.Info.Anchors, t.Conf), t.NMS, t.Agnostic)
-	ToOriginal(dets, frame)
-	tm = Timing{Pre: t1.Sub(t0), Net: t2.Sub(t1), Post: time.Since(t2)}
-	return dets, tm, nil
+	return rawOutput{outs, frame}, Timing{Pre: t1.Sub(t0), Net: time.Since(t1)}, nil
+}
+
+// decode turns a run's outputs into boxes in the original picture's pixels
+// (Detect's post-processing).
+func (d *Detector) decode(r rawOutput, t Thresholds) []Detection {
+	size := d.Info.InputSize
+	dets := NMS(Decode(r.outs, 0, d.Info.NumClasses, size, d.Info.Anchors, t.Conf), t.NMS, t.Agnostic)
+	ToOriginal(dets, r.frame)
+	return dets
 }
 
 // DetectFile decodes an image file and detects in it. JPEGs are decoded

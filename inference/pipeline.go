@@ -8,8 +8,8 @@ import (
 	"io"
 )
 
-// ProcessVideo runs decode, detection and draw+encode as a pipeline, so
-// the whole takes little more than detection alone. onFrame (optional)
+// ProcessVideo runs decode, the network, and box decoding+draw+encode as
+// a pipeline, so the whole takes little more than detection alone. onFrame (optional)
 // sees each frame's detections in order, before it is drawn; out == ""
 // detects without writing a video. Cancelling ctx stops it and returns
 // ctx's error; the frames done so far have been seen.
@@ -28,9 +28,9 @@ func ProcessVideo(ctx context.Context, det *Detector, path string, t Thresholds,
 	defer vr.Close()
 	yuv := vr.y4m
 	type frame struct {
-		n    int
-		img  image.Image // *YUVFrame or *image.RGBA
-		dets []Detection
+		n   int
+		img image.Image // *YUVFrame or *image.RGBA
+		raw rawOutput
 	}
 	next := func() (image.Image, error) {
 		if yuv {
@@ -84,7 +84,9 @@ func ProcessVideo(ctx context.Context, det *Detector, path string, t Thresholds,
 	go func() {
 		defer close(detected)
 		for f := range decoded {
-			dets, _, err := det.Detect(f.img, vr.Info.Width, vr.Info.Height, t)
+			// the boxes are decoded in the last stage, while the network
+			// runs on the next frame
+			raw, _, err := det.run(f.img, vr.Info.Width, vr.Info.Height)
 			if err != nil {
 				errc <- err
 				cancel()
@@ -92,7 +94,7 @@ func ProcessVideo(ctx context.Context, det *Detector, path string, t Thresholds,
 				}
 				return
 			}
-			f.dets = dets
+			f.raw = raw
 			select {
 			case detected <- f:
 			case <-ctx.Done():
@@ -104,10 +106,11 @@ func ProcessVideo(ctx context.Context, det *Detector, path string, t Thresholds,
 		if werr != nil || ctx.Err() != nil {
 			continue // drain, so the stages above end
 		}
+		dets := det.decode(f.raw, t)
 		if onFrame != nil {
-			onFrame(f.n, f.dets)
+			onFrame(f.n, dets)
 		}
-		if err := finish(f.img, f.dets); err != nil {
+		if err := finish(f.img, dets); err != nil {
 			werr = fmt.Errorf("encoding: %w", err)
 			cancel()
 		}
