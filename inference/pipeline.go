@@ -8,11 +8,11 @@ import (
 	"io"
 )
 
-// ProcessVideo runs decode, the network, and box decoding+draw+encode as
-// a pipeline, so the whole takes little more than detection alone. onFrame (optional)
-// sees each frame's detections in order, before it is drawn; out == ""
-// detects without writing a video. Cancelling ctx stops it and returns
-// ctx's error; the frames done so far have been seen.
+// ProcessVideo runs decoding, the network, and box decoding + drawing +
+// encoding as a pipeline, so the whole takes little more than detection
+// alone. onFrame (optional) sees each frame's detections in order, before
+// it is drawn; out == "" detects without writing a video. Cancelling ctx
+// stops it and returns ctx's error; the frames done so far have been seen.
 //
 // Frames travel as yuv420p (see YUVFrame); videos of odd size, which
 // yuv420p cannot hold, as RGBA.
@@ -26,14 +26,13 @@ func ProcessVideo(ctx context.Context, det *Detector, path string, t Thresholds,
 		return 0, err
 	}
 	defer vr.Close()
-	yuv := vr.y4m
 	type frame struct {
 		n   int
 		img image.Image // *YUVFrame or *image.RGBA
 		raw rawOutput
 	}
 	next := func() (image.Image, error) {
-		if yuv {
+		if vr.y4m {
 			return vr.NextYUV()
 		}
 		return vr.Next()

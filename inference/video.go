@@ -84,14 +84,13 @@ func ProbeVideo(path string) (VideoInfo, error) {
 	return VideoInfo{Width: s.Width, Height: s.Height, FPS: fps, Duration: dur}, nil
 }
 
-// VideoReader yields a video's frames, decoded by an ffmpeg child into
-// raw RGBA.
+// VideoReader yields a video's frames, decoded by an ffmpeg child: RGBA
+// (Next), or yuv420p in a y4m stream (NextYUV, from OpenVideoYUV).
 type VideoReader struct {
 	Info      VideoInfo
 	cmd       *exec.Cmd
 	r         io.Reader
 	pool      sync.Pool
-	yuv       bool // frames come as yuv420p (NextYUV), not RGBA (Next)
 	y4m       bool // each frame after a y4m FRAME line
 	format    y4mFormat
 	frameLine [6]byte

@@ -5,10 +5,6 @@ import (
 	"image/color"
 	"math"
 	"sync"
-
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/basicfont"
-	"golang.org/x/image/math/fixed"
 )
 
 // YUVFrame is a video frame as ffmpeg's yuv420p carries it: full-size Y,
@@ -118,32 +114,13 @@ func resizeRowsYUV(src *YUVFrame, dst []float32, size, x0, y0, nw, nh, ya, yb in
 // once and then copied (see yuvTags): with hundreds of boxes per frame the
 // conversion was half of the drawing time.
 func DrawOnYUV(f *YUVFrame, origW, origH int, dets []Detection, classes []string) {
-	sx, sy := float64(f.W)/float64(origW), float64(f.H)/float64(origH)
-	lw := max(1, int(math.Round(float64(max(f.W, f.H))/400)))
-	bounds := f.Bounds()
+	lw := lineWidth(f.W, f.H)
 	for _, d := range dets {
 		c := drawPalette[d.Class%len(drawPalette)]
-		r := image.Rect(int(d.Box.Xmin*sx), int(d.Box.Ymin*sy), int(d.Box.Xmax*sx), int(d.Box.Ymax*sy)).Intersect(bounds)
-		for k := 0; k < lw; k++ {
-			rr := r.Inset(k)
-			f.fill(image.Rect(rr.Min.X, rr.Min.Y, rr.Max.X, rr.Min.Y+1), c)
-			f.fill(image.Rect(rr.Min.X, rr.Max.Y-1, rr.Max.X, rr.Max.Y), c)
-			f.fill(image.Rect(rr.Min.X, rr.Min.Y, rr.Min.X+1, rr.Max.Y), c)
-			f.fill(image.Rect(rr.Max.X-1, rr.Min.Y, rr.Max.X, rr.Max.Y), c)
-		}
-		label, _ := tag(d, classes, basicfont.Face7x13)
-		f.pasteTag(yuvTags.get(label, c), image.Pt(r.Min.X, max(r.Min.Y-15, 0)))
+		r := boxOn(d, f.Bounds(), origW, origH)
+		boxOutline(r, lw, func(s image.Rectangle) { f.fill(s, c) })
+		f.pasteTag(yuvTags.get(tagLabel(d, classes), c), tagOrigin(r))
 	}
-}
-
-// tagPatch renders a tag: the label in white on c, 15 pixels high.
-func tagPatch(label string, c color.RGBA) *image.RGBA {
-	face := basicfont.Face7x13
-	patch := image.NewRGBA(image.Rect(0, 0, font.MeasureString(face, label).Ceil()+4, 15))
-	fill(patch, patch.Bounds(), c)
-	dr := font.Drawer{Dst: patch, Src: image.NewUniform(color.White), Face: face, Dot: fixed.P(2, 12)}
-	dr.DrawString(label)
-	return patch
 }
 
 // yuvTag is a tag converted: Y, U and V of each pixel (U and V at full
