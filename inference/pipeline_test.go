@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/labelloop/labelloop/internal/synth"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/model/onnx"
 )
@@ -34,15 +35,6 @@ func smallDetector(t *testing.T) *Detector {
 	return det
 }
 
-func makeClip(t *testing.T, size, rate, codec string) string {
-	p := filepath.Join(t.TempDir(), "clip.mp4")
-	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size="+size+":rate="+rate, "-t", "1",
-		"-c:v", codec, p).CombinedOutput(); err != nil {
-		t.Fatalf("%v %s", err, out)
-	}
-	return p
-}
-
 // A saved video has every frame, the source's size and rate, and the
 // frames are seen in order; odd sizes (no yuv420p) go the RGBA way and
 // come out a pixel larger, as x264 needs even sizes.
@@ -52,13 +44,17 @@ func TestProcessVideo(t *testing.T) {
 	}
 	det := smallDetector(t)
 	for _, c := range []struct {
-		size, rate, codec string
-		w, h              int
+		size, rate string
+		codec      []string
+		w, h       int
 	}{
-		{"320x240", "30000/1001", "libx264", 320, 240},
-		{"161x121", "10", "mpeg4", 162, 122},
+		{"320x240", "30000/1001", nil, 320, 240},
+		{"161x121", "10", []string{"-c:v", "mpeg4"}, 162, 122},
 	} {
-		clip := makeClip(t, c.size, c.rate, c.codec)
+		clip := filepath.Join(t.TempDir(), "clip.mp4")
+		if err := synth.Video(clip, c.size, c.rate, 1, c.codec...); err != nil {
+			t.Fatal(err)
+		}
 		out := filepath.Join(t.TempDir(), "out.mp4")
 		var seen []int
 		n, err := ProcessVideo(context.Background(), det, clip, DisplayThresholds, out, func(i int, _ []Detection) { seen = append(seen, i) })

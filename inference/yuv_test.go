@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/labelloop/labelloop/internal/synth"
 	"github.com/labelloop/labelloop/voc"
 )
 
@@ -18,9 +19,8 @@ func TestPreprocessYUVMatchesRGBA(t *testing.T) {
 		t.Skip("no ffmpeg")
 	}
 	clip := filepath.Join(t.TempDir(), "c.mp4")
-	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=5", "-t", "1",
-		"-pix_fmt", "yuv420p", clip).CombinedOutput(); err != nil {
-		t.Fatalf("%v %s", err, out)
+	if err := synth.Video(clip, "320x240", "5", 1); err != nil {
+		t.Fatal(err)
 	}
 	ry, err := OpenVideoYUV(clip)
 	if err != nil {

@@ -24,9 +24,8 @@ func TestPredictVideoPlayer(t *testing.T) {
 	a := test.NewTempApp(t)
 	dir := t.TempDir()
 	clip := filepath.Join(dir, "clip.mp4")
-	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=2",
-		"-pix_fmt", "yuv420p", clip).CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg: %v %s", err, out)
+	if err := synth.Video(clip, "160x120", "10", 2); err != nil {
+		t.Fatal(err)
 	}
 	g, _ := model.Build(model.Config{Backbone: model.MobileNetV3, NumClasses: 3, InputSize: 160})
 	data, err := onnx.Marshal(g, model.FixtureWeights(g), onnx.Meta{Classes: synth.Classes, Anchors: model.DefaultAnchors})

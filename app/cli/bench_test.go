@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"io"
 	"os"
@@ -202,14 +203,14 @@ func TestBenchInference(t *testing.T) {
 	// Video: the pipeline against detection alone, 720p 30 fps. The bar is
 	// on a 10-second clip; a 3-second one shows what the ~0.3 s of ffmpeg
 	// start-up does to a short clip.
-	clip := func(secs string) string {
-		p := filepath.Join(t.TempDir(), "clip"+secs+".mp4")
-		if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=1280x720:rate=30", "-t", secs, "-pix_fmt", "yuv420p", p).CombinedOutput(); err != nil {
-			t.Fatalf("clip: %v %s", err, out)
+	clip := func(secs float64) string {
+		p := filepath.Join(t.TempDir(), fmt.Sprintf("clip%g.mp4", secs))
+		if err := synth.Video(p, "1280x720", "30", secs); err != nil {
+			t.Fatal(err)
 		}
 		return p
 	}
-	short, long := clip("3"), clip("10")
+	short, long := clip(3), clip(10)
 	models := [][2]string{{"fixture weights", modelPath}}
 	if trained != "" {
 		models = append(models, [2]string{"trained", trained})

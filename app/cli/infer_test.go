@@ -130,8 +130,8 @@ func TestPredictVideo(t *testing.T) {
 	}
 	onnxPath, dir := fixtureModel(t)
 	clip := filepath.Join(dir, "clip.mp4")
-	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10", "-t", "1", "-pix_fmt", "yuv420p", clip).CombinedOutput(); err != nil {
-		t.Fatalf("making a clip: %v %s", err, out)
+	if err := synth.Video(clip, "320x240", "10", 1); err != nil {
+		t.Fatal(err)
 	}
 	fake := filepath.Join(dir, "notes.mp4")
 	os.WriteFile(fake, []byte("this is text"), 0o644)
@@ -161,8 +161,8 @@ func TestPredictInterrupted(t *testing.T) {
 	}
 	onnxPath, dir := fixtureModel(t)
 	clip := filepath.Join(dir, "long.mp4")
-	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=30", "-t", "60", "-pix_fmt", "yuv420p", clip).CombinedOutput(); err != nil {
-		t.Fatalf("making a clip: %v %s", err, out)
+	if err := synth.Video(clip, "320x240", "30", 60); err != nil {
+		t.Fatal(err)
 	}
 	runs := filepath.Join(dir, "runs")
 	video := filepath.Join(runs, "predict-1", "long.mp4")

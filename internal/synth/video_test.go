@@ -1,0 +1,26 @@
+package synth
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestVideo(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("no ffmpeg")
+	}
+	p := filepath.Join(t.TempDir(), "c.mp4")
+	if err := Video(p, "64x48", "10", 0.5); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(p); err != nil || fi.Size() == 0 {
+		t.Fatalf("no clip: %v", err)
+	}
+	// x264's yuv420p refuses odd sizes: the error says which file
+	if err := Video(p, "63x47", "10", 0.5); err == nil || !strings.Contains(err.Error(), p) {
+		t.Fatalf("odd size with x264: %v", err)
+	}
+}
