@@ -50,6 +50,8 @@ func logit(p float32) float32 {
 func Decode(outs []Output, b, nc, inputSize int, anchors [9][2]float64, conf float32) []Detection {
 	var dets []Detection
 	objMin := logit(conf) // score ≤ sigmoid(obj), so a lower obj can never pass
+	var cells, best []int32
+	var bestV []float32
 	for k, o := range outs {
 		h, w := int(o.Shape[2]), int(o.Shape[3])
 		stride := float64(inputSize) / float64(w)
@@ -59,28 +61,45 @@ func Decode(outs []Output, b, nc, inputSize int, anchors [9][2]float64, conf flo
 		for a := 0; a < 3; a++ {
 			an := anchors[model.AnchorMask[k][a]]
 			ch := base[a*per*plane:]
-			for cell := 0; cell < plane; cell++ {
-				to := ch[4*plane+cell]
-				if to < objMin {
-					continue
+			cells = cells[:0]
+			for cell, v := range ch[4*plane : 5*plane] {
+				if !(v < objMin) {
+					cells = append(cells, int32(cell))
 				}
-				obj := sigmoid(to)
-				best, bestV := 0, ch[5*plane+cell]
-				for c := 1; c < nc; c++ {
-					if v := ch[(5+c)*plane+cell]; v > bestV {
-						best, bestV = c, v
+			}
+			if len(cells) == 0 {
+				continue
+			}
+			// The best class, one class plane after another: reads that
+			// run forward through memory, where each cell's 20-odd class
+			// scores are a plane apart (a cache miss each, the caches
+			// being cold after the network).
+			best, bestV = slices.Grow(best[:0], len(cells))[:len(cells)], slices.Grow(bestV[:0], len(cells))[:len(cells)]
+			first := ch[5*plane : 6*plane]
+			for i, cell := range cells {
+				best[i], bestV[i] = 0, first[cell]
+			}
+			for c := 1; c < nc; c++ {
+				p := ch[(5+c)*plane : (6+c)*plane]
+				for i, cell := range cells {
+					if v := p[cell]; v > bestV[i] {
+						best[i], bestV[i] = int32(c), v
 					}
 				}
-				score := obj * sigmoid(bestV)
+			}
+			dets = slices.Grow(dets, len(cells))
+			for i, c := range cells {
+				score := sigmoid(ch[4*plane+int(c)]) * sigmoid(bestV[i])
 				if score < conf {
 					continue
 				}
+				cell := int(c)
 				gx, gy := float64(cell%w), float64(cell/w)
 				cx := (float64(sigmoid(ch[cell])) + gx) * stride
 				cy := (float64(sigmoid(ch[plane+cell])) + gy) * stride
 				bw := math.Exp(float64(ch[2*plane+cell])) * an[0]
 				bh := math.Exp(float64(ch[3*plane+cell])) * an[1]
-				dets = append(dets, Detection{Class: best, Score: score,
+				dets = append(dets, Detection{Class: int(best[i]), Score: score,
 					Box: voc.Box{Xmin: cx - bw/2, Ymin: cy - bh/2, Xmax: cx + bw/2, Ymax: cy + bh/2}})
 			}
 		}
@@ -90,84 +109,135 @@ func Decode(outs []Output, b, nc, inputSize int, anchors [9][2]float64, conf flo
 
 // NMS keeps the best-scoring boxes, dropping any that overlaps a kept box
 // of the same class (any class if agnostic) by more than iou. The result
-// is sorted by score, highest first. Classes are suppressed separately, so
-// a box is only compared with kept boxes of its own class.
+// is sorted by score, highest first (ties in their given order).
 func NMS(dets []Detection, iou float64, agnostic bool) []Detection {
 	if len(dets) == 0 {
 		return dets
 	}
-	slices.SortStableFunc(dets, func(a, b Detection) int { return cmp.Compare(b.Score, a.Score) })
-	// Kept boxes are filed in a uniform grid, so a candidate is compared
-	// only with kept boxes in the cells it touches: crowded images (or
-	// mAP's 0.001 threshold) stay fast.
-	x0, y0, x1, y1 := dets[0].Box.Xmin, dets[0].Box.Ymin, dets[0].Box.Xmax, dets[0].Box.Ymax
-	for _, d := range dets {
-		x0, y0 = minf(x0, d.Box.Xmin), minf(y0, d.Box.Ymin)
-		x1, y1 = maxf(x1, d.Box.Xmax), maxf(y1, d.Box.Ymax)
-	}
-	const cells = 16
-	cw, ch := (x1-x0)/cells+1e-9, (y1-y0)/cells+1e-9
-	span := func(b voc.Box) (int, int, int, int) {
-		return min(cells-1, int((b.Xmin-x0)/cw)), min(cells-1, int((b.Ymin-y0)/ch)), min(cells-1, int((b.Xmax-x0)/cw)), min(cells-1, int((b.Ymax-y0)/ch))
-	}
-	type kbox struct{ x1, y1, x2, y2, area float64 }
-	var kept []kbox
-	grids := map[int]*[cells * cells][]int32{}
-	stamp := []int{}
-	out := dets[:0:0]
-	for n, d := range dets {
-		key := d.Class
+	// Classes are suppressed separately, so candidates are taken class by
+	// class, each in score order, and a box is only ever compared with
+	// the kept boxes of its own class. Sorting small keys moves less than
+	// sorting the detections.
+	keys := make([]nmsKey, len(dets))
+	for i, d := range dets {
+		keys[i] = nmsKey{d.Score, int32(d.Class), int32(i)}
 		if agnostic {
-			key = 0
+			keys[i].class = 0
 		}
-		g := grids[key]
-		if g == nil {
-			g = new([cells * cells][]int32)
-			grids[key] = g
+	}
+	slices.SortFunc(keys, func(a, b nmsKey) int {
+		if a.class != b.class {
+			return cmp.Compare(a.class, b.class)
 		}
-		b := d.Box
-		area := (b.Xmax - b.Xmin) * (b.Ymax - b.Ymin)
-		gx0, gy0, gx1, gy1 := span(b)
-		ok := true
-	search:
-		for gy := gy0; gy <= gy1; gy++ {
-			for gx := gx0; gx <= gx1; gx++ {
-				for _, ki := range g[gy*cells+gx] {
-					if stamp[ki] == n+1 {
-						continue // already compared via another cell
-					}
-					stamp[ki] = n + 1
-					k := kept[ki]
-					// inter > iou·union, without a division; cheapest test first
-					iw := minf(b.Xmax, k.x2) - maxf(b.Xmin, k.x1)
-					if iw <= 0 {
-						continue
-					}
-					ih := minf(b.Ymax, k.y2) - maxf(b.Ymin, k.y1)
-					if ih <= 0 {
-						continue
-					}
-					if inter := iw * ih; inter > iou*(area+k.area-inter) {
-						ok = false
-						break search
-					}
+		return a.byScore(b)
+	})
+	g := new(nmsGrid)
+	kept := keys[:0] // written behind the position read
+	for start := 0; start < len(keys); {
+		end := start + 1
+		for end < len(keys) && keys[end].class == keys[start].class {
+			end++
+		}
+		g.reset(dets, keys[start:end])
+		for _, k := range keys[start:end] {
+			if g.keep(dets[k.idx].Box, iou) {
+				kept = append(kept, k)
+			}
+		}
+		start = end
+	}
+	slices.SortFunc(kept, nmsKey.byScore)
+	out := make([]Detection, len(kept))
+	for i, k := range kept {
+		out[i] = dets[k.idx]
+	}
+	return out
+}
+
+// nmsKey is a detection's place in NMS's order.
+type nmsKey struct {
+	score      float32
+	class, idx int32
+}
+
+// byScore orders by score, highest first, ties by position (a stable sort).
+func (a nmsKey) byScore(b nmsKey) int {
+	if c := cmp.Compare(b.score, a.score); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.idx, b.idx)
+}
+
+// nmsGrid files one class's kept boxes in a uniform grid over its
+// candidates, so a candidate is compared only with kept boxes in the cells
+// it touches: crowded images (or mAP's 0.001 threshold) stay fast. It is
+// reused from class to class.
+type nmsGrid struct {
+	x0, y0, cw, ch float64
+	cells          [nmsCells * nmsCells][]int32
+	kept           []keptBox
+	stamp          []int32 // per kept box: the last candidate compared with it
+	n              int32   // candidates seen
+}
+
+const nmsCells = 16
+
+type keptBox struct{ x1, y1, x2, y2, area float64 }
+
+func (g *nmsGrid) reset(dets []Detection, keys []nmsKey) {
+	b := dets[keys[0].idx].Box
+	x0, y0, x1, y1 := b.Xmin, b.Ymin, b.Xmax, b.Ymax
+	for _, k := range keys[1:] {
+		b := dets[k.idx].Box
+		x0, y0 = minf(x0, b.Xmin), minf(y0, b.Ymin)
+		x1, y1 = maxf(x1, b.Xmax), maxf(y1, b.Ymax)
+	}
+	g.x0, g.y0 = x0, y0
+	g.cw, g.ch = (x1-x0)/nmsCells+1e-9, (y1-y0)/nmsCells+1e-9
+	for i := range g.cells {
+		g.cells[i] = g.cells[i][:0]
+	}
+	g.kept, g.stamp, g.n = g.kept[:0], g.stamp[:0], 0
+}
+
+// keep reports whether b survives the boxes kept so far, and keeps it if so.
+func (g *nmsGrid) keep(b voc.Box, iou float64) bool {
+	g.n++
+	area := (b.Xmax - b.Xmin) * (b.Ymax - b.Ymin)
+	gx0, gy0 := min(nmsCells-1, int((b.Xmin-g.x0)/g.cw)), min(nmsCells-1, int((b.Ymin-g.y0)/g.ch))
+	gx1, gy1 := min(nmsCells-1, int((b.Xmax-g.x0)/g.cw)), min(nmsCells-1, int((b.Ymax-g.y0)/g.ch))
+	for gy := gy0; gy <= gy1; gy++ {
+		for gx := gx0; gx <= gx1; gx++ {
+			for _, ki := range g.cells[gy*nmsCells+gx] {
+				if g.stamp[ki] == g.n {
+					continue // already compared via another cell
+				}
+				g.stamp[ki] = g.n
+				k := &g.kept[ki]
+				// inter > iou·union, without a division; cheapest test first
+				iw := minf(b.Xmax, k.x2) - maxf(b.Xmin, k.x1)
+				if iw <= 0 {
+					continue
+				}
+				ih := minf(b.Ymax, k.y2) - maxf(b.Ymin, k.y1)
+				if ih <= 0 {
+					continue
+				}
+				if inter := iw * ih; inter > iou*(area+k.area-inter) {
+					return false
 				}
 			}
 		}
-		if !ok {
-			continue
-		}
-		ki := int32(len(kept))
-		kept = append(kept, kbox{b.Xmin, b.Ymin, b.Xmax, b.Ymax, area})
-		stamp = append(stamp, 0)
-		for gy := gy0; gy <= gy1; gy++ {
-			for gx := gx0; gx <= gx1; gx++ {
-				g[gy*cells+gx] = append(g[gy*cells+gx], ki)
-			}
-		}
-		out = append(out, d)
 	}
-	return out
+	ki := int32(len(g.kept))
+	g.kept = append(g.kept, keptBox{b.Xmin, b.Ymin, b.Xmax, b.Ymax, area})
+	g.stamp = append(g.stamp, 0)
+	for gy := gy0; gy <= gy1; gy++ {
+		for gx := gx0; gx <= gx1; gx++ {
+			g.cells[gy*nmsCells+gx] = append(g.cells[gy*nmsCells+gx], ki)
+		}
+	}
+	return true
 }
 
 // minf and maxf skip math.Min's NaN handling: boxes here are finite.

@@ -129,3 +129,88 @@ func TestNMSMatchesQuadratic(t *testing.T) {
 		}
 	}
 }
+
+// Only the letterbox's bands are painted grey: a pooled buffer that held
+// another picture must come out as a fresh one does, whichever way the
+// picture is padded.
+func TestLetterboxReusedBuffer(t *testing.T) {
+	for _, sz := range []image.Point{{200, 100}, {100, 200}, {150, 150}, {333, 101}} {
+		img := image.NewRGBA(image.Rect(0, 0, sz.X, sz.Y))
+		for i := range img.Pix {
+			img.Pix[i] = uint8(i * 31)
+		}
+		fresh := make([]float32, 3*64*64)
+		Preprocess(img, sz.X, sz.Y, 64, true, fresh)
+		used := make([]float32, 3*64*64)
+		for i := range used {
+			used[i] = float32(math.NaN())
+		}
+		Preprocess(img, sz.X, sz.Y, 64, true, used)
+		for i := range fresh {
+			if fresh[i] != used[i] {
+				t.Fatalf("%v: value %d is %v in a reused buffer, %v in a fresh one", sz, i, used[i], fresh[i])
+			}
+		}
+		grey := 0
+		for _, v := range fresh {
+			if v == 128.0/255 {
+				grey++
+			}
+		}
+		if sz.X != sz.Y && grey == 0 {
+			t.Fatalf("%v: no grey band", sz)
+		}
+	}
+}
+
+// Decode (class planes read one after another, objectness screened by its
+// logit) finds what scoring every cell of every anchor the plain way
+// finds, in a batch of two with random outputs.
+func TestDecodeMatchesPlain(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	nc, size, batch := 4, 128, 2
+	var outs []Output
+	for k := 0; k < 3; k++ {
+		w := size / model.Strides[k]
+		d := make([]float32, batch*3*(5+nc)*w*w)
+		for i := range d {
+			d[i] = float32(rng.NormFloat64() * 2)
+		}
+		outs = append(outs, Output{Shape: []int64{int64(batch), int64(3 * (5 + nc)), int64(w), int64(w)}, Data: d})
+	}
+	for b := 0; b < batch; b++ {
+		var want []Detection
+		for k, o := range outs {
+			w := int(o.Shape[3])
+			plane, stride := w*w, float64(size)/float64(w)
+			for a := 0; a < 3; a++ {
+				an := model.DefaultAnchors[model.AnchorMask[k][a]]
+				at := func(c, cell int) float32 { return o.Data[((b*3+a)*(5+nc)+c)*plane+cell] }
+				for cell := 0; cell < plane; cell++ {
+					best, bestS := 0, float32(-1)
+					for c := 0; c < nc; c++ {
+						if s := sigmoid(at(4, cell)) * sigmoid(at(5+c, cell)); s > bestS {
+							best, bestS = c, s
+						}
+					}
+					if bestS < 0.5 {
+						continue
+					}
+					cx := (float64(sigmoid(at(0, cell))) + float64(cell%w)) * stride
+					cy := (float64(sigmoid(at(1, cell))) + float64(cell/w)) * stride
+					bw, bh := math.Exp(float64(at(2, cell)))*an[0], math.Exp(float64(at(3, cell)))*an[1]
+					want = append(want, det(best, bestS, bx(cx-bw/2, cy-bh/2, cx+bw/2, cy+bh/2)))
+				}
+			}
+		}
+		got := Decode(outs, b, nc, size, model.DefaultAnchors, 0.5)
+		if len(want) < 10 || len(got) != len(want) {
+			t.Fatalf("image %d: %d boxes, the plain way %d", b, len(got), len(want))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("image %d, box %d: %+v, the plain way %+v", b, i, got[i], want[i])
+			}
+		}
+	}
+}

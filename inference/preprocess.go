@@ -35,9 +35,17 @@ func Preprocess(img image.Image, origW, origH, size int, letterbox bool, dst []f
 	f.ScaleX, f.ScaleY = float64(nw)/float64(origW), float64(nh)/float64(origH)
 	plane := size * size
 	if letterbox {
+		// grey only where the picture will not be: the bands beside it
 		const grey = 128.0 / 255
-		for i := range dst[:3*plane] {
-			dst[i] = grey
+		x0, y0 := int(f.DX), int(f.DY)
+		for c := 0; c < 3; c++ {
+			p := dst[c*plane : (c+1)*plane]
+			setAll(p[:y0*size], grey)
+			setAll(p[(y0+nh)*size:], grey)
+			for y := y0; y < y0+nh; y++ {
+				setAll(p[y*size:y*size+x0], grey)
+				setAll(p[y*size+x0+nw:(y+1)*size], grey)
+			}
 		}
 	}
 	rows := func(ya, yb int) {}
@@ -59,6 +67,12 @@ func Preprocess(img image.Image, origW, origH, size int, letterbox bool, dst []f
 	rows(half, nh)
 	wg.Wait()
 	return f
+}
+
+func setAll(s []float32, v float32) {
+	for i := range s {
+		s[i] = v
+	}
 }
 
 // ToRGBA returns img as *image.RGBA, converting only when it is not one.
