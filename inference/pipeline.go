@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"io"
 )
 
 // ProcessVideo runs decoding, the network, and box decoding + drawing +
@@ -26,93 +25,96 @@ func ProcessVideo(ctx context.Context, det *Detector, path string, t Thresholds,
 		return 0, err
 	}
 	defer vr.Close()
-	type frame struct {
-		n   int
-		img image.Image // *YUVFrame or *image.RGBA
-		raw rawOutput
-	}
-	next := func() (image.Image, error) {
-		if vr.y4m {
-			return vr.NextYUV()
-		}
-		return vr.Next()
+	next, release := func() (image.Image, error) { return vr.Next() }, func(img image.Image) { vr.Release(img.(*image.RGBA)) }
+	if vr.y4m {
+		next, release = func() (image.Image, error) { return vr.NextYUV() }, func(img image.Image) { vr.ReleaseYUV(img.(*YUVFrame)) }
 	}
 	info := vr.Info
-	// the frame is ours: draw in place, encode, hand back for reuse
-	finish := func(img image.Image, dets []Detection) error {
-		var err error
-		switch f := img.(type) {
-		case *YUVFrame:
-			if vw != nil {
-				DrawOnYUV(f, info.Width, info.Height, dets, det.Info.Classes)
-				err = vw.WriteYUV(f)
-			}
-			vr.ReleaseYUV(f)
-		case *image.RGBA:
-			if vw != nil {
-				DrawOn(f, info.Width, info.Height, dets, det.Info.Classes)
-				err = vw.Write(f)
-			}
-			vr.Release(f)
+	write := func(img image.Image) error {
+		if f, ok := img.(*YUVFrame); ok {
+			return vw.WriteYUV(f)
 		}
-		return err
+		return vw.Write(img.(*image.RGBA))
 	}
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	decoded := make(chan frame, 4)
-	detected := make(chan frame, 4)
 	errc := make(chan error, 2)
-	go func() {
-		defer close(decoded)
-		for n := 0; ; n++ {
-			img, err := next()
-			if err != nil {
-				if err != io.EOF {
-					errc <- err
-				}
-				return
-			}
-			select {
-			case decoded <- frame{n: n, img: img}:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	// Stopping kills the decoder too: a stalled stream must not keep
+	// Ctrl+C waiting for its next frame.
+	defer context.AfterFunc(ctx, func() { vr.cmd.Process.Kill() })()
+	// A live source hands on only its newest frame (see Frames); frames
+	// from a file all go through.
+	live := IsLive(path)
+	decoded := Frames(ctx, next, release, live, errc)
+	type frame struct {
+		Numbered[image.Image] // *YUVFrame or *image.RGBA
+		raw                   rawOutput
+	}
+	detected := make(chan frame, 4)
 	go func() {
 		defer close(detected)
 		for f := range decoded {
 			// the boxes are decoded in the last stage, while the network
 			// runs on the next frame
-			raw, _, err := det.run(f.img, vr.Info.Width, vr.Info.Height)
+			raw, _, err := det.run(f.Frame, info.Width, info.Height)
 			if err != nil {
 				errc <- err
 				cancel()
-				for range decoded {
+				for f := range decoded {
+					release(f.Frame)
 				}
 				return
 			}
-			f.raw = raw
 			select {
-			case detected <- f:
+			case detected <- frame{f, raw}:
 			case <-ctx.Done():
 			}
 		}
 	}()
 	var werr error
+	// held: from a live source, the frame last written, written again in
+	// the place of each frame dropped after it, so that the video keeps
+	// the source's time.
+	var held image.Image
+	last := -1
 	for f := range detected {
 		if werr != nil || ctx.Err() != nil {
+			release(f.Frame)
 			continue // drain, so the stages above end
 		}
 		dets := det.decode(f.raw, t)
 		if onFrame != nil {
-			onFrame(f.n, dets)
+			onFrame(f.N, dets)
 		}
-		if err := finish(f.img, dets); err != nil {
-			werr = fmt.Errorf("encoding: %w", err)
-			cancel()
+		if vw != nil {
+			for i := last + 1; held != nil && i < f.N && werr == nil; i++ {
+				werr = write(held)
+			}
+			switch img := f.Frame.(type) { // the frame is ours: draw in place
+			case *YUVFrame:
+				DrawOnYUV(img, info.Width, info.Height, dets, det.Info.Classes)
+			case *image.RGBA:
+				DrawOn(img, info.Width, info.Height, dets, det.Info.Classes)
+			}
+			if werr == nil {
+				werr = write(f.Frame)
+			}
+			if werr != nil {
+				werr = fmt.Errorf("encoding: %w", werr)
+				cancel()
+			}
 		}
+		if held != nil {
+			release(held)
+			held = nil
+		}
+		if live {
+			held = f.Frame
+		} else {
+			release(f.Frame)
+		}
+		last = f.N
 		frames++
 	}
 	if vw != nil {

@@ -20,14 +20,10 @@ type VideoInfo struct {
 	Duration      float64 // seconds; 0 when unknown (a live camera)
 }
 
-// IsCamera reports a capture device (/dev/videoN, read through v4l2): a
-// live source that ends when the user stops it.
-func IsCamera(p string) bool { return strings.HasPrefix(p, "/dev/video") }
-
-// IsVideoPath reports paths handled as video: common containers, and
-// capture devices.
+// IsVideoPath reports paths handled as video: common containers, capture
+// devices and network streams.
 func IsVideoPath(p string) bool {
-	if IsCamera(p) {
+	if IsLive(p) {
 		return true
 	}
 	switch strings.ToLower(p[strings.LastIndexByte(p, '.')+1:]) {
@@ -38,18 +34,25 @@ func IsVideoPath(p string) bool {
 }
 
 func inputArgs(path string) []string {
-	if IsCamera(path) {
-		return []string{"-f", "v4l2", "-i", path}
+	return append(probeArgs(path), "-i", path)
+}
+
+// probeArgs say how to open path: a camera through v4l2; a network
+// stream probed for a second (ffmpeg's default, five, is the time a user
+// waits for a UDP stream's first frame).
+func probeArgs(path string) []string {
+	switch {
+	case IsCamera(path):
+		return []string{"-f", "v4l2"}
+	case IsLive(path):
+		return []string{"-analyzeduration", "1000000"}
 	}
-	return []string{"-i", path}
+	return nil
 }
 
 // ProbeVideo reads a video's size and frame rate with ffprobe.
 func ProbeVideo(path string) (VideoInfo, error) {
-	args := []string{"-v", "error"}
-	if IsCamera(path) {
-		args = append(args, "-f", "v4l2")
-	}
+	args := append([]string{"-v", "error"}, probeArgs(path)...)
 	args = append(args, "-select_streams", "v:0", "-show_entries", "stream=width,height,r_frame_rate:format=duration", "-of", "json", path)
 	out, err := exec.Command("ffprobe", args...).Output()
 	if err != nil {

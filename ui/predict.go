@@ -115,9 +115,7 @@ func NewPredictScreen(w fyne.Window) *PredictScreen {
 	s.nav = container.NewBorder(nil, nil, widget.NewButton("◀ Prev", func() { s.step(-1) }), widget.NewButton("Next ▶", func() { s.step(1) }),
 		container.NewCenter(s.navL))
 	s.nav.Hide()
-	if cams, _ := filepath.Glob("/dev/video*"); len(cams) > 0 {
-		buttons.Add(widget.NewButton("Webcam", func() { s.Show(cams[0]) }))
-	}
+	buttons.Add(widget.NewButton("Camera or stream…", s.askLive))
 	controls := widget.NewForm(
 		widget.NewFormItem("Model", container.NewBorder(nil, nil, nil, openModel, s.model)),
 		widget.NewFormItem("Confidence", container.NewBorder(nil, nil, nil, s.confL, s.conf)),
@@ -343,4 +341,31 @@ func (s *PredictScreen) writeResults(dir string) error {
 		return err
 	}
 	return inference.WriteRecords(filepath.Join(dir, "detections.jsonl"), inference.Records(s.pic.Path, 0, s.shown, s.det.Info.Classes), "jsonl")
+}
+
+// askLive asks for a camera (the first one found is offered) or a stream's
+// address and plays it live.
+func (s *PredictScreen) askLive() {
+	src := widget.NewEntry()
+	src.SetPlaceHolder("/dev/video0, rtsp://camera/stream, udp://@:5000")
+	if cams, _ := filepath.Glob("/dev/video*"); len(cams) > 0 {
+		src.SetText(cams[0])
+	}
+	d := dialog.NewForm("Camera or stream", "Play", "Cancel",
+		[]*widget.FormItem{widget.NewFormItem("Source", src)}, func(ok bool) {
+			if t := strings.TrimSpace(src.Text); ok && t != "" {
+				s.playLive(t)
+			}
+		}, s.window)
+	d.Resize(fyne.NewSize(480, d.MinSize().Height))
+	d.Show()
+}
+
+// playLive plays a camera or stream; anything else is refused with why.
+func (s *PredictScreen) playLive(src string) {
+	if !inference.IsLive(src) {
+		s.status.SetText(src + ": not a camera (/dev/videoN) or a stream address (rtsp://, udp://, …)")
+		return
+	}
+	s.Show(src)
 }

@@ -45,13 +45,7 @@ func TestPredictSlidersRefilter(t *testing.T) {
 	a := test.NewTempApp(t)
 	root := filepath.Join(t.TempDir(), "d")
 	synth.Generate(root, synth.Default(1))
-	g, _ := model.Build(model.Config{Backbone: model.MobileNetV3, NumClasses: 3, InputSize: 160})
-	data, err := onnx.Marshal(g, model.FixtureWeights(g), onnx.Meta{Classes: synth.Classes, Anchors: model.DefaultAnchors})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mp := filepath.Join(t.TempDir(), "m.onnx")
-	os.WriteFile(mp, data, 0o644)
+	mp := shapesModel(t, t.TempDir())
 	s := NewPredictScreen(a.NewWindow("t"))
 	s.background = func(f func()) { f() }
 	s.SetDataset(root)
@@ -98,10 +92,7 @@ func TestPrelabelCurrentImage(t *testing.T) {
 	w, root := openShapes(t)
 	w.background = func(f func()) { f() }
 	w.Predict.background = w.background
-	g, _ := model.Build(model.Config{Backbone: model.MobileNetV3, NumClasses: 3, InputSize: 160})
-	data, _ := onnx.Marshal(g, model.FixtureWeights(g), onnx.Meta{Classes: synth.Classes, Anchors: model.DefaultAnchors})
-	mp := filepath.Join(root, "m.onnx")
-	os.WriteFile(mp, data, 0o644)
+	mp := shapesModel(t, root)
 	waitFor(t, "an image", func() bool { return w.doc != nil })
 	before := len(w.doc.Objects())
 	w.Predict.SetModel(mp)
@@ -163,4 +154,19 @@ func TestPredictSettings(t *testing.T) {
 	if s2.model.Text != "x.onnx" || s2.conf.Value != 0.25 || s2.nms.Value != 0.45 || s2.threadCount() != 1 {
 		t.Fatalf("restored %q %v %v %d", s2.model.Text, s2.conf.Value, s2.nms.Value, s2.threadCount())
 	}
+}
+
+// shapesModel writes a fixture-weight MobileNetV3 at 160 for the generated
+// shapes' classes into dir.
+func shapesModel(t *testing.T, dir string) string {
+	g, _ := model.Build(model.Config{Backbone: model.MobileNetV3, NumClasses: 3, InputSize: 160})
+	data, err := onnx.Marshal(g, model.FixtureWeights(g), onnx.Meta{Classes: synth.Classes, Anchors: model.DefaultAnchors})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := filepath.Join(dir, "m.onnx")
+	if err := os.WriteFile(mp, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return mp
 }

@@ -42,6 +42,7 @@ type videoBar struct {
 	mu      sync.Mutex
 	stop    chan struct{} // closes to stop playback
 	saveCtl context.CancelFunc
+	players sync.WaitGroup // playbacks not yet ended (a halted one ends at its next frame)
 }
 
 func newVideoBar(s *PredictScreen) *videoBar {
@@ -127,7 +128,9 @@ func (v *videoBar) close() {
 func (v *videoBar) toggle() {
 	if v.playing() {
 		v.halt()
-		v.showFrameAt(v.pos) // hold the frame with all candidates, for the sliders
+		if !inference.IsLive(v.path) { // a live source has no going back: its last frame stays
+			v.showFrameAt(v.pos) // hold the frame with all candidates, for the sliders
+		}
 		return
 	}
 	v.start()
@@ -216,7 +219,12 @@ func (v *videoBar) start() {
 	v.mu.Unlock()
 	v.play.SetText("Pause")
 	path, info, from := v.path, v.info, v.pos
+	if inference.IsLive(path) {
+		from = 0 // now: a live source cannot seek
+	}
+	v.players.Add(1)
 	go func() {
+		defer v.players.Done()
 		det, err := load()
 		if err == nil {
 			err = v.loop(det, path, info, from, stop)
@@ -255,14 +263,21 @@ func (v *videoBar) loop(det *inference.Detector, path string, info inference.Vid
 	var shown *image.RGBA // touched only on the UI goroutine
 	frameDur := time.Duration(float64(time.Second) / max(info.FPS, 1))
 	t0 := time.Now()
-	for n := 0; ; n++ {
-		img, err := vr.Next()
-		if err == io.EOF {
-			return nil
+	// a camera or stream shows its newest frame, never a queue behind it
+	live := inference.IsLive(path)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-stop:
+			cancel()
+		case <-ctx.Done():
 		}
-		if err != nil {
-			return err
-		}
+	}()
+	errc := make(chan error, 1)
+	done := 0
+	for f := range inference.Frames(ctx, vr.Next, vr.Release, live, errc) {
+		img, n := f.Frame, f.N
 		dets, _, err := det.Detect(img, info.Width, info.Height, v.s.thresholds())
 		if err != nil {
 			return err
@@ -276,15 +291,16 @@ func (v *videoBar) loop(det *inference.Detector, path string, info inference.Vid
 		copy(d.Pix, img.Pix)
 		vr.Release(img)
 		inference.DrawOn(d, info.Width, info.Height, dets, det.Info.Classes)
-		// never run ahead of the video's clock
-		if wait := time.Until(t0.Add(time.Duration(n+1) * frameDur)); wait > 0 {
+		// never run ahead of the video's clock (a live one keeps its own)
+		if wait := time.Until(t0.Add(time.Duration(n+1) * frameDur)); wait > 0 && !live {
 			select {
 			case <-stop:
 				return nil
 			case <-time.After(wait):
 			}
 		}
-		rate := float64(n+1) / time.Since(t0).Seconds()
+		done++
+		rate := float64(done) / time.Since(t0).Seconds()
 		pos := from + float64(n+1)/max(info.FPS, 1)
 		fyne.Do(func() {
 			select {
@@ -306,6 +322,12 @@ func (v *videoBar) loop(det *inference.Detector, path string, info inference.Vid
 			v.fps.SetText(fmt.Sprintf("%s  %.1f fps", clock(pos), rate))
 			v.s.list.SetText(fmt.Sprintf("%d detections in this frame", len(dets)))
 		})
+	}
+	select {
+	case err := <-errc:
+		return err
+	default:
+		return nil // the end, or halted
 	}
 }
 

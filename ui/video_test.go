@@ -6,12 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 
 	"github.com/labelloop/labelloop/internal/synth"
-	"github.com/labelloop/labelloop/model"
-	"github.com/labelloop/labelloop/model/onnx"
 )
 
 // A dropped video shows its first frame (re-filtered by the sliders like a
@@ -27,13 +26,7 @@ func TestPredictVideoPlayer(t *testing.T) {
 	if err := synth.Video(clip, "160x120", "10", 2); err != nil {
 		t.Fatal(err)
 	}
-	g, _ := model.Build(model.Config{Backbone: model.MobileNetV3, NumClasses: 3, InputSize: 160})
-	data, err := onnx.Marshal(g, model.FixtureWeights(g), onnx.Meta{Classes: synth.Classes, Anchors: model.DefaultAnchors})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mp := filepath.Join(dir, "m.onnx")
-	os.WriteFile(mp, data, 0o644)
+	mp := shapesModel(t, dir)
 	s := NewPredictScreen(a.NewWindow("t"))
 	s.background = func(f func()) { f() }
 	s.SetDataset(dir)
@@ -100,5 +93,48 @@ func TestPredictVideoPlayer(t *testing.T) {
 	s.Show(bad)
 	if !strings.Contains(s.status.Text, "notes.mp4: not a video") {
 		t.Fatalf("bad video: %q", s.status.Text)
+	}
+}
+
+// A stream's address plays live at once (no seeking, no end) and pauses;
+// something that is not a camera or stream is refused with why.
+func TestPredictLiveStream(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("no ffmpeg")
+	}
+	a := test.NewTempApp(t)
+	dir := t.TempDir()
+	mp := shapesModel(t, dir)
+	url, stop, err := synth.Stream("160x120", "30", 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	s := NewPredictScreen(a.NewWindow("t"))
+	s.background = func(f func()) { f() }
+	s.SetDataset(dir)
+	s.SetModel(mp)
+	s.playLive("clips/walk.mp4")
+	if !strings.Contains(s.status.Text, "not a camera") {
+		t.Fatalf("a file as a live source: %q", s.status.Text)
+	}
+	s.playLive(url)
+	v := s.video
+	if !v.playing() || !v.seek.Disabled() {
+		t.Fatalf("live: playing %v, seek disabled %v; %s", v.playing(), v.seek.Disabled(), s.status.Text)
+	}
+	// a live source does not end: it still plays after seconds (the
+	// player's fields are read once it has stopped)
+	time.Sleep(6 * time.Second)
+	if !v.playing() {
+		t.Fatalf("the stream ended: %s", s.status.Text)
+	}
+	test.Tap(v.play)
+	v.players.Wait()
+	if v.pos < 0.5 || !strings.Contains(v.fps.Text, "fps") || s.img.Image == nil {
+		t.Fatalf("after 6 s: at %.2f s, %q", v.pos, v.fps.Text)
+	}
+	if v.playing() || v.play.Text != "Play" {
+		t.Fatal("pause did not stop the stream")
 	}
 }

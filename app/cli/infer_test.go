@@ -166,35 +166,7 @@ func TestPredictInterrupted(t *testing.T) {
 	}
 	runs := filepath.Join(dir, "runs")
 	video := filepath.Join(runs, "predict-1", "long.mp4")
-	type result struct {
-		code           int
-		stdout, stderr string
-	}
-	done := make(chan result)
-	go func() {
-		code, stdout, stderr := run("predict", "--model", onnxPath, "--conf", "0.05", "--project", runs, clip)
-		done <- result{code, stdout, stderr}
-	}()
-	// the encoder creates its file once frames flow: the signal handler is
-	// set by then
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if _, err := os.Stat(video); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no video started")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	time.Sleep(500 * time.Millisecond)
-	syscall.Kill(os.Getpid(), syscall.SIGINT)
-	var r result
-	select {
-	case r = <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("predict did not stop")
-	}
+	r := interruptPredict(t, video, 500*time.Millisecond, "--model", onnxPath, "--conf", "0.05", "--project", runs, clip)
 	if r.code != ExitInterrupted || !strings.Contains(r.stderr, "long.mp4: stopped after") || !strings.Contains(r.stderr, "interrupted") {
 		t.Fatalf("%d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -212,6 +184,86 @@ func TestPredictInterrupted(t *testing.T) {
 		t.Fatalf("detections on %d frames, video has %d", len(frames), n)
 	}
 	t.Logf("stopped after %d frames: %s", n, strings.TrimSpace(r.stderr))
+}
+
+type predictResult struct {
+	code           int
+	stdout, stderr string
+}
+
+// interruptPredict runs labelloop predict with args and sends it Ctrl+C
+// once video has been written to for a while.
+func interruptPredict(t *testing.T, video string, after time.Duration, args ...string) predictResult {
+	done := make(chan predictResult)
+	go func() {
+		code, stdout, stderr := run(append([]string{"predict"}, args...)...)
+		done <- predictResult{code, stdout, stderr}
+	}()
+	// the encoder creates its file once frames flow: the signal handler is
+	// set by then
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(video); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no video started")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(after)
+	syscall.Kill(os.Getpid(), syscall.SIGINT)
+	select {
+	case r := <-done:
+		return r
+	case <-time.After(30 * time.Second):
+		t.Fatal("predict did not stop")
+	}
+	return predictResult{}
+}
+
+// A stream (an IP camera's address) runs until Ctrl+C, which ends it
+// normally: exit 0, the video and detections so far saved, named after
+// the stream's address.
+func TestPredictStream(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("no ffmpeg")
+	}
+	onnxPath, dir := fixtureModel(t)
+	url, stop, err := synth.Stream("320x240", "30", 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	runs := filepath.Join(dir, "runs")
+	name := strings.NewReplacer(":", "_").Replace(strings.TrimPrefix(url, "udp://"))
+	video := filepath.Join(runs, "predict-1", name+".mp4")
+	r := interruptPredict(t, video, 2*time.Second, "--model", onnxPath, "--conf", "0.05", "--project", runs, url)
+	if r.code != ExitOK || !strings.Contains(r.stderr, url+": stopped after") {
+		t.Fatalf("%d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+		"-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", video).Output()
+	n, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil || n < 30 {
+		t.Fatalf("the video so far: %v, %q frames", err, out)
+	}
+	recs := readJSONL(t, filepath.Join(runs, "predict-1", "detections.jsonl"))
+	if len(recs) == 0 || recs[0].File != url {
+		t.Fatalf("%d detections, first %+v", len(recs), recs)
+	}
+}
+
+func TestVideoName(t *testing.T) {
+	for in, want := range map[string]string{
+		"clips/walk.mp4": "walk", "/dev/video0": "video0",
+		"rtsp://admin:pw@cam.local:554/live/ch1?tcp": "cam.local_554_live_ch1",
+		"udp://127.0.0.1:5000":                       "127.0.0.1_5000", "rtsp://": "stream",
+	} {
+		if got := videoName(in); got != want {
+			t.Errorf("videoName(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
 
 func TestBadModels(t *testing.T) {

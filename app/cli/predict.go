@@ -32,7 +32,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	noSave := fs.Bool("no-save", false, "do not write annotated images")
 	asJSON := fs.Bool("json", false, "print a JSON summary")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: labelloop predict --model M [options] IMAGE|FOLDER|VIDEO|/dev/videoN ...")
+		fmt.Fprintln(stderr, "usage: labelloop predict --model M [options] IMAGE|FOLDER|VIDEO|/dev/videoN|rtsp://… ...")
 		fs.PrintDefaults()
 	}
 	pos, code, ok := parse(fs, args, stderr)
@@ -47,6 +47,10 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	}
 	var images, videos []string
 	for _, p := range pos {
+		if inference.IsLive(p) && !inference.IsCamera(p) {
+			videos = append(videos, p) // a stream's URL: nothing on disk
+			continue
+		}
 		switch fi, err := os.Stat(p); {
 		case err != nil:
 			fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
@@ -80,13 +84,13 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 		return ExitFindings
 	}
 	// Ctrl+C stops between images or frames and keeps what is done: the
-	// detections file, the pictures, a playable video. For a camera it is
-	// the way to end.
+	// detections file, the pictures, a playable video. For a camera or a
+	// stream it is the way to end.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
 	recs, failed, tm := predictImages(ctx, det, images, mf.thresholds(), *workers, out, !*noSave, stderr)
-	cameras := 0
+	live := 0
 	for _, v := range videos {
 		if ctx.Err() != nil {
 			break
@@ -95,12 +99,12 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 		switch {
 		case err == nil:
 		case ctx.Err() != nil:
-			fmt.Fprintf(stderr, "labelloop predict: %s: stopped after %d frames\n", v, frames)
-			if inference.IsCamera(v) {
-				cameras++
+			fmt.Fprintf(stderr, "labelloop predict: %s: stopped after %d frames\n", inference.SourceName(v), frames)
+			if inference.IsLive(v) {
+				live++
 			}
 		default:
-			fmt.Fprintf(stderr, "labelloop predict: %s: %v\n", v, err)
+			fmt.Fprintf(stderr, "labelloop predict: %s: %v\n", inference.SourceName(v), err)
 			failed++
 		}
 		recs = append(recs, vr...)
@@ -124,7 +128,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%d inputs failed (see above); the rest were processed\n", failed)
 		return ExitFindings
 	}
-	if ctx.Err() != nil && cameras == 0 {
+	if ctx.Err() != nil && live == 0 {
 		fmt.Fprintf(stderr, "interrupted: what was done is saved in %s\n", out)
 		return ExitInterrupted
 	}

@@ -2,6 +2,7 @@ package synth
 
 import (
 	"fmt"
+	"net"
 	"os/exec"
 	"strconv"
 )
@@ -21,4 +22,22 @@ func Video(path, size, rate string, secs float64, codec ...string) error {
 		return fmt.Errorf("making %s: %v %s", path, err, out)
 	}
 	return nil
+}
+
+// Stream sends the test pattern as MPEG-TS to a free local UDP port in
+// real time (ffmpeg -re), as an IP camera would, for up to secs seconds.
+// It returns the stream's address and a stop function.
+func Stream(size, rate string, secs float64) (string, func(), error) {
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	url := "udp://" + c.LocalAddr().String()
+	c.Close()
+	cmd := exec.Command("ffmpeg", "-v", "error", "-nostdin", "-re", "-f", "lavfi", "-i", "testsrc=size="+size+":rate="+rate,
+		"-t", strconv.FormatFloat(secs, 'f', -1, 64), "-c:v", "mpeg2video", "-g", "6", "-f", "mpegts", url+"?pkt_size=1316")
+	if err := cmd.Start(); err != nil {
+		return "", nil, fmt.Errorf("streaming to %s: %v", url, err)
+	}
+	return url, func() { cmd.Process.Kill(); cmd.Wait() }, nil
 }

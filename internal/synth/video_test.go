@@ -24,3 +24,23 @@ func TestVideo(t *testing.T) {
 		t.Fatalf("odd size with x264: %v", err)
 	}
 }
+
+// ffmpeg reads frames from the stream's address.
+func TestStream(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("no ffmpeg")
+	}
+	url, stop, err := Stream("64x48", "30", 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	out, err := exec.Command("ffmpeg", "-v", "error", "-analyzeduration", "1000000", "-i", url, "-frames:v", "40",
+		"-f", "framecrc", "-").Output()
+	if err != nil {
+		t.Fatalf("reading %s: %v", url, err)
+	}
+	if n := strings.Count(string(out), "\n0,"); n != 40 {
+		t.Fatalf("%d frames from %s:\n%s", n, url, out)
+	}
+}
