@@ -16,14 +16,60 @@ import (
 // Frames travel as yuv420p (see YUVFrame); videos of odd size, which
 // yuv420p cannot hold, as RGBA.
 func ProcessVideo(ctx context.Context, det *Detector, path string, t Thresholds, out string, onFrame func(n int, dets []Detection)) (frames int, err error) {
-	threads := 0 // decoder: ffmpeg's choice next to a GPU detector
-	if dev, _ := det.Device(); dev == "cpu" {
-		threads = 1
+	dev, _ := det.Device()
+	return OpenVideoJob(path, out, dev != "cpu").Process(ctx, det, t, onFrame)
+}
+
+// VideoJob is a video whose ffmpeg children are starting: opened before
+// the model is loaded, they load alongside it (ffmpeg takes ~0.35 s to a
+// first frame here, a model 0.5 s or more).
+type VideoJob struct {
+	done chan struct{}
+	vr   *VideoReader
+	vw   *VideoWriter
+	err  error
+	live bool
+}
+
+// OpenVideoJob starts opening path (and, when out is set, the encoder
+// writing out) in the background; next to a CPU detector (gpu false) the
+// decoder gets one thread (see openY4M).
+func OpenVideoJob(path, out string, gpu bool) *VideoJob {
+	threads := 1
+	if gpu {
+		threads = 0 // ffmpeg's choice
 	}
-	vr, vw, err := openPipeline(path, out, threads)
-	if err != nil {
-		return 0, err
+	j := &VideoJob{done: make(chan struct{}), live: IsLive(path)}
+	go func() {
+		defer close(j.done)
+		j.vr, j.vw, j.err = openPipeline(path, out, threads)
+	}()
+	return j
+}
+
+// Cancel closes a job that will not be processed; no file is left.
+func (j *VideoJob) Cancel() {
+	<-j.done
+	if j.err == nil {
+		j.vr.Close()
+		if j.vw != nil {
+			j.vw.Abort()
+		}
 	}
+}
+
+// Process runs the job through det (see ProcessVideo).
+func (j *VideoJob) Process(ctx context.Context, det *Detector, t Thresholds, onFrame func(n int, dets []Detection)) (frames int, err error) {
+	select {
+	case <-j.done:
+	case <-ctx.Done(): // stopped while a stream was still being probed
+		go j.Cancel()
+		return 0, ctx.Err()
+	}
+	if j.err != nil {
+		return 0, j.err
+	}
+	vr, vw, live := j.vr, j.vw, j.live
 	defer vr.Close()
 	next, release := func() (image.Image, error) { return vr.Next() }, func(img image.Image) { vr.Release(img.(*image.RGBA)) }
 	if vr.y4m {
@@ -45,7 +91,6 @@ func ProcessVideo(ctx context.Context, det *Detector, path string, t Thresholds,
 	defer context.AfterFunc(ctx, func() { vr.cmd.Process.Kill() })()
 	// A live source hands on only its newest frame (see Frames); frames
 	// from a file all go through.
-	live := IsLive(path)
 	decoded := Frames(ctx, next, release, live, errc)
 	type frame struct {
 		Numbered[image.Image] // *YUVFrame or *image.RGBA

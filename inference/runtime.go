@@ -234,16 +234,25 @@ func (s *Session) Run(x []float32, n, h, w int) ([]Output, error) {
 
 // cudaPresent reports whether ONNX Runtime's CUDA provider library sits
 // beside the loaded runtime (the CPU-only packages do not ship it).
-func cudaPresent() bool {
-	if libPath == "" || runtime.GOOS == "darwin" || os.Getenv(NoGPUEnv) == "1" {
+func cudaPresent() bool { return cudaBeside(libPath) }
+
+func cudaBeside(lib string) bool {
+	if lib == "" || runtime.GOOS == "darwin" || os.Getenv(NoGPUEnv) == "1" {
 		return false
 	}
 	name := "libonnxruntime_providers_cuda.so"
 	if runtime.GOOS == "windows" {
 		name = "onnxruntime_providers_cuda.dll"
 	}
-	_, err := os.Stat(filepath.Join(filepath.Dir(libPath), name))
+	_, err := os.Stat(filepath.Join(filepath.Dir(lib), name))
 	return err == nil
+}
+
+// GPUPresent reports, before ONNX Runtime is loaded, whether a model will
+// be tried on a GPU (its provider library is beside the runtime).
+func GPUPresent() bool {
+	lib, err := LibraryPath()
+	return err == nil && (cudaBeside(lib) || directMLBeside(lib))
 }
 
 // NoGPUEnv, set to 1, keeps inference on the CPU even when a GPU provider
@@ -252,11 +261,13 @@ const NoGPUEnv = "LABELLOOP_NO_GPU"
 
 // directMLPresent reports a Windows build with DirectML.dll beside the
 // runtime (the installer bundles it).
-func directMLPresent() bool {
-	if libPath == "" || runtime.GOOS != "windows" || os.Getenv(NoGPUEnv) == "1" {
+func directMLPresent() bool { return directMLBeside(libPath) }
+
+func directMLBeside(lib string) bool {
+	if lib == "" || runtime.GOOS != "windows" || os.Getenv(NoGPUEnv) == "1" {
 		return false
 	}
-	_, err := os.Stat(filepath.Join(filepath.Dir(libPath), "DirectML.dll"))
+	_, err := os.Stat(filepath.Join(filepath.Dir(lib), "DirectML.dll"))
 	return err == nil
 }
 

@@ -347,3 +347,29 @@ func TestAutolabelProgressCancel(t *testing.T) {
 		}
 	}
 }
+
+// A video's ffmpeg children start while the model loads: when the model
+// then fails, they are stopped and the run folder removed, nothing left.
+func TestPredictVideoBadModel(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("no ffmpeg")
+	}
+	dir := t.TempDir()
+	clip := filepath.Join(dir, "c.mp4")
+	if err := synth.Video(clip, "320x240", "30", 1); err != nil {
+		t.Fatal(err)
+	}
+	notOnnx := filepath.Join(dir, "m.onnx")
+	os.WriteFile(notOnnx, []byte("not a model"), 0o644)
+	runs := filepath.Join(dir, "runs")
+	if code, _, stderr := run("predict", "--model", notOnnx, "--project", runs, clip); code != ExitFindings || !strings.Contains(stderr, notOnnx) {
+		t.Fatalf("%d %s", code, stderr)
+	}
+	time.Sleep(200 * time.Millisecond) // an encoder left running would write its file by now
+	if left, _ := filepath.Glob(filepath.Join(runs, "*", "*")); len(left) > 0 {
+		t.Fatalf("left behind: %v", left)
+	}
+	if _, err := os.Stat(filepath.Join(runs, "predict-1")); err == nil {
+		t.Fatal("an empty run folder is left")
+	}
+}

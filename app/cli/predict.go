@@ -72,30 +72,48 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	if len(videos) > 0 {
 		parallel = 1 // frame after frame
 	}
-	det, err := mf.load(parallel)
-	if err != nil {
-		fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
-		return ExitFindings
-	}
-	defer det.Close()
-	out, err := runs.Next(*project, "predict")
-	if err != nil {
-		fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
-		return ExitFindings
-	}
 	// Ctrl+C stops between images or frames and keeps what is done: the
 	// detections file, the pictures, a playable video. For a camera or a
 	// stream it is the way to end.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	out, err := runs.Next(*project, "predict")
+	if err != nil {
+		fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
+		return ExitFindings
+	}
+	// A video alone: its ffmpeg children start while the model loads.
+	var first *inference.VideoJob
+	if len(images) == 0 && len(videos) > 0 {
+		first = openVideo(videos[0], out, !*noSave)
+	}
+	det, err := mf.load(parallel)
+	if err != nil || ctx.Err() != nil {
+		if first != nil {
+			first.Cancel()
+		}
+		os.Remove(out) // still empty
+		if err != nil {
+			fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
+			return ExitFindings
+		}
+		det.Close()
+		return ExitInterrupted
+	}
+	defer det.Close()
 	start := time.Now()
 	recs, failed, tm := predictImages(ctx, det, images, mf.thresholds(), *workers, out, !*noSave, stderr)
 	live := 0
-	for _, v := range videos {
+	for i, v := range videos {
 		if ctx.Err() != nil {
 			break
 		}
-		vr, frames, err := predictVideo(ctx, det, v, mf.thresholds(), out, !*noSave)
+		job := first
+		if i > 0 || job == nil {
+			job = openVideo(v, out, !*noSave)
+		}
+		first = nil
+		vr, frames, err := predictVideo(ctx, det, job, v, mf.thresholds())
 		switch {
 		case err == nil:
 		case ctx.Err() != nil:
@@ -108,6 +126,9 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 			failed++
 		}
 		recs = append(recs, vr...)
+	}
+	if first != nil {
+		first.Cancel()
 	}
 	if err := inference.WriteRecords(filepath.Join(out, "detections."+*format), recs, *format); err != nil {
 		fmt.Fprintf(stderr, "labelloop predict: %v\n", err)

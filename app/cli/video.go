@@ -10,16 +10,21 @@ import (
 
 func isVideo(p string) bool { return inference.IsVideoPath(p) }
 
-// predictVideo detects in a video (see inference.ProcessVideo) and, when
-// save, writes the annotated video into out. Cancelling ctx stops it with
-// the video so far written out whole.
-func predictVideo(ctx context.Context, det *inference.Detector, path string, t inference.Thresholds, out string, save bool) ([]inference.Record, int, error) {
+// openVideo starts a video's decoder and, when save, its encoder writing
+// into out (see inference.OpenVideoJob).
+func openVideo(path, out string, save bool) *inference.VideoJob {
 	dst := ""
 	if save {
 		dst = filepath.Join(out, videoName(path)+".mp4")
 	}
+	return inference.OpenVideoJob(path, dst, inference.GPUPresent())
+}
+
+// predictVideo detects in an opened video (see inference.ProcessVideo).
+// Cancelling ctx stops it with the video so far written out whole.
+func predictVideo(ctx context.Context, det *inference.Detector, job *inference.VideoJob, path string, t inference.Thresholds) ([]inference.Record, int, error) {
 	var recs []inference.Record
-	frames, err := inference.ProcessVideo(ctx, det, path, t, dst, func(n int, dets []inference.Detection) {
+	frames, err := job.Process(ctx, det, t, func(n int, dets []inference.Detection) {
 		recs = append(recs, inference.Records(inference.SourceName(path), n, dets, det.Info.Classes)...)
 	})
 	return recs, frames, err
