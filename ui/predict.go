@@ -347,7 +347,7 @@ func (s *PredictScreen) writeResults(dir string) error {
 // address and plays it live.
 func (s *PredictScreen) askLive() {
 	src := widget.NewEntry()
-	src.SetPlaceHolder("/dev/video0, rtsp://camera/stream, udp://@:5000")
+	src.SetPlaceHolder("/dev/video0 or rtsp://camera/stream")
 	if cams, _ := filepath.Glob("/dev/video*"); len(cams) > 0 {
 		src.SetText(cams[0])
 	}
