@@ -214,3 +214,41 @@ func TestDecodeMatchesPlain(t *testing.T) {
 		}
 	}
 }
+
+// The letterbox's rows, each source row interpolated across once and
+// then blended, equal bilinear sampling done pixel by pixel, shrinking
+// and enlarging, in two halves as Preprocess runs them.
+func TestResizeRowsMatchesPlain(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, c := range []struct{ sw, sh, nw, nh int }{{480, 360, 416, 312}, {50, 30, 97, 61}, {7, 5, 3, 2}} {
+		src := image.NewRGBA(image.Rect(0, 0, c.sw, c.sh))
+		for i := range src.Pix {
+			src.Pix[i] = uint8(rng.IntN(256))
+		}
+		size := max(c.nw, c.nh) + 2
+		got := make([]float32, 3*size*size)
+		resizeRows(src, got, size, 1, 1, c.nw, c.nh, 0, c.nh/2)
+		resizeRows(src, got, size, 1, 1, c.nw, c.nh, c.nh/2, c.nh)
+		at := func(x, y, ch int) float32 { return float32(src.Pix[y*src.Stride+4*x+ch]) }
+		coord := func(o, n, s int) (int, int, float32) {
+			v := (float64(o)+0.5)*float64(s)/float64(n) - 0.5
+			i := int(math.Floor(v))
+			f := float32(v - float64(i))
+			return min(max(i, 0), s-1), min(max(i+1, 0), s-1), f
+		}
+		for y := 0; y < c.nh; y++ {
+			j0, j1, fy := coord(y, c.nh, c.sh)
+			for x := 0; x < c.nw; x++ {
+				i0, i1, fx := coord(x, c.nw, c.sw)
+				for ch := 0; ch < 3; ch++ {
+					top := at(i0, j0, ch) + (at(i1, j0, ch)-at(i0, j0, ch))*fx
+					bot := at(i0, j1, ch) + (at(i1, j1, ch)-at(i0, j1, ch))*fx
+					want := (top + (bot-top)*fy) * (1.0 / 255)
+					if g := got[ch*size*size+(y+1)*size+x+1]; g != want {
+						t.Fatalf("%v: (%d,%d) channel %d is %v, pixel by pixel %v", c, x, y, ch, g, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -88,7 +88,9 @@ func ToRGBA(img image.Image) *image.RGBA {
 
 // resizeRows resamples src bilinearly into rows [ya, yb) of the nw×nh
 // rectangle at (x0, y0) of the size×size planes, with pixel centres
-// aligned (as PIL does).
+// aligned (as PIL does). Each source row is interpolated across once into
+// three float rows, and each output row is then a blend of two of them:
+// a source row serves one or two output rows when shrinking.
 func resizeRows(src *image.RGBA, dst []float32, size, x0, y0, nw, nh, ya, yb int) {
 	sw, sh := src.Bounds().Dx(), src.Bounds().Dy()
 	plane := size * size
@@ -102,6 +104,34 @@ func resizeRows(src *image.RGBA, dst []float32, size, x0, y0, nw, nh, ya, yb int
 		i0, i1 = min(max(i0, 0), sw-1), min(max(i1, 0), sw-1)
 		xi[2*x], xi[2*x+1], xf[x] = 4*i0, 4*i1, fx
 	}
+	// two source rows across, R, G and B one after another; rowOf says
+	// which source row each holds
+	across := [2][]float32{make([]float32, 3*nw), make([]float32, 3*nw)}
+	rowOf := [2]int{-1, -1}
+	row := func(j int) []float32 {
+		for k := range 2 {
+			if rowOf[k] == j {
+				return across[k]
+			}
+		}
+		// the older of the two goes: rows are asked for in order
+		k := 0
+		if rowOf[1] < rowOf[0] {
+			k = 1
+		}
+		rowOf[k] = j
+		h := across[k]
+		r := src.Pix[j*src.Stride : j*src.Stride+4*sw]
+		hr, hg, hb := h[:nw], h[nw:2*nw], h[2*nw:3*nw]
+		for x := range nw {
+			a, b, fx := xi[2*x], xi[2*x+1], xf[x]
+			ra, ga, ba := float32(r[a]), float32(r[a+1]), float32(r[a+2])
+			hr[x] = ra + (float32(r[b])-ra)*fx
+			hg[x] = ga + (float32(r[b+1])-ga)*fx
+			hb[x] = ba + (float32(r[b+2])-ba)*fx
+		}
+		return h
+	}
 	const inv = 1.0 / 255
 	for y := ya; y < yb; y++ {
 		sy := (float64(y)+0.5)*float64(sh)/float64(nh) - 0.5
@@ -109,15 +139,13 @@ func resizeRows(src *image.RGBA, dst []float32, size, x0, y0, nw, nh, ya, yb int
 		fy := float32(sy - float64(j0))
 		j1 := j0 + 1
 		j0, j1 = min(max(j0, 0), sh-1), min(max(j1, 0), sh-1)
-		r0 := src.Pix[j0*src.Stride : j0*src.Stride+4*sw]
-		r1 := src.Pix[j1*src.Stride : j1*src.Stride+4*sw]
+		top, bot := row(j0), row(j1)
 		o := (y0+y)*size + x0
-		for x := 0; x < nw; x++ {
-			a, b, fx := xi[2*x], xi[2*x+1], xf[x]
-			for c := 0; c < 3; c++ {
-				top := float32(r0[a+c]) + (float32(r0[b+c])-float32(r0[a+c]))*fx
-				bot := float32(r1[a+c]) + (float32(r1[b+c])-float32(r1[a+c]))*fx
-				dst[c*plane+o+x] = (top + (bot-top)*fy) * inv
+		for c := range 3 {
+			t, b := top[c*nw:(c+1)*nw], bot[c*nw:(c+1)*nw]
+			d := dst[c*plane+o : c*plane+o+nw]
+			for x := range d {
+				d[x] = (t[x] + (b[x]-t[x])*fy) * inv
 			}
 		}
 	}
