@@ -98,6 +98,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 			return ExitFindings
 		}
 		det.Close()
+		fmt.Fprintln(stderr, "interrupted before anything was done")
 		return ExitInterrupted
 	}
 	defer det.Close()
