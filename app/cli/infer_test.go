@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -170,11 +169,9 @@ func TestPredictInterrupted(t *testing.T) {
 	if r.code != ExitInterrupted || !strings.Contains(r.stderr, "long.mp4: stopped after") || !strings.Contains(r.stderr, "interrupted") {
 		t.Fatalf("%d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
-		"-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", video).Output()
-	n, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+	n, err := synth.CountFrames(video)
 	if err != nil || n == 0 || n >= 1800 {
-		t.Fatalf("the video so far: %v, %q frames", err, out)
+		t.Fatalf("the video so far: %v, %d frames", err, n)
 	}
 	frames := map[int]bool{}
 	for _, rec := range readJSONL(t, filepath.Join(runs, "predict-1", "detections.jsonl")) {
@@ -242,11 +239,8 @@ func TestPredictStream(t *testing.T) {
 	if r.code != ExitOK || !strings.Contains(r.stderr, url+": stopped after") {
 		t.Fatalf("%d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
-		"-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", video).Output()
-	n, _ := strconv.Atoi(strings.TrimSpace(string(out)))
-	if err != nil || n < 30 {
-		t.Fatalf("the video so far: %v, %q frames", err, out)
+	if n, err := synth.CountFrames(video); err != nil || n < 30 {
+		t.Fatalf("the video so far: %v, %d frames", err, n)
 	}
 	recs := readJSONL(t, filepath.Join(runs, "predict-1", "detections.jsonl"))
 	if len(recs) == 0 || recs[0].File != url {

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os/exec"
 	"strconv"
+	"strings"
 )
 
 // Video writes secs seconds of ffmpeg's test pattern to path (the ffmpeg
@@ -40,4 +41,19 @@ func Stream(size, rate string, secs float64) (string, func(), error) {
 		return "", nil, fmt.Errorf("streaming to %s: %v", url, err)
 	}
 	return url, func() { cmd.Process.Kill(); cmd.Wait() }, nil
+}
+
+// CountFrames decodes a video with ffprobe and counts its frames (what a
+// player will show, not what the header claims).
+func CountFrames(path string) (int, error) {
+	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+		"-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		return 0, fmt.Errorf("counting the frames of %s: %v", path, err)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil {
+		return 0, fmt.Errorf("counting the frames of %s: ffprobe said %q", path, out)
+	}
+	return n, nil
 }

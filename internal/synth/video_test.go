@@ -19,6 +19,12 @@ func TestVideo(t *testing.T) {
 	if fi, err := os.Stat(p); err != nil || fi.Size() == 0 {
 		t.Fatalf("no clip: %v", err)
 	}
+	if n, err := CountFrames(p); err != nil || n != 5 {
+		t.Fatalf("half a second at 10 fps: %d frames, %v", n, err)
+	}
+	if _, err := CountFrames(filepath.Join(t.TempDir(), "none.mp4")); err == nil || !strings.Contains(err.Error(), "none.mp4") {
+		t.Fatalf("a missing file: %v", err)
+	}
 	// x264's yuv420p refuses odd sizes: the error says which file
 	if err := Video(p, "63x47", "10", 0.5); err == nil || !strings.Contains(err.Error(), p) {
 		t.Fatalf("odd size with x264: %v", err)
