@@ -1,6 +1,8 @@
 package model
 
 import (
+	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,7 +31,7 @@ func TestCheckpointRoundTripAndMismatch(t *testing.T) {
 	}
 	// a sidecar claiming another class count: the first mismatch is named
 	ck.Classes = []string{"a", "b"}
-	os.WriteFile(SidecarPath(p), []byte(`{"backbone":"mobilenetv2","classes":["a","b"],"input_size":160}`), 0o644)
+	os.WriteFile(SidecarPath(p), []byte(`{"backbone":"mobilenetv2","classes":["a","b"],"input_size":160,"anchors":[[1,2],[1,2],[1,2],[1,2],[1,2],[1,2],[1,2],[1,2],[1,2]]}`), 0o644)
 	if _, _, err := LoadCheckpoint(p); err == nil || !strings.Contains(err.Error(), "yolo_head3.1.weight has shape [24 256 1 1]") {
 		t.Fatalf("mismatch: %v", err)
 	}
@@ -40,6 +42,25 @@ func TestCheckpointRoundTripAndMismatch(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "junk.safetensors"), []byte("hello"), 0o644)
 	if _, err := ReadSafetensors(filepath.Join(dir, "junk.safetensors")); err == nil {
 		t.Fatal("junk accepted")
+	}
+}
+
+// Weights that diverged are refused where they are read, naming the file
+// and the tensor: export wrote them and failed only in verification.
+func TestLoadCheckpointRefusesNonFinite(t *testing.T) {
+	ck := &Checkpoint{Backbone: MobileNetV3, Classes: []string{"a"}, Anchors: DefaultAnchors, InputSize: 64, Resize: "letterbox"}
+	g, _ := Build(ck.Config())
+	for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(-1))} {
+		w := FixtureWeights(g)
+		w["yolo_head2.1.bias"][3] = bad
+		p := filepath.Join(t.TempDir(), "nan.safetensors")
+		if err := SaveCheckpoint(p, ck, w); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := LoadCheckpoint(p)
+		if err == nil || !errors.Is(err, ErrBadFile) || !strings.Contains(err.Error(), p+`: tensor "yolo_head2.1.bias": value 3 is `) {
+			t.Fatalf("%v: %v", bad, err)
+		}
 	}
 }
 

@@ -44,8 +44,12 @@ func FixtureWeights(g *Graph) map[string][]float32 {
 }
 
 // FixtureInput is the reference's test image, 1×3×size×size:
-// x[0,c,h,w] = 0.5 + 0.5·sin(0.01·(h·416 + w) + c).
+// x[0,c,h,w] = 0.5 + 0.5·sin(0.01·(h·416 + w) + c). It is nil for a size
+// outside 1..MaxInputSize (3·size² would overflow, or exhaust memory).
 func FixtureInput(size int) []float32 {
+	if size < 1 || size > MaxInputSize {
+		return nil
+	}
 	x := make([]float32, 3*size*size)
 	for c := 0; c < 3; c++ {
 		for h := 0; h < size; h++ {

@@ -137,8 +137,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("unknown backbone %q (want %s)", c.Backbone, strings.Join(Backbones, ", "))
 	case c.NumClasses < 1:
 		return fmt.Errorf("need at least one class, got %d", c.NumClasses)
-	case c.InputSize < 32 || c.InputSize%32 != 0:
-		return fmt.Errorf("input size %d is not a positive multiple of 32", c.InputSize)
+	}
+	if err := CheckInputSize(c.InputSize); err != nil {
+		return fmt.Errorf("input size %w", err)
 	}
 	return nil
 }
