@@ -1,24 +1,74 @@
 package voc
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
-// ReadClasses reads a class list, one name per line. Blank lines are
-// skipped; a repeated name is an error (it would give one class two ids).
+// MaxClassName is the longest class name accepted, in bytes.
+const MaxClassName = 256
+
+// maxClassesFile bounds classes.txt: ten thousand long names fit easily.
+const maxClassesFile = 16 << 20
+
+// CheckClassName reports a name that cannot be a class: one that is empty,
+// too long, not UTF-8, padded with spaces, or holds a control character
+// or line break (a newline in classes.txt would split one class in two
+// and shift every later id).
+func CheckClassName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("empty class name")
+	case len(name) > MaxClassName:
+		return fmt.Errorf("class name of %d bytes (at most %d)", len(name), MaxClassName)
+	case !utf8.ValidString(name):
+		return fmt.Errorf("class name %q is not valid UTF-8", name)
+	case strings.TrimSpace(name) != name:
+		return fmt.Errorf("class name %q starts or ends with spaces", name)
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return fmt.Errorf("class name %q holds a control character or line break (%U)", name, r)
+		}
+	}
+	return nil
+}
+
+// ReadClasses reads a class list, one name per line. Blank lines and a
+// UTF-8 byte-order mark are skipped; a repeated name is an error (it would
+// give one class two ids), and so is a name CheckClassName refuses, with
+// its line.
 func ReadClasses(path string) ([]string, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxClassesFile+1))
+	if err != nil {
+		return nil, err
+	}
+	return parseClasses(path, data)
+}
+
+func parseClasses(path string, data []byte) ([]string, error) {
+	if len(data) > maxClassesFile {
+		return nil, fmt.Errorf("%s: more than %d MB, not a class list", path, maxClassesFile>>20)
+	}
 	var out []string
 	seen := map[string]int{}
-	for i, line := range strings.Split(string(data), "\n") {
+	for i, line := range strings.Split(strings.TrimPrefix(string(data), "\ufeff"), "\n") {
 		name := strings.TrimSpace(line)
 		if name == "" {
 			continue
+		}
+		if err := CheckClassName(name); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, i+1, err)
 		}
 		if prev, dup := seen[name]; dup {
 			return nil, fmt.Errorf("%s:%d: class %q repeats line %d", path, i+1, name, prev)
@@ -29,8 +79,19 @@ func ReadClasses(path string) ([]string, error) {
 	return out, nil
 }
 
-// WriteClasses writes a class list atomically.
+// WriteClasses writes a class list atomically; a name CheckClassName
+// refuses, or a repeated one, is an error and nothing is written.
 func WriteClasses(path string, classes []string) error {
+	seen := make(map[string]bool, len(classes))
+	for i, c := range classes {
+		if err := CheckClassName(c); err != nil {
+			return fmt.Errorf("%s: class %d: %w", path, i+1, err)
+		}
+		if seen[c] {
+			return fmt.Errorf("%s: class %d: %q is listed twice", path, i+1, c)
+		}
+		seen[c] = true
+	}
 	return WriteFileAtomic(path, []byte(strings.Join(classes, "\n")+"\n"), 0o644)
 }
 

@@ -98,3 +98,35 @@ func TestClasses(t *testing.T) {
 		t.Fatalf("duplicate class: %v", err)
 	}
 }
+
+// classes.txt is checked line by line: a name with a control character is
+// refused with its line (a NUL or tab passed before), a byte-order mark is
+// skipped, and WriteClasses refuses a name that would not read back as
+// one class (a newline would split it and shift every later id).
+func TestClassesValidation(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "classes.txt")
+	for _, c := range []struct{ data, want string }{
+		{"cat\nd\x00g\n", ":2: class name \"d\\x00g\" holds a control character"},
+		{"cat\n\ndog\tx\n", ":3: "},
+		{"cat\n\xff\xfe\n", ":2: class name \"\\xff\\xfe\" is not valid UTF-8"},
+		{"cat\n" + strings.Repeat("x", MaxClassName+1), ":2: class name of 257 bytes"},
+		{"a\u2028b\n", ":1: "},
+	} {
+		os.WriteFile(p, []byte(c.data), 0o644)
+		if _, err := ReadClasses(p); err == nil || !strings.Contains(err.Error(), p+c.want) {
+			t.Errorf("%q: %v, want %q", c.data, err, c.want)
+		}
+	}
+	os.WriteFile(p, []byte("\ufeffcat\r\ndog\r\n"), 0o644)
+	if got, err := ReadClasses(p); err != nil || !reflect.DeepEqual(got, []string{"cat", "dog"}) {
+		t.Fatalf("BOM and CRLF: %v %q", err, got)
+	}
+	for _, bad := range [][]string{{"cat", "a\nb"}, {"x\x00"}, {""}, {" cat"}, {"cat", "cat"}} {
+		if err := WriteClasses(p, bad); err == nil || !strings.Contains(err.Error(), p) {
+			t.Errorf("wrote %q: %v", bad, err)
+		}
+	}
+	if got, _ := ReadClasses(p); !reflect.DeepEqual(got, []string{"cat", "dog"}) {
+		t.Fatalf("a refused write changed the file: %q", got)
+	}
+}
