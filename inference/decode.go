@@ -53,6 +53,9 @@ func Decode(outs []Output, b, nc, inputSize int, anchors [9][2]float64, conf flo
 	var cells, best []int32
 	var bestV []float32
 	for k, o := range outs {
+		if k >= len(model.AnchorMask) || !headFits(o, b, nc) {
+			continue // not a head of this model (Detector.run reports it)
+		}
 		h, w := int(o.Shape[2]), int(o.Shape[3])
 		stride := float64(inputSize) / float64(w)
 		per := 5 + nc
@@ -63,7 +66,7 @@ func Decode(outs []Output, b, nc, inputSize int, anchors [9][2]float64, conf flo
 			ch := base[a*per*plane:]
 			cells = cells[:0]
 			for cell, v := range ch[4*plane : 5*plane] {
-				if !(v < objMin) {
+				if v >= objMin { // false for NaN: a non-finite output is no box
 					cells = append(cells, int32(cell))
 				}
 			}
@@ -90,7 +93,7 @@ func Decode(outs []Output, b, nc, inputSize int, anchors [9][2]float64, conf flo
 			dets = slices.Grow(dets, len(cells))
 			for i, c := range cells {
 				score := sigmoid(ch[4*plane+int(c)]) * sigmoid(bestV[i])
-				if score < conf {
+				if !(score >= conf) { // NaN too
 					continue
 				}
 				cell := int(c)
@@ -99,31 +102,58 @@ func Decode(outs []Output, b, nc, inputSize int, anchors [9][2]float64, conf flo
 				cy := (float64(sigmoid(ch[plane+cell])) + gy) * stride
 				bw := math.Exp(float64(ch[2*plane+cell])) * an[0]
 				bh := math.Exp(float64(ch[3*plane+cell])) * an[1]
-				dets = append(dets, Detection{Class: int(best[i]), Score: score,
-					Box: voc.Box{Xmin: cx - bw/2, Ymin: cy - bh/2, Xmax: cx + bw/2, Ymax: cy + bh/2}})
+				d := Detection{Class: int(best[i]), Score: score,
+					Box: voc.Box{Xmin: cx - bw/2, Ymin: cy - bh/2, Xmax: cx + bw/2, Ymax: cy + bh/2}}
+				if finite(d) {
+					dets = append(dets, d)
+				}
 			}
 		}
 	}
 	return dets
 }
 
+// headFits reports whether o is an N×3(5+nc)×H×W head whose data holds
+// image b.
+func headFits(o Output, b, nc int) bool {
+	if len(o.Shape) != 4 || o.Shape[1] != int64(3*(5+nc)) || o.Shape[2] < 1 || o.Shape[3] < 1 || b < 0 || int64(b) >= o.Shape[0] {
+		return false
+	}
+	n := o.Shape[0] * o.Shape[1] * o.Shape[2] * o.Shape[3]
+	return n > 0 && n <= int64(len(o.Data))
+}
+
+// finite reports a detection whose score and box are all finite numbers.
+func finite(d Detection) bool {
+	s := float64(d.Score)
+	b := d.Box
+	// x-x is 0 for a finite x and NaN for an infinite or NaN one
+	return s-s == 0 && b.Xmin-b.Xmin == 0 && b.Ymin-b.Ymin == 0 && b.Xmax-b.Xmax == 0 && b.Ymax-b.Ymax == 0
+}
+
 // NMS keeps the best-scoring boxes, dropping any that overlaps a kept box
 // of the same class (any class if agnostic) by more than iou. The result
 // is sorted by score, highest first (ties in their given order).
+// Detections with a non-finite score or box are dropped (a NaN box would
+// index the grid out of range).
 func NMS(dets []Detection, iou float64, agnostic bool) []Detection {
-	if len(dets) == 0 {
-		return dets
-	}
 	// Classes are suppressed separately, so candidates are taken class by
 	// class, each in score order, and a box is only ever compared with
 	// the kept boxes of its own class. Sorting small keys moves less than
 	// sorting the detections.
-	keys := make([]nmsKey, len(dets))
+	keys := make([]nmsKey, 0, len(dets))
 	for i, d := range dets {
-		keys[i] = nmsKey{d.Score, int32(d.Class), int32(i)}
-		if agnostic {
-			keys[i].class = 0
+		if !finite(d) {
+			continue
 		}
+		k := nmsKey{d.Score, int32(d.Class), int32(i)}
+		if agnostic {
+			k.class = 0
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return dets[:0]
 	}
 	slices.SortFunc(keys, func(a, b nmsKey) int {
 		if a.class != b.class {

@@ -69,7 +69,7 @@ func TestLetterboxAndMapBack(t *testing.T) {
 	}
 	img.SetRGBA(0, 0, color.RGBA{0, 0, 0, 255})
 	buf := make([]float32, 3*64*64)
-	f := Preprocess(img, 200, 100, 64, true, buf)
+	f, _ := Preprocess(img, 200, 100, 64, true, buf)
 	if f.DY != 16 || f.DX != 0 || f.ScaleX != 0.32 {
 		t.Fatalf("frame %+v", f)
 	}
@@ -84,10 +84,10 @@ func TestLetterboxAndMapBack(t *testing.T) {
 	}
 	// a half-size decode of the same picture maps the same way
 	small := image.NewRGBA(image.Rect(0, 0, 100, 50))
-	if f2 := Preprocess(small, 200, 100, 64, true, buf); f2 != f {
+	if f2, _ := Preprocess(small, 200, 100, 64, true, buf); f2 != f {
 		t.Fatalf("%+v != %+v", f2, f)
 	}
-	f3 := Preprocess(img, 200, 100, 64, false, buf)
+	f3, _ := Preprocess(img, 200, 100, 64, false, buf)
 	if x, y := f3.ToOriginal(64, 64); x != 200 || y != 100 {
 		t.Fatalf("plain resize maps (64,64) to (%v,%v)", x, y)
 	}

@@ -1,7 +1,6 @@
 package inference
 
 import (
-	"encoding/json"
 	"fmt"
 	"image"
 	"os"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/labelloop/labelloop/internal/imgload"
 	"github.com/labelloop/labelloop/model"
-	"github.com/labelloop/labelloop/model/onnx"
 	pb "github.com/labelloop/labelloop/model/onnx/onnxpb"
 )
 
@@ -79,8 +77,10 @@ func ReadModelInfo(path string, data []byte, opt LoadOptions) (ModelInfo, error)
 		return info, fmt.Errorf("%s: the model has %d inputs; a detector has one image input", path, len(inputs))
 	}
 	dims := inputs[0].GetType().GetTensorType().GetShape().GetDim()
-	if len(dims) != 4 || dims[1].GetDimValue() != 3 || dims[2].GetDimValue() != dims[3].GetDimValue() || dims[2].GetDimValue()%32 != 0 || dims[2].GetDimValue() == 0 {
-		return info, fmt.Errorf("%s: input %q has shape %s; a detector takes N×3×S×S with S a multiple of 32", path, inputs[0].GetName(), dimString(dims))
+	if len(dims) != 4 || dims[1].GetDimValue() != 3 || dims[2].GetDimValue() != dims[3].GetDimValue() ||
+		dims[2].GetDimValue() < model.MinInputSize || dims[2].GetDimValue() > model.MaxInputSize || dims[2].GetDimValue()%32 != 0 {
+		return info, fmt.Errorf("%s: input %q has shape %s; a detector takes N×3×S×S with S a multiple of 32 from %d to %d",
+			path, inputs[0].GetName(), dimString(dims), model.MinInputSize, model.MaxInputSize)
 	}
 	info.inputName = inputs[0].GetName()
 	info.InputSize = int(dims[2].GetDimValue())
@@ -101,30 +101,32 @@ func ReadModelInfo(path string, data []byte, opt LoadOptions) (ModelInfo, error)
 		return info, fmt.Errorf("%s: %d outputs; a YOLO detector has three heads", path, len(outs))
 	}
 	sort.Slice(outs, func(i, j int) bool { return outs[i].w < outs[j].w }) // stride 32 first
-	for _, o := range outs {
+	for k, o := range outs {
+		// a dynamic width (0) is taken as the stride's; any other must be it
+		if want := int64(info.InputSize / model.Strides[k]); o.w != want && o.w != 0 {
+			return info, fmt.Errorf("%s: output %q is %d wide; at input %d the heads are %d, %d and %d wide",
+				path, o.name, o.w, info.InputSize, info.InputSize/32, info.InputSize/16, info.InputSize/8)
+		}
 		info.outputs = append(info.outputs, o.name)
 	}
-	if outs[0].c%3 != 0 || outs[0].c/3 < 6 || outs[1].c != outs[0].c || outs[2].c != outs[0].c {
-		return info, fmt.Errorf("%s: head channels %d, %d, %d are not 3·(5+classes)", path, outs[0].c, outs[1].c, outs[2].c)
+	if outs[0].c%3 != 0 || outs[0].c/3 < 6 || outs[0].c > 3*(5+maxClasses) || outs[1].c != outs[0].c || outs[2].c != outs[0].c {
+		return info, fmt.Errorf("%s: head channels %d, %d, %d are not 3·(5+classes) with 1 to %d classes", path, outs[0].c, outs[1].c, outs[2].c, maxClasses)
 	}
 	info.NumClasses = int(outs[0].c/3 - 5)
-	for _, kv := range m.GetMetadataProps() {
-		switch kv.GetKey() {
-		case onnx.KeyClasses:
-			json.Unmarshal([]byte(kv.GetValue()), &info.Classes)
-		case onnx.KeyAnchors:
-			json.Unmarshal([]byte(kv.GetValue()), &info.Anchors)
-		case onnx.KeyBackbone:
-			info.Backbone = kv.GetValue()
-		case onnx.KeyResize:
-			info.Letterbox = kv.GetValue() != "plain"
-		}
+	if err := readMetadata(path, m.GetMetadataProps(), &info); err != nil {
+		return info, err
 	}
 	if opt.Classes != nil {
 		info.Classes = opt.Classes
+		if err := checkClasses(info.Classes); err != nil {
+			return info, fmt.Errorf("%s: the class names given: %w", path, err)
+		}
 	}
 	if opt.Anchors != nil {
 		info.Anchors = *opt.Anchors
+		if err := model.CheckAnchors(info.Anchors); err != nil {
+			return info, fmt.Errorf("%s: the anchors given: %w", path, err)
+		}
 	}
 	if len(info.Classes) == 0 {
 		return info, fmt.Errorf("%s: the model has %d classes but names none; give them (a classes.txt with --classes)", path, info.NumClasses)
@@ -204,11 +206,21 @@ func (d *Detector) run(img image.Image, origW, origH int) (rawOutput, Timing, er
 	buf := d.bufs.Get().([]float32)
 	defer d.bufs.Put(buf)
 	size := d.Info.InputSize
-	frame := Preprocess(img, origW, origH, size, d.Info.Letterbox, buf)
+	frame, err := Preprocess(img, origW, origH, size, d.Info.Letterbox, buf)
+	if err != nil {
+		return rawOutput{}, Timing{}, fmt.Errorf("%s: %w", d.Info.Path, err)
+	}
 	t1 := time.Now()
 	outs, err := d.s.Run(buf, 1, size, size)
 	if err != nil {
 		return rawOutput{}, Timing{}, err
+	}
+	// a graph may compute other shapes than it declares
+	for k, o := range outs {
+		if k > 2 || !headFits(o, 0, d.Info.NumClasses) || o.Shape[2] != int64(size/model.Strides[k]) || o.Shape[3] != o.Shape[2] {
+			return rawOutput{}, Timing{}, fmt.Errorf("%s: output %d has shape %v, not the 1×%d×%d×%d its header declares",
+				d.Info.Path, k, o.Shape, 3*(5+d.Info.NumClasses), size/model.Strides[min(k, 2)], size/model.Strides[min(k, 2)])
+		}
 	}
 	return rawOutput{outs, frame}, Timing{Pre: t1.Sub(t0), Net: time.Since(t1)}, nil
 }

@@ -1,10 +1,13 @@
 package inference
 
 import (
+	"fmt"
 	"image"
 	"image/draw"
 	"math"
 	"sync"
+
+	"github.com/labelloop/labelloop/model"
 )
 
 // Frame maps the network's input square back to the original image.
@@ -23,9 +26,20 @@ func (f Frame) ToOriginal(x, y float64) (float64, float64) {
 // Preprocess fills dst (3×size×size, RGB/255, channel-major) from img,
 // which shows an origW×origH picture possibly decoded smaller. Letterbox
 // keeps the aspect ratio and pads with grey 128 as the reference does;
-// otherwise the picture is stretched to the square.
-func Preprocess(img image.Image, origW, origH, size int, letterbox bool, dst []float32) Frame {
+// otherwise the picture is stretched to the square. A size outside
+// model.MinInputSize..MaxInputSize, a dst too small for it, or an empty
+// picture is an error, and dst is left alone.
+func Preprocess(img image.Image, origW, origH, size int, letterbox bool, dst []float32) (Frame, error) {
 	f := Frame{OrigW: origW, OrigH: origH}
+	if err := model.CheckInputSize(size); err != nil {
+		return f, fmt.Errorf("input size %w", err)
+	}
+	if len(dst) < 3*size*size {
+		return f, fmt.Errorf("input buffer of %d values for a %d×%d input", len(dst), size, size)
+	}
+	if err := checkPicture(img, origW, origH); err != nil {
+		return f, err
+	}
 	nw, nh := size, size
 	if letterbox {
 		s := math.Min(float64(size)/float64(origW), float64(size)/float64(origH))
@@ -66,7 +80,26 @@ func Preprocess(img image.Image, origW, origH, size int, letterbox bool, dst []f
 	}()
 	rows(half, nh)
 	wg.Wait()
-	return f
+	return f, nil
+}
+
+// checkPicture reports a picture resizing cannot read: no pixels, an
+// original size of none, or a YUV frame whose planes are short.
+func checkPicture(img image.Image, origW, origH int) error {
+	if origW < 1 || origH < 1 {
+		return fmt.Errorf("picture of %d×%d pixels", origW, origH)
+	}
+	if yuv, ok := img.(*YUVFrame); ok {
+		w, h := yuv.W, yuv.H
+		if w < 2 || h < 2 || len(yuv.Y) < w*h || len(yuv.U) < (w/2)*(h/2) || len(yuv.V) < (w/2)*(h/2) {
+			return fmt.Errorf("video frame of %d×%d with planes of %d, %d and %d bytes", w, h, len(yuv.Y), len(yuv.U), len(yuv.V))
+		}
+		return nil
+	}
+	if b := img.Bounds(); b.Empty() {
+		return fmt.Errorf("picture of %d×%d pixels", b.Dx(), b.Dy())
+	}
+	return nil
 }
 
 func setAll(s []float32, v float32) {

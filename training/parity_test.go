@@ -56,7 +56,7 @@ func sameDetections(t *testing.T, ck *model.Checkpoint, w map[string][]float32, 
 		t.Fatal(err)
 	}
 	x := make([]float32, 3*size*size)
-	frame := inference.Preprocess(pic.Img, pic.W, pic.H, size, true, x)
+	frame, _ := inference.Preprocess(pic.Img, pic.W, pic.H, size, true, x)
 
 	sess, err := inference.NewSession(data, onnx.OutputNames[:], inference.Options{Threads: 1})
 	if err != nil {
