@@ -66,29 +66,31 @@ func ExportCheckpoint(weights, out, resize string) (ExportResult, error) {
 	}
 	data, err := onnx.Marshal(g, w, onnx.Meta{Classes: ck.Classes, Anchors: ck.Anchors, ResizeMode: mode})
 	if err != nil {
-		return r, err
+		return r, fmt.Errorf("%s: %w", weights, err)
 	}
 	if out == "" {
 		out = strings.TrimSuffix(weights, ".safetensors") + ".onnx"
+	}
+	// verified in memory before anything is written: a model that fails
+	// never reaches the disk
+	if err := verifyExport(out, data, ck.InputSize); err != nil {
+		return r, fmt.Errorf("%s: verification failed, nothing written: %w", out, err)
 	}
 	if err := voc.WriteFileAtomic(out, data, 0o644); err != nil {
 		return r, err
 	}
 	r.Path = out
 	r.Summary = fmt.Sprintf("%s (%s, %d classes, input %d, %.1f MB)", out, ck.Backbone, len(ck.Classes), ck.InputSize, float64(len(data))/1e6)
-	if err := verifyExport(out, data, ck.InputSize); err != nil {
-		return r, fmt.Errorf("verification failed: %w", err)
-	}
 	return r, nil
 }
 
-// verifyExport loads the file back and runs the reference's test image.
+// verifyExport reads the model's description back as a file's would be
+// read, and runs the reference's test image through it.
 func verifyExport(path string, data []byte, size int) error {
-	det, err := inference.Load(path, inference.LoadOptions{})
+	info, err := inference.ReadModelInfo(path, data, inference.LoadOptions{})
 	if err != nil {
 		return err
 	}
-	defer det.Close()
 	sess, err := inference.NewSession(data, onnx.OutputNames[:], inference.Options{})
 	if err != nil {
 		return err
@@ -99,7 +101,7 @@ func verifyExport(path string, data []byte, size int) error {
 		return err
 	}
 	for k, o := range outs {
-		want := []int64{1, int64(3 * (5 + det.Info.NumClasses)), int64(size / model.Strides[k]), int64(size / model.Strides[k])}
+		want := []int64{1, int64(3 * (5 + info.NumClasses)), int64(size / model.Strides[k]), int64(size / model.Strides[k])}
 		if fmt.Sprint(o.Shape) != fmt.Sprint(want) {
 			return fmt.Errorf("output %s has shape %v, want %v", onnx.OutputNames[k], o.Shape, want)
 		}

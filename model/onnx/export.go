@@ -10,12 +10,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/labelloop/labelloop/model"
 	pb "github.com/labelloop/labelloop/model/onnx/onnxpb"
+	"github.com/labelloop/labelloop/voc"
 )
 
 // Opset is the ONNX operator set written (HardSwish needs 14).
@@ -66,6 +69,26 @@ func Export(g *model.Graph, w Weights, meta Meta) (*pb.ModelProto, error) {
 		if len(v) != p.Size() {
 			return nil, fmt.Errorf("%s has %d values, want %d (shape %v)", p.Name, len(v), p.Size(), p.Shape)
 		}
+		for i, x := range v {
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				return nil, fmt.Errorf("%s: value %d is %v: the weights diverged, there is no model to export", p.Name, i, x)
+			}
+		}
+	}
+	// what is written here, ReadModelInfo must accept
+	if meta.ResizeMode != "" && !slices.Contains(model.ResizeModes, meta.ResizeMode) {
+		return nil, fmt.Errorf("resize mode %q, want %s", meta.ResizeMode, strings.Join(model.ResizeModes, " or "))
+	}
+	for i, c := range meta.Classes {
+		if err := voc.CheckClassName(c); err != nil {
+			return nil, fmt.Errorf("class %d: %w", i+1, err)
+		}
+		if slices.Contains(meta.Classes[:i], c) {
+			return nil, fmt.Errorf("class %d: %q is listed twice", i+1, c)
+		}
+	}
+	if err := model.CheckAnchors(meta.Anchors); err != nil {
+		return nil, fmt.Errorf("anchors: %w", err)
 	}
 	e := &exporter{g: g, w: w, names: make([]string, len(g.Nodes)), graph: &pb.GraphProto{Name: proto.String("labelloop-" + g.Backbone)}}
 	if err := e.nodes(); err != nil {
