@@ -2,9 +2,11 @@ package inference
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/labelloop/labelloop/voc"
 )
@@ -12,19 +14,28 @@ import (
 // Record is one detection as saved in detections.jsonl (or .csv), the
 // same from `labelloop predict` and from the Predict tab.
 type Record struct {
-	File    string     `json:"file"`
-	Frame   int        `json:"frame"`
-	Class   string     `json:"class"`
-	ClassID int        `json:"class_id"`
-	Score   float32    `json:"score"`
-	Box     [4]float64 `json:"box"` // x1, y1, x2, y2 in original pixels
+	File string `json:"file"`
+	// FileBase64 is the file name's exact bytes, base64 (standard, padded),
+	// when they are not UTF-8: JSON strings are text, so "file" shows
+	// U+FFFD for each bad byte and could not name the file on disk. CSV
+	// keeps the bytes as they are.
+	FileBase64 string     `json:"file_base64,omitempty"`
+	Frame      int        `json:"frame"`
+	Class      string     `json:"class"`
+	ClassID    int        `json:"class_id"`
+	Score      float32    `json:"score"`
+	Box        [4]float64 `json:"box"` // x1, y1, x2, y2 in original pixels
 }
 
 // Records turns one picture's (or frame's) detections into records.
 func Records(file string, frame int, dets []Detection, classes []string) []Record {
 	var out []Record
+	raw := ""
+	if !utf8.ValidString(file) {
+		raw = base64.StdEncoding.EncodeToString([]byte(file))
+	}
 	for _, d := range dets {
-		out = append(out, Record{File: file, Frame: frame, Class: classes[d.Class], ClassID: d.Class, Score: d.Score,
+		out = append(out, Record{File: file, FileBase64: raw, Frame: frame, Class: classes[d.Class], ClassID: d.Class, Score: d.Score,
 			Box: [4]float64{round2(d.Box.Xmin), round2(d.Box.Ymin), round2(d.Box.Xmax), round2(d.Box.Ymax)}})
 	}
 	return out
