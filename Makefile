@@ -11,7 +11,7 @@ SUDO  := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # fetch ONNX Runtime (only when no npm is on PATH: a NodeSource nodejs
 # conflicts with Debian's npm), python3 for the baseline benchmarks.
 APT_PACKAGES := gcc g++ libtorch-dev pkg-config libgl1-mesa-dev libegl1-mesa-dev xorg-dev libxkbcommon-dev \
-	libgl1-mesa-dri libturbojpeg0-dev ffmpeg xvfb xdotool x11-apps imagemagick python3 ca-certificates
+	libgl1-mesa-dri libjpeg-dev ffmpeg xvfb xdotool x11-apps imagemagick python3 ca-certificates
 
 # ONNX Runtime: the shared library shipped inside the npm package
 # onnxruntime-node, fetched with `npm pack` (no install scripts run) and

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/labelloop/labelloop/internal/pix"
 )
 
 // Severity of a finding: errors break training or evaluation, warnings are
@@ -49,6 +51,11 @@ func (i Issue) String() string {
 // CheckOptions tune Check.
 type CheckOptions struct {
 	Workers int // 0: one per CPU
+	// Deep decodes every image in full, as training will, and reports any
+	// whose data is damaged part-way (the default reads headers and looks
+	// for the end marker: thousands of images a second, but blind to a
+	// damaged middle).
+	Deep bool
 }
 
 // Report is the outcome of Check.
@@ -135,13 +142,13 @@ func Check(ds *Dataset, opt CheckOptions) (*Report, error) {
 				batch := ds.Items[start:min(start+batchItems, len(ds.Items))]
 				if pf == nil {
 					for k, it := range batch {
-						results[start+k] = checkItem(it, known, r)
+						results[start+k] = checkItem(it, known, r, opt.Deep)
 					}
 					continue
 				}
 				pf.load(batch)
 				for k, it := range batch {
-					results[start+k] = checkItem(it, known, pf.view(k))
+					results[start+k] = checkItem(it, known, pf.view(k), opt.Deep)
 				}
 			}
 		}()
@@ -185,7 +192,7 @@ func fileExists(p string) bool {
 // batchItems is how many items a worker reads at once.
 const batchItems = 32
 
-func checkItem(it Item, known map[string]bool, fr itemSource) itemResult {
+func checkItem(it Item, known map[string]bool, fr itemSource, deep bool) itemResult {
 	var r itemResult
 	add := func(sev Severity, code, file string, obj int, fixable bool, format string, args ...any) {
 		r.issues = append(r.issues, Issue{Severity: sev, Code: code, File: file, Object: obj,
@@ -206,9 +213,24 @@ func checkItem(it Item, known map[string]bool, fr itemSource) itemResult {
 			if info.Truncated {
 				add(SevError, "image-truncated", it.Image, 0, false, "image is truncated (no end marker): the file was cut short")
 			}
-			if info.Width <= 0 || info.Height <= 0 {
+			if info.Unsupported != nil {
+				add(SevError, "image-unsupported", it.Image, 0, false, "%v: the trainers cannot read it; save it again as an ordinary JPEG or PNG", info.Unsupported)
+			}
+			var tooLarge *pix.TooLargeError
+			switch err := pix.CheckSize(info.Width, info.Height); {
+			case errors.As(err, &tooLarge):
+				add(SevError, "image-too-large", it.Image, 0, false, "%v", err)
+			case err != nil:
 				add(SevError, "image-unreadable", it.Image, 0, false, "image header gives size %dx%d", info.Width, info.Height)
 				r.hasImg = false
+			case int64(info.Width)*int64(info.Height) > pix.WarnPixels:
+				add(SevWarning, "image-large", it.Image, 0, false, "%dx%d is %s, over the %s at which PIL warns of a decompression bomb; decoding it takes %.1f GB",
+					info.Width, info.Height, pix.Megapixels(int64(info.Width)*int64(info.Height)), pix.Megapixels(pix.WarnPixels), float64(info.Width)*float64(info.Height)*4/1e9)
+			}
+			if deep && !info.Truncated && info.Unsupported == nil && tooLarge == nil && r.hasImg {
+				if _, err := pix.Decode(it.Image); err != nil {
+					add(SevError, "image-corrupt", it.Image, 0, false, "%s", strings.TrimPrefix(err.Error(), it.Image+": "))
+				}
 			}
 			switch {
 			case info.Channels <= 2:

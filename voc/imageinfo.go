@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/labelloop/labelloop/internal/pix"
 )
 
 // ImageInfo is what the dataset checks need from an image: read from its
@@ -19,6 +21,10 @@ type ImageInfo struct {
 	Channels    int // 1 grey, 2 grey+alpha, 3 colour, 4 with alpha (or CMYK for JPEG)
 	Orientation int // EXIF orientation, 1 when absent
 	Truncated   bool
+	// Unsupported is set when the header is valid but describes a kind
+	// of image the pipeline (internal/pix) does not decode: a 12-bit or
+	// lossless JPEG, a BMP compressed as JPEG, ...
+	Unsupported error
 }
 
 // Supported reports whether the trainers can read the format.
@@ -124,12 +130,25 @@ func jpegInfo(r io.ReaderAt, size int64) (ImageInfo, error) {
 				}
 			}
 		case marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC:
-			if _, err := r.ReadAt(seg[:8], off+4); err != nil {
+			if length < 8 {
+				return info, fmt.Errorf("corrupt JPEG: frame header of %d bytes", length)
+			}
+			sof := make([]byte, length-2)
+			if _, err := r.ReadAt(sof, off+4); err != nil {
 				return info, short(err)
 			}
-			info.Height = int(binary.BigEndian.Uint16(seg[1:3]))
-			info.Width = int(binary.BigEndian.Uint16(seg[3:5]))
-			info.Channels = int(seg[5])
+			info.Height = int(binary.BigEndian.Uint16(sof[1:3]))
+			info.Width = int(binary.BigEndian.Uint16(sof[3:5]))
+			info.Channels = int(sof[5])
+			frame := pix.JPEGFrame{Marker: marker, Precision: int(sof[0])}
+			if len(sof) < 6+3*info.Channels {
+				return info, errors.New("corrupt JPEG: frame header shorter than its components")
+			}
+			for c := 0; c < info.Channels; c++ {
+				hv := sof[6+3*c+1]
+				frame.Sampling = append(frame.Sampling, [2]int{int(hv >> 4), int(hv & 15)})
+			}
+			info.Unsupported = pix.JPEGSupported(frame)
 			ok, err := hasTail(r, size, []byte{0xFF, 0xD9}, tailWindow)
 			info.Truncated = !ok
 			return info, err
@@ -222,6 +241,13 @@ func bmpInfo(r io.ReaderAt, h []byte, size int64) (ImageInfo, error) {
 	if len(h) < 30 {
 		return info, errShortHeader
 	}
+	// the headers (up to a V5 one and its bit fields), not the palette
+	head := make([]byte, min(size, 14+124+12))
+	n, err := r.ReadAt(head, 0)
+	if err == errNeedFile {
+		return info, err
+	}
+	info.Unsupported = pix.BMPSupported(head[:n])
 	declared := int64(binary.LittleEndian.Uint32(h[2:6]))
 	info.Width = int(int32(binary.LittleEndian.Uint32(h[18:22])))
 	hgt := int(int32(binary.LittleEndian.Uint32(h[22:26])))

@@ -15,8 +15,10 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	fix := fs.Bool("fix", false, "repair what is safe (fill or correct <size>, clamp boxes into the image) after backing up each changed file")
 	backupDir := fs.String("backup-dir", "", "where --fix puts backups (default DIR/.labelloop/backup/TIMESTAMP)")
 	maxIssues := fs.Int("max-issues", 200, "print at most this many findings as text (0: all)")
+	deep := fs.Bool("deep", false, "decode every image in full, as training will, to find data damaged part-way (the default reads headers and end markers only)")
+	maxPixelsFlag(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: labelloop check [--json] [--fix] DIR")
+		fmt.Fprintln(stderr, "usage: labelloop check [--json] [--fix] [--deep] DIR")
 		fmt.Fprintln(stderr, "Exit status: 0 no errors, 1 errors found, 2 bad usage.")
 		fs.PrintDefaults()
 	}
@@ -28,7 +30,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	if ds == nil {
 		return code
 	}
-	rep, err := voc.Check(ds, voc.CheckOptions{})
+	rep, err := voc.Check(ds, voc.CheckOptions{Deep: *deep})
 	if err != nil {
 		fmt.Fprintf(stderr, "labelloop check: %v\n", err)
 		return ExitFindings
@@ -48,7 +50,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 			return ExitFindings
 		}
 		if len(fixed) > 0 { // report the dataset as it is now
-			if rep, err = voc.Check(ds, voc.CheckOptions{}); err != nil {
+			if rep, err = voc.Check(ds, voc.CheckOptions{Deep: *deep}); err != nil {
 				fmt.Fprintf(stderr, "labelloop check: %v\n", err)
 				return ExitFindings
 			}

@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
+	"github.com/labelloop/labelloop/internal/pix"
 	"github.com/labelloop/labelloop/voc"
 )
 
@@ -126,4 +128,18 @@ func oneDataset(fs *flag.FlagSet, pos []string, stderr io.Writer) (*voc.Dataset,
 		return nil, ExitUsage
 	}
 	return ds, ExitOK
+}
+
+// maxPixelsFlag adds --max-pixels, which sets internal/pix's limit (the
+// default, or $LABELLOOP_MAX_PIXELS) as the flags are parsed.
+func maxPixelsFlag(fs *flag.FlagSet) {
+	fs.Func("max-pixels", fmt.Sprintf("refuse pictures larger than this many pixels, as decompression bombs (default %d, or $%s)", pix.MaxPixels(), pix.MaxPixelsEnv),
+		func(v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				return fmt.Errorf("want a positive number of pixels, got %q", v)
+			}
+			pix.SetMaxPixels(n)
+			return nil
+		})
 }

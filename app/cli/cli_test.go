@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/labelloop/labelloop/internal/pix"
 	"github.com/labelloop/labelloop/internal/synth"
 	"github.com/labelloop/labelloop/voc"
 )
@@ -56,6 +57,36 @@ func TestCheckExitCodes(t *testing.T) {
 	}
 	if code, _, _ := run("check", "-h"); code != 0 {
 		t.Errorf("-h exits %d", code)
+	}
+}
+
+func TestCheckDeepAndMaxPixels(t *testing.T) {
+	root := dataset(t)
+	// a block in the middle of the scan overwritten: the end marker is
+	// still there, so only decoding finds it
+	bad := filepath.Join(root, "JPEGImages", "shapes-00004.jpg")
+	data, err := os.ReadFile(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(data) / 2; i < len(data)/2+64; i++ {
+		data[i] = 0xFF
+	}
+	os.WriteFile(bad, data, 0o644)
+	if code, out, _ := run("check", root); code != 0 {
+		t.Fatalf("cheap check: exit %d\n%s", code, out)
+	}
+	code, out, _ := run("check", "--deep", root)
+	if code != 1 || !strings.Contains(out, "error: "+bad+": corrupt JPEG") {
+		t.Fatalf("--deep: exit %d, want the damaged file named\n%s", code, out)
+	}
+	defer pix.SetMaxPixels(0)
+	code, out, _ = run("check", "--max-pixels", "1000", root)
+	if code != 1 || !strings.Contains(out, "over the limit of 1000 pixels") {
+		t.Fatalf("--max-pixels 1000: exit %d\n%s", code, out)
+	}
+	if code, _, errs := run("check", "--max-pixels", "lots", root); code != 2 || !strings.Contains(errs, "positive number") {
+		t.Fatalf("bad --max-pixels: %d %s", code, errs)
 	}
 }
 

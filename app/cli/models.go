@@ -24,6 +24,7 @@ type modelFlags struct {
 }
 
 func addModelFlags(fs *flag.FlagSet, conf, nms float64) modelFlags {
+	maxPixelsFlag(fs) // every command that reads pictures takes it
 	return modelFlags{
 		model:    fs.String("model", "", "the detector (.onnx written by labelloop export, or the reference's ONNX with --classes)"),
 		classes:  fs.String("classes", "", "a classes.txt naming the model's classes (needed for ONNX files without LabelLoop metadata)"),

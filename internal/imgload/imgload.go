@@ -1,17 +1,16 @@
 // Package imgload decodes images for display, fast: large photos come out
-// downscaled (JPEGs straight from the DCT through libjpeg-turbo, so a
-// 24 MP photo never exists at full size in memory), and a small cache
-// with prefetch keeps the next and previous images ready.
+// downscaled (JPEGs straight from the DCT, so a 24 MP photo never exists
+// at full size in memory), and a small cache with prefetch keeps the next
+// and previous images ready. Decoding is internal/pix's, as everywhere,
+// so the editor opens exactly the files training reads.
 package imgload
 
 import (
-	"bytes"
 	"fmt"
 	"image"
-	_ "image/png"
 	"os"
 
-	_ "golang.org/x/image/bmp"
+	"github.com/labelloop/labelloop/internal/pix"
 )
 
 // Picture is an image decoded for display.
@@ -32,20 +31,17 @@ func Load(path string, maxSide int) (*Picture, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(data) >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF {
-		if p, err := decodeJPEG(data, maxSide); err == nil {
-			p.Path = path
-			return p, nil
-		} else if !errFallback(err) {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-	}
-	img, _, err := image.Decode(bytes.NewReader(data))
+	img, w, h, err := pix.DecodeScaled(data, maxSide)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	b := img.Bounds()
-	return &Picture{Img: Shrink(img, maxSide), W: b.Dx(), H: b.Dy(), Path: path}, nil
+	// JPEGs come from the DCT at most twice too large, which the screen
+	// scales smoothly; other pictures are subsampled when far larger
+	var shown image.Image = img
+	if b := img.Bounds(); maxSide > 0 && max(b.Dx(), b.Dy()) >= 2*maxSide {
+		shown = Shrink(img, maxSide)
+	}
+	return &Picture{Img: shown, W: w, H: h, Path: path}, nil
 }
 
 // Shrink subsamples img by the smallest whole factor that brings its long

@@ -1,0 +1,162 @@
+package pix
+
+import (
+	"image"
+	"math"
+)
+
+// The seed resizes with PIL's Image.resize(size, Image.BICUBIC): a
+// separable cubic convolution (a = -0.5) whose support widens with the
+// shrink factor, so a large photo is averaged down (antialiased) rather
+// than point-sampled. This is Pillow's Resample.c done the same way
+// (coefficients in float64, normalised, then 22-bit fixed point; a
+// horizontal pass rounded to 8 bits, then a vertical one), so that from
+// the same decoded pixels the result is the same to the byte.
+
+const precisionBits = 32 - 8 - 2
+
+func bicubic(x float64) float64 {
+	const a = -0.5
+	if x < 0 {
+		x = -x
+	}
+	if x < 1 {
+		return ((a+2)*x-(a+3))*x*x + 1
+	}
+	if x < 2 {
+		return (((x-5)*x+8)*x - 4) * a
+	}
+	return 0
+}
+
+// taps are one output pixel's source range and fixed-point weights.
+type taps struct {
+	first int
+	k     []int32
+}
+
+// coeffs is Pillow's precompute_coeffs + normalize_coeffs_8bpc for the
+// output pixels [lo, hi) of an inSize -> outSize resize.
+func coeffs(inSize, outSize, lo, hi int) []taps {
+	scale := float64(float32(inSize)) / float64(outSize)
+	filterscale := max(scale, 1)
+	support := 2 * filterscale
+	ss := 1 / filterscale
+	out := make([]taps, hi-lo)
+	w := make([]float64, int(math.Ceil(support))*2+1)
+	for xx := lo; xx < hi; xx++ {
+		center := (float64(xx) + 0.5) * scale
+		xmin := max(int(center-support+0.5), 0)
+		xmax := min(int(center+support+0.5), inSize) - xmin
+		ww := 0.0
+		for x := 0; x < xmax; x++ {
+			w[x] = bicubic((float64(x+xmin) - center + 0.5) * ss)
+			ww += w[x]
+		}
+		k := make([]int32, max(xmax, 0))
+		for x := range k {
+			v := w[x]
+			if ww != 0 {
+				v /= ww
+			}
+			if v < 0 {
+				k[x] = int32(-0.5 + v*(1<<precisionBits))
+			} else {
+				k[x] = int32(0.5 + v*(1<<precisionBits))
+			}
+		}
+		out[xx-lo] = taps{xmin, k}
+	}
+	return out
+}
+
+// clip8 is Pillow's: the fixed-point sum shifted down (floor) and clamped.
+func clip8(v int32) uint8 {
+	v >>= precisionBits
+	if v < 0 {
+		return 0
+	}
+	if v > 255 {
+		return 255
+	}
+	return uint8(v)
+}
+
+// Resize is PIL's img.resize((nw, nh), Image.BICUBIC) for an RGB image.
+func Resize(src *image.RGBA, nw, nh int) *image.RGBA {
+	return ResizeRect(src, nw, nh, image.Rect(0, 0, nw, nh))
+}
+
+// ResizeRect computes only the part r of Resize(src, nw, nh) (r within
+// 0,0-nw,nh): the same bytes, without the work for pixels outside r,
+// which a letterbox half or a picture cut by a mosaic does not show. The
+// result's bounds are r.
+func ResizeRect(src *image.RGBA, nw, nh int, r image.Rectangle) *image.RGBA {
+	r = r.Intersect(image.Rect(0, 0, nw, nh))
+	out := image.NewRGBA(r)
+	if r.Empty() {
+		return out
+	}
+	sw, sh := src.Rect.Dx(), src.Rect.Dy()
+	vt := coeffs(sh, nh, r.Min.Y, r.Max.Y)
+	// source rows the vertical pass reads
+	y0, y1 := vt[0].first, 0
+	for _, t := range vt {
+		y0 = min(y0, t.first)
+		y1 = max(y1, t.first+len(t.k))
+	}
+	cw := r.Dx()
+	// horizontal pass into rows y0..y1 of a cw-wide temporary (Pillow
+	// skips it when the width does not change: the cubic's weights are
+	// then 0, 1, 0, 0 and it would copy anyway)
+	tmp := &image.RGBA{Stride: 4 * cw}
+	if nw == sw {
+		tmp.Pix = src.Pix
+		tmp.Stride = src.Stride
+		tmp.Rect = src.Rect
+	} else {
+		tmp.Pix = make([]byte, (y1-y0)*4*cw)
+		ht := coeffs(sw, nw, r.Min.X, r.Max.X)
+		for y := y0; y < y1; y++ {
+			row := src.Pix[src.PixOffset(src.Rect.Min.X, src.Rect.Min.Y+y):]
+			d := tmp.Pix[(y-y0)*tmp.Stride:]
+			for x, t := range ht {
+				s0, s1, s2 := int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1))
+				p := row[4*t.first : 4*(t.first+len(t.k))]
+				for i, k := range t.k {
+					s0 += int32(p[4*i]) * k
+					s1 += int32(p[4*i+1]) * k
+					s2 += int32(p[4*i+2]) * k
+				}
+				d[4*x], d[4*x+1], d[4*x+2], d[4*x+3] = clip8(s0), clip8(s1), clip8(s2), 0xFF
+			}
+		}
+	}
+	// column offset and first row of the temporary in its own indexing
+	xoff, yoff := 0, y0
+	if nw == sw {
+		xoff, yoff = r.Min.X, 0
+	}
+	if nh == sh {
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			copy(out.Pix[(y-r.Min.Y)*out.Stride:(y-r.Min.Y)*out.Stride+4*cw], tmp.Pix[(y-yoff)*tmp.Stride+4*xoff:])
+		}
+		return out
+	}
+	for y, t := range vt {
+		d := out.Pix[y*out.Stride : y*out.Stride+4*cw]
+		base := (t.first-yoff)*tmp.Stride + 4*xoff
+		for x := 0; x < cw; x++ {
+			s0, s1, s2 := int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1))
+			o := base + 4*x
+			for _, k := range t.k {
+				s0 += int32(tmp.Pix[o]) * k
+				s1 += int32(tmp.Pix[o+1]) * k
+				s2 += int32(tmp.Pix[o+2]) * k
+				o += tmp.Stride
+			}
+			d[4*x], d[4*x+1], d[4*x+2], d[4*x+3] = clip8(s0), clip8(s1), clip8(s2), 0xFF
+		}
+	}
+	return out
+}
