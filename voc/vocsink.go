@@ -292,8 +292,11 @@ func ScanAnnotation(data []byte) (*Annotation, error) {
 	err = tokenize(prepared, s)
 	if errors.Is(err, errDirective) {
 		a, err := ParseAnnotation(data)
-		if a != nil {
+		if a != nil { // no tree, as from the scanner: nothing may point into one
 			a.doc, a.elems = nil, nil
+			for i := range a.Objects {
+				a.Objects[i].elem = nil
+			}
 		}
 		return a, err
 	}

@@ -19,6 +19,9 @@ func FuzzParseXML(f *testing.F) {
 		"<a:b xmlns:a=\"u\"><a:c a:d=\"1\"/></a:b>",
 		"<annotation><object><name>é</name></object></annotation>",
 		"<a>\r\r\n</a>", "<a x='1' x='2'/>", "<a><?pi data?></a>",
+		// a directive sends ScanAnnotation to the tree reader: its objects
+		// must come back without their tree elements, as scanned ones do
+		"<!0><annotation><object><name>a</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>5</xmax><ymax>5</ymax></bndbox></object></annotation>",
 		"<annotation x:verified='no' verified='yes'><size><width>1<!--c-->2<b/>3</width></size><object><name>a</name><name>b</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>5</xmax><ymax>5</ymax></bndbox></object></annotation>",
 	} {
 		f.Add([]byte(s))
