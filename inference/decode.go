@@ -286,13 +286,22 @@ func maxf(a, b float64) float64 {
 }
 
 // ToOriginal maps detections from input pixels to the original image,
-// clamped to it.
-func ToOriginal(dets []Detection, f Frame) {
-	for i := range dets {
-		b := &dets[i].Box
+// each corner clamped into it, so that no box reaches outside the picture
+// or comes out inverted (a box in a letterbox band mapped past the edge,
+// and clamping one side only left xmin > xmax). Boxes with nothing left
+// inside the picture are dropped; the kept ones are returned, in order.
+func ToOriginal(dets []Detection, f Frame) []Detection {
+	w, h := float64(f.OrigW), float64(f.OrigH)
+	kept := dets[:0]
+	for _, d := range dets {
+		b := &d.Box
 		b.Xmin, b.Ymin = f.ToOriginal(b.Xmin, b.Ymin)
 		b.Xmax, b.Ymax = f.ToOriginal(b.Xmax, b.Ymax)
-		b.Xmin, b.Xmax = math.Max(0, b.Xmin), math.Min(float64(f.OrigW), b.Xmax)
-		b.Ymin, b.Ymax = math.Max(0, b.Ymin), math.Min(float64(f.OrigH), b.Ymax)
+		b.Xmin, b.Xmax = math.Max(0, math.Min(w, b.Xmin)), math.Max(0, math.Min(w, b.Xmax))
+		b.Ymin, b.Ymax = math.Max(0, math.Min(h, b.Ymin)), math.Max(0, math.Min(h, b.Ymax))
+		if b.Xmin < b.Xmax && b.Ymin < b.Ymax {
+			kept = append(kept, d)
+		}
 	}
+	return kept
 }

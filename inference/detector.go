@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/labelloop/labelloop/internal/imgload"
+	"github.com/labelloop/labelloop/internal/pix"
 	"github.com/labelloop/labelloop/model"
 	pb "github.com/labelloop/labelloop/model/onnx/onnxpb"
 )
@@ -230,20 +231,21 @@ func (d *Detector) run(img image.Image, origW, origH int) (rawOutput, Timing, er
 func (d *Detector) decode(r rawOutput, t Thresholds) []Detection {
 	size := d.Info.InputSize
 	dets := NMS(Decode(r.outs, 0, d.Info.NumClasses, size, d.Info.Anchors, t.Conf), t.NMS, t.Agnostic)
-	ToOriginal(dets, r.frame)
-	return dets
+	return ToOriginal(dets, r.frame)
 }
 
-// DetectFile decodes an image file and detects in it. JPEGs are decoded
-// at the smallest DCT scale that still covers the network's input.
+// DetectFile decodes an image file at full size, as the seed's pipeline
+// does, and detects in it. The picture returned is for drawing: photos
+// are reduced (block averages) to between one and two input sizes.
 func (d *Detector) DetectFile(path string, t Thresholds) (*imgload.Picture, []Detection, Timing, error) {
 	t0 := time.Now()
-	pic, err := imgload.Load(path, d.Info.InputSize)
+	img, err := pix.Decode(path)
 	if err != nil {
 		return nil, nil, Timing{}, err
 	}
 	dec := time.Since(t0)
-	dets, tm, err := d.Detect(pic.Img, pic.W, pic.H, t)
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	dets, tm, err := d.Detect(img, w, h, t)
 	tm.Pre += dec
-	return pic, dets, tm, err
+	return &imgload.Picture{Img: pix.Reduce(img, d.Info.InputSize), W: w, H: h, Path: path}, dets, tm, err
 }

@@ -3,10 +3,10 @@ package inference
 import (
 	"fmt"
 	"image"
-	"image/draw"
 	"math"
 	"sync"
 
+	"github.com/labelloop/labelloop/internal/pix"
 	"github.com/labelloop/labelloop/model"
 )
 
@@ -108,78 +108,37 @@ func setAll(s []float32, v float32) {
 	}
 }
 
-// ToRGBA returns img as *image.RGBA, converting only when it is not one.
+// ToRGBA returns img as *image.RGBA, converting only when it is not one,
+// as PIL's convert("RGB") does (a transparent pixel keeps its colour).
 func ToRGBA(img image.Image) *image.RGBA {
 	if r, ok := img.(*image.RGBA); ok {
 		return r
 	}
-	b := img.Bounds()
-	r := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	draw.Draw(r, r.Bounds(), img, b.Min, draw.Src)
-	return r
+	return pix.ToRGB(img)
 }
 
-// resizeRows resamples src bilinearly into rows [ya, yb) of the nw×nh
-// rectangle at (x0, y0) of the size×size planes, with pixel centres
-// aligned (as PIL does). Each source row is interpolated across once into
-// three float rows, and each output row is then a blend of two of them:
-// a source row serves one or two output rows when shrinking.
+// unit is v/255 in float32, as the seed's numpy divides.
+var unit = func() (u [256]float32) {
+	for i := range u {
+		u[i] = float32(i) / 255
+	}
+	return
+}()
+
+// resizeRows writes rows [ya, yb) of src resized to nw×nh into the
+// rectangle at (x0, y0) of the size×size planes. The resize is the
+// seed's, PIL's Image.resize(BICUBIC) (pix.Resize): antialiased when
+// shrinking and the same bytes from the same pixels, so training (which
+// resizes the same way) and prediction see what the seed's pipeline sees.
 func resizeRows(src *image.RGBA, dst []float32, size, x0, y0, nw, nh, ya, yb int) {
-	sw, sh := src.Bounds().Dx(), src.Bounds().Dy()
+	part := pix.ResizeRect(src, nw, nh, image.Rect(0, ya, nw, yb))
 	plane := size * size
-	xi := make([]int, 2*nw)
-	xf := make([]float32, nw)
-	for x := 0; x < nw; x++ {
-		sx := (float64(x)+0.5)*float64(sw)/float64(nw) - 0.5
-		i0 := int(math.Floor(sx))
-		fx := float32(sx - float64(i0))
-		i1 := i0 + 1
-		i0, i1 = min(max(i0, 0), sw-1), min(max(i1, 0), sw-1)
-		xi[2*x], xi[2*x+1], xf[x] = 4*i0, 4*i1, fx
-	}
-	// two source rows across, R, G and B one after another; rowOf says
-	// which source row each holds
-	across := [2][]float32{make([]float32, 3*nw), make([]float32, 3*nw)}
-	rowOf := [2]int{-1, -1}
-	row := func(j int) []float32 {
-		for k := range 2 {
-			if rowOf[k] == j {
-				return across[k]
-			}
-		}
-		// the older of the two goes: rows are asked for in order
-		k := 0
-		if rowOf[1] < rowOf[0] {
-			k = 1
-		}
-		rowOf[k] = j
-		h := across[k]
-		r := src.Pix[j*src.Stride : j*src.Stride+4*sw]
-		hr, hg, hb := h[:nw], h[nw:2*nw], h[2*nw:3*nw]
-		for x := range nw {
-			a, b, fx := xi[2*x], xi[2*x+1], xf[x]
-			ra, ga, ba := float32(r[a]), float32(r[a+1]), float32(r[a+2])
-			hr[x] = ra + (float32(r[b])-ra)*fx
-			hg[x] = ga + (float32(r[b+1])-ga)*fx
-			hb[x] = ba + (float32(r[b+2])-ba)*fx
-		}
-		return h
-	}
-	const inv = 1.0 / 255
 	for y := ya; y < yb; y++ {
-		sy := (float64(y)+0.5)*float64(sh)/float64(nh) - 0.5
-		j0 := int(math.Floor(sy))
-		fy := float32(sy - float64(j0))
-		j1 := j0 + 1
-		j0, j1 = min(max(j0, 0), sh-1), min(max(j1, 0), sh-1)
-		top, bot := row(j0), row(j1)
+		row := part.Pix[(y-ya)*part.Stride:]
 		o := (y0+y)*size + x0
-		for c := range 3 {
-			t, b := top[c*nw:(c+1)*nw], bot[c*nw:(c+1)*nw]
-			d := dst[c*plane+o : c*plane+o+nw]
-			for x := range d {
-				d[x] = (t[x] + (b[x]-t[x])*fy) * inv
-			}
+		r, g, b := dst[o:o+nw], dst[plane+o:plane+o+nw], dst[2*plane+o:2*plane+o+nw]
+		for x := range r {
+			r[x], g[x], b[x] = unit[row[4*x]], unit[row[4*x+1]], unit[row[4*x+2]]
 		}
 	}
 }

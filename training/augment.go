@@ -5,8 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/labelloop/labelloop/inference"
-	"github.com/labelloop/labelloop/internal/imgload"
+	"github.com/labelloop/labelloop/internal/pix"
 )
 
 // Augment are the data augmentations. The zero value turns all off (plain
@@ -29,7 +28,15 @@ type Augment struct {
 var DefaultAugment = Augment{Flip: 0.5, HSV: [3]float64{0.1, 0.7, 0.4}, Jitter: 0.3, Scale: [2]float64{0.25, 2},
 	Mosaic: 0.5, Mixup: 0.5, MosaicUntil: 0.7}
 
-const grey = 128.0 / 255
+const grey = float32(128) / 255
+
+// unit is v/255 in float32, as the seed's numpy divides.
+var unit = func() (u [256]float32) {
+	for i := range u {
+		u[i] = float32(i) / 255
+	}
+	return
+}()
 
 // canvas is one prepared input: 3×S×S planes with boxes as corners in
 // input pixels.
@@ -65,42 +72,37 @@ func (a Augment) place(r *rand.Rand, s, w, h int, lo, hi float64) (nw, nh int) {
 	return max(nw, 1), max(nh, 1)
 }
 
-// paste draws pic resized to nw×nh with its top-left at (dx, dy), mirrored
-// if flip, into the part of the canvas inside clip, and adds its boxes
-// clipped to that part (boxes left under 1 px wide or high are dropped).
-func (c *canvas) paste(pic *imgload.Picture, sm Sample, nw, nh, dx, dy int, flip bool, clip image.Rectangle) {
-	src := inference.ToRGBA(pic.Img)
-	sw, sh := src.Bounds().Dx(), src.Bounds().Dy()
+// paste draws the picture resized to nw×nh with its top-left at (dx, dy),
+// mirrored if flip, into the part of the canvas inside clip, and adds its
+// boxes clipped to that part (boxes left under 1 px wide or high are
+// dropped). The resize is the seed's and prediction's, PIL's BICUBIC
+// (pix.ResizeRect computes just the part that shows).
+func (c *canvas) paste(img *image.RGBA, sm Sample, nw, nh, dx, dy int, flip bool, clip image.Rectangle) {
 	area := clip.Intersect(image.Rect(dx, dy, dx+nw, dy+nh))
-	plane := c.s * c.s
-	const inv = 1.0 / 255
-	for y := area.Min.Y; y < area.Max.Y; y++ {
-		sy := (float64(y-dy)+0.5)*float64(sh)/float64(nh) - 0.5
-		j0 := int(math.Floor(sy))
-		fy := float32(sy - float64(j0))
-		j1 := min(max(j0+1, 0), sh-1)
-		j0 = min(max(j0, 0), sh-1)
-		r0 := src.Pix[j0*src.Stride:]
-		r1 := src.Pix[j1*src.Stride:]
-		for x := area.Min.X; x < area.Max.X; x++ {
-			lx := x - dx
-			if flip {
-				lx = nw - 1 - lx
-			}
-			sx := (float64(lx)+0.5)*float64(sw)/float64(nw) - 0.5
-			i0 := int(math.Floor(sx))
-			fx := float32(sx - float64(i0))
-			i1 := 4 * min(max(i0+1, 0), sw-1)
-			i0 = 4 * min(max(i0, 0), sw-1)
-			o := y*c.s + x
-			for ch := 0; ch < 3; ch++ {
-				top := float32(r0[i0+ch]) + (float32(r0[i1+ch])-float32(r0[i0+ch]))*fx
-				bot := float32(r1[i0+ch]) + (float32(r1[i1+ch])-float32(r1[i0+ch]))*fx
-				c.x[ch*plane+o] = (top + (bot-top)*fy) * inv
+	if !area.Empty() {
+		// the resized picture's columns that land in area
+		cols := image.Rect(area.Min.X-dx, area.Min.Y-dy, area.Max.X-dx, area.Max.Y-dy)
+		if flip {
+			cols.Min.X, cols.Max.X = nw-(area.Max.X-dx), nw-(area.Min.X-dx)
+		}
+		part := pix.ResizeRect(img, nw, nh, cols)
+		plane := c.s * c.s
+		for y := area.Min.Y; y < area.Max.Y; y++ {
+			row := part.Pix[(y-area.Min.Y)*part.Stride:]
+			o := y*c.s + area.Min.X
+			for k := 0; k < area.Dx(); k++ {
+				p := 4 * k
+				if flip {
+					p = 4 * (area.Dx() - 1 - k)
+				}
+				c.x[o+k] = unit[row[p]]
+				c.x[plane+o+k] = unit[row[p+1]]
+				c.x[2*plane+o+k] = unit[row[p+2]]
 			}
 		}
 	}
-	fx, fy := float64(nw)/float64(pic.W), float64(nh)/float64(pic.H)
+	pw, ph := img.Rect.Dx(), img.Rect.Dy()
+	fx, fy := float64(nw)/float64(pw), float64(nh)/float64(ph)
 	for k, b := range sm.Boxes {
 		x1, x2 := b.Xmin*fx, b.Xmax*fx
 		if flip {
@@ -120,14 +122,14 @@ func (c *canvas) paste(pic *imgload.Picture, sm Sample, nw, nh, dx, dy int, flip
 // jittered aspect and scale, placed at random on grey, maybe flipped.
 func (l *Loader) single(c *canvas, i int, r *rand.Rand) error {
 	sm := l.Samples[i]
-	pic, err := imgload.Load(sm.Image, l.Size)
+	img, err := pix.Decode(sm.Image)
 	if err != nil {
 		return err
 	}
 	s, a := l.Size, l.Aug
-	nw, nh := a.place(r, s, pic.W, pic.H, a.Scale[0], a.Scale[1])
+	nw, nh := a.place(r, s, img.Rect.Dx(), img.Rect.Dy(), a.Scale[0], a.Scale[1])
 	dx, dy := int(rnd(r, 0, float64(s-nw))), int(rnd(r, 0, float64(s-nh)))
-	c.paste(pic, sm, nw, nh, dx, dy, r.Float64() < a.Flip, image.Rect(0, 0, s, s))
+	c.paste(img, sm, nw, nh, dx, dy, r.Float64() < a.Flip, image.Rect(0, 0, s, s))
 	return nil
 }
 
@@ -135,17 +137,17 @@ func (l *Loader) single(c *canvas, i int, r *rand.Rand) error {
 // Stretch, the picture resized to the square), maybe flipped.
 func (l *Loader) letterbox(c *canvas, i int, r *rand.Rand) error {
 	sm := l.Samples[i]
-	pic, err := imgload.Load(sm.Image, l.Size)
+	img, err := pix.Decode(sm.Image)
 	if err != nil {
 		return err
 	}
-	s := l.Size
-	k := math.Min(float64(s)/float64(pic.W), float64(s)/float64(pic.H))
-	nw, nh := max(1, int(float64(pic.W)*k)), max(1, int(float64(pic.H)*k))
+	s, w, h := l.Size, img.Rect.Dx(), img.Rect.Dy()
+	k := math.Min(float64(s)/float64(w), float64(s)/float64(h))
+	nw, nh := max(1, int(float64(w)*k)), max(1, int(float64(h)*k))
 	if l.Stretch {
 		nw, nh = s, s
 	}
-	c.paste(pic, sm, nw, nh, (s-nw)/2, (s-nh)/2, r.Float64() < l.Aug.Flip, image.Rect(0, 0, s, s))
+	c.paste(img, sm, nw, nh, (s-nw)/2, (s-nh)/2, r.Float64() < l.Aug.Flip, image.Rect(0, 0, s, s))
 	return nil
 }
 
@@ -161,12 +163,12 @@ func (l *Loader) mosaic(c *canvas, first int, r *rand.Rand) error {
 			i = r.IntN(len(l.Samples))
 		}
 		sm := l.Samples[i]
-		pic, err := imgload.Load(sm.Image, l.Size)
+		img, err := pix.Decode(sm.Image)
 		if err != nil {
 			return err
 		}
 		flip := r.Float64() < a.Flip
-		nw, nh := a.place(r, s, pic.W, pic.H, 0.4, 1)
+		nw, nh := a.place(r, s, img.Rect.Dx(), img.Rect.Dy(), 0.4, 1)
 		dx, dy := cx, cy
 		if q < 2 {
 			dx = cx - nw
@@ -174,7 +176,7 @@ func (l *Loader) mosaic(c *canvas, first int, r *rand.Rand) error {
 		if q == 0 || q == 3 {
 			dy = cy - nh
 		}
-		c.paste(pic, sm, nw, nh, dx, dy, flip, quarters[q])
+		c.paste(img, sm, nw, nh, dx, dy, flip, quarters[q])
 	}
 	return nil
 }

@@ -93,8 +93,7 @@ func sameDetections(t *testing.T, ck *model.Checkpoint, w map[string][]float32, 
 	}
 	detect := func(o []inference.Output) []inference.Detection {
 		d := inference.NMS(inference.Decode(o, 0, len(ck.Classes), size, ck.Anchors, conf), 0.3, false)
-		inference.ToOriginal(d, frame)
-		return d
+		return inference.ToOriginal(d, frame)
 	}
 	a, b := detect(ortOut), detect(torchOut)
 	if len(a) == 0 || len(a) != len(b) {

@@ -123,10 +123,12 @@ func ResizeRect(src *image.RGBA, nw, nh int, r image.Rectangle) *image.RGBA {
 			for x, t := range ht {
 				s0, s1, s2 := int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1))
 				p := row[4*t.first : 4*(t.first+len(t.k))]
-				for i, k := range t.k {
-					s0 += int32(p[4*i]) * k
-					s1 += int32(p[4*i+1]) * k
-					s2 += int32(p[4*i+2]) * k
+				for _, k := range t.k {
+					q := p[:3:3]
+					s0 += int32(q[0]) * k
+					s1 += int32(q[1]) * k
+					s2 += int32(q[2]) * k
+					p = p[4:]
 				}
 				d[4*x], d[4*x+1], d[4*x+2], d[4*x+3] = clip8(s0), clip8(s1), clip8(s2), 0xFF
 			}
@@ -143,19 +145,61 @@ func ResizeRect(src *image.RGBA, nw, nh int, r image.Rectangle) *image.RGBA {
 		}
 		return out
 	}
+	// row by row: each tap adds a whole temporary row to the sums, which
+	// reads memory in order (a column at a time strides across rows)
+	acc := make([]int32, 3*cw)
 	for y, t := range vt {
-		d := out.Pix[y*out.Stride : y*out.Stride+4*cw]
-		base := (t.first-yoff)*tmp.Stride + 4*xoff
-		for x := 0; x < cw; x++ {
-			s0, s1, s2 := int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1))
-			o := base + 4*x
-			for _, k := range t.k {
-				s0 += int32(tmp.Pix[o]) * k
-				s1 += int32(tmp.Pix[o+1]) * k
-				s2 += int32(tmp.Pix[o+2]) * k
-				o += tmp.Stride
+		for i := range acc {
+			acc[i] = 1 << (precisionBits - 1)
+		}
+		for j, k := range t.k {
+			row := tmp.Pix[(t.first+j-yoff)*tmp.Stride+4*xoff:]
+			row = row[:4*cw]
+			for x := 0; x < cw; x++ {
+				a := acc[3*x : 3*x+3 : 3*x+3]
+				a[0] += int32(row[4*x]) * k
+				a[1] += int32(row[4*x+1]) * k
+				a[2] += int32(row[4*x+2]) * k
 			}
-			d[4*x], d[4*x+1], d[4*x+2], d[4*x+3] = clip8(s0), clip8(s1), clip8(s2), 0xFF
+		}
+		d := out.Pix[y*out.Stride : y*out.Stride+4*cw]
+		for x := 0; x < cw; x++ {
+			d[4*x], d[4*x+1], d[4*x+2], d[4*x+3] = clip8(acc[3*x]), clip8(acc[3*x+1]), clip8(acc[3*x+2]), 0xFF
+		}
+	}
+	return out
+}
+
+// Reduce averages f×f blocks, f the largest whole factor that keeps the
+// long side at least minSide (1: img itself): a quick, smooth picture
+// for a screen or an annotated copy, never for the network.
+func Reduce(img *image.RGBA, minSide int) *image.RGBA {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	f := max(w, h) / max(minSide, 1)
+	if f < 2 {
+		return img
+	}
+	ow, oh := w/f, h/f
+	out := image.NewRGBA(image.Rect(0, 0, ow, oh))
+	sum := make([]uint32, 3*ow)
+	n := uint32(f * f)
+	for y := 0; y < oh; y++ {
+		clear(sum)
+		for dy := 0; dy < f; dy++ {
+			row := img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y+y*f+dy):]
+			for x := 0; x < ow; x++ {
+				s := sum[3*x : 3*x+3]
+				for dx := 0; dx < f; dx++ {
+					p := row[4*(x*f+dx):]
+					s[0] += uint32(p[0])
+					s[1] += uint32(p[1])
+					s[2] += uint32(p[2])
+				}
+			}
+		}
+		d := out.Pix[y*out.Stride:]
+		for x := 0; x < ow; x++ {
+			d[4*x], d[4*x+1], d[4*x+2], d[4*x+3] = uint8((sum[3*x]+n/2)/n), uint8((sum[3*x+1]+n/2)/n), uint8((sum[3*x+2]+n/2)/n), 0xFF
 		}
 	}
 	return out
