@@ -1,6 +1,7 @@
 package training
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,5 +95,28 @@ func TestLoaderRefusesCorruptImage(t *testing.T) {
 	b := collect(l, 0)
 	if len(b) != 1 || b[0].Err == nil || !strings.Contains(b[0].Err.Error(), samples[0].Image) || !strings.Contains(b[0].Err.Error(), "truncated") && !strings.Contains(b[0].Err.Error(), "Premature end") {
 		t.Fatalf("truncated picture: %+v", b)
+	}
+}
+
+// A dataset of every stored variant trains end to end with the full
+// augmentation recipe (mosaic, mixup, jitter, flips): no stop.
+func TestRunTrainsOnEveryVariant(t *testing.T) {
+	ds, _ := variantSet(t)
+	plan, err := voc.PlanSplit(ds, voc.DefaultSplitOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := plan.WriteImageSets(ds); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Dataset: ds.Root, InputSize: 64, Batch: 4, Epochs: 2, EvalEvery: 1, Project: filepath.Join(t.TempDir(), "runs"), Workers: 2}
+	var msgs []string
+	_, err = Run(context.Background(), cfg, func(e Event) {
+		if e.Event == "error" {
+			msgs = append(msgs, e.Message)
+		}
+	})
+	if err != nil || len(msgs) > 0 {
+		t.Fatalf("run stopped: %v %v", err, msgs)
 	}
 }
