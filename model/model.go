@@ -120,8 +120,8 @@ var AnchorMask = [3][3]int{{6, 7, 8}, {3, 4, 5}, {0, 1, 2}}
 // DefaultAnchors are the reference's (w, h) in pixels at 416 input.
 var DefaultAnchors = [9][2]float64{{12, 16}, {19, 36}, {40, 28}, {36, 75}, {76, 55}, {72, 146}, {142, 110}, {192, 243}, {459, 401}}
 
-// AnchorsFor is DefaultAnchors scaled to an input size, as the reference
-// scales them.
+// AnchorsFor is DefaultAnchors scaled to an input size: an option
+// (training's --anchors scaled); the seed itself never scales them.
 func AnchorsFor(size int) [9][2]float64 {
 	a := DefaultAnchors
 	for i := range a {

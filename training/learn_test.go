@@ -38,9 +38,10 @@ func learnSet(t *testing.T) string {
 }
 
 // learnConfig is the calibration's recipe: MobileNetV2 at 128 px, Adam lr
-// 3e-3, batch 16, flips only, from the reference's normal(0.02) init.
+// 3e-3, batch 16, flips only, anchors scaled to the input, from the
+// reference's normal(0.02) init.
 func learnConfig(t *testing.T, root string, steps int, seed uint64) Config {
-	return Config{Dataset: root, InputSize: 128, Batch: 16, LR: 3e-3, Augment: "flip", MaxSteps: steps, Epochs: 1000,
+	return Config{Dataset: root, InputSize: 128, Batch: 16, LR: 3e-3, Augment: "flip", Anchors: "scaled", MaxSteps: steps, Epochs: 1000,
 		EvalEvery: 1000, Seed: seed, Project: filepath.Join(t.TempDir(), "runs")}
 }
 

@@ -355,13 +355,16 @@ func keepEpochs(csv string, last int) string {
 	return out
 }
 
-// chooseAnchors is the reference's anchors scaled to the input, or
-// k-means on the training boxes.
+// chooseAnchors is the seed's anchors as they are (its train.py reads
+// yolo_anchors.txt and uses it at every input size), those scaled to the
+// input ("scaled"), or k-means on the training boxes ("auto").
 func chooseAnchors(cfg Config, train []Sample) ([9][2]float64, error) {
-	a := model.AnchorsFor(cfg.InputSize)
+	a := model.DefaultAnchors
 	switch cfg.Anchors {
 	case "default":
 		return a, nil
+	case "scaled":
+		return model.AnchorsFor(cfg.InputSize), nil
 	case "auto":
 		var wh []WH
 		for _, s := range train {
@@ -376,7 +379,7 @@ func chooseAnchors(cfg Config, train []Sample) ([9][2]float64, error) {
 		anchors, _, err := KMeansAnchors(wh, cfg.InputSize, cfg.Seed)
 		return anchors, err
 	}
-	return a, fmt.Errorf("anchors %q: want default or auto", cfg.Anchors)
+	return a, fmt.Errorf("anchors %q: want default, scaled or auto", cfg.Anchors)
 }
 
 // Weights copies the network's state out (for checkpoints).

@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"strconv"
-	"strings"
 
 	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/voc"
 )
 
@@ -59,7 +58,7 @@ func (m modelFlags) load(parallel int) (*inference.Detector, error) {
 		opt.Classes = c
 	}
 	if *m.anchors != "" {
-		a, err := readAnchors(*m.anchors)
+		a, err := model.ReadAnchors(*m.anchors)
 		if err != nil {
 			return nil, err
 		}
@@ -72,29 +71,4 @@ func (m modelFlags) load(parallel int) (*inference.Detector, error) {
 		}
 	}
 	return det, err
-}
-
-// readAnchors reads the reference's anchors file: nine "w,h" pairs,
-// comma-separated, in pixels of the network input.
-func readAnchors(path string) ([9][2]float64, error) {
-	var a [9][2]float64
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return a, err
-	}
-	var v []float64
-	for _, f := range strings.FieldsFunc(string(data), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }) {
-		x, err := strconv.ParseFloat(f, 64)
-		if err != nil {
-			return a, fmt.Errorf("%s: %q is not a number", path, f)
-		}
-		v = append(v, x)
-	}
-	if len(v) != 18 {
-		return a, fmt.Errorf("%s: %d numbers, want 18 (nine w,h pairs)", path, len(v))
-	}
-	for i := 0; i < 9; i++ {
-		a[i] = [2]float64{v[2*i], v[2*i+1]}
-	}
-	return a, nil
 }

@@ -22,6 +22,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/labelloop/labelloop/internal/pix"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/training"
 	"github.com/labelloop/labelloop/voc"
@@ -73,8 +74,8 @@ func train(args []string) int {
 	epochs := fs.Int("epochs", 0, "epochs (100)")
 	batch := fs.Int("batch", 0, "batch size (8)")
 	optim := fs.String("optimizer", "", "adam or sgd")
-	lr := fs.Float64("lr", 0, "learning rate (adam 1e-3)")
-	anchors := fs.String("anchors", "", "default or auto (k-means on your boxes)")
+	lr := fs.Float64("lr", 0, "learning rate (the seed's rule: batch/64 × 1e-3 within 3e-4..1e-3 for adam, so 3e-4 at batch 8; × 1e-2 within 5e-4..5e-2 for sgd)")
+	anchors := fs.String("anchors", "", "default (the seed's, as they are at any input size), scaled (those × size/416) or auto (k-means on your boxes)")
 	maxSteps := fs.Int("max-steps", 0, "stop after this many steps")
 	evalEvery := fs.Int("eval-every", 0, "mAP@0.5 every N epochs (10)")
 	project := fs.String("project", "", "where runs/train-N go (runs)")
@@ -91,8 +92,12 @@ func train(args []string) int {
 	mixup := fs.Float64("mixup", -1, "mixup probability on mosaics (0.5)")
 	resize := fs.String("resize", "", "letterbox (default) or plain")
 	augment := fs.String("augment", "", "default (the reference's recipe), flip (flips only) or none")
+	maxPixels := fs.Int64("max-pixels", 0, fmt.Sprintf("refuse pictures larger than this many pixels, as decompression bombs (default %d, or $%s)", pix.MaxPixels(), pix.MaxPixelsEnv))
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *maxPixels > 0 {
+		pix.SetMaxPixels(*maxPixels)
 	}
 	if *config != "" {
 		data, err := os.ReadFile(*config)
@@ -186,8 +191,17 @@ func importPth(args []string) int {
 	backbone := fs.String("backbone", "mobilenetv2", "mobilenetv1, mobilenetv2 or mobilenetv3")
 	size := fs.Int("input-size", 416, "input size, a multiple of 32")
 	backboneOnly := fs.Bool("backbone-only", false, "take only the backbone's tensors (e.g. from a detector with other classes)")
+	anchorsFile := fs.String("anchors", "", "the anchors the weights were trained with, in the seed's yolo_anchors.txt format (default: the seed's own, unscaled)")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	anchors := model.DefaultAnchors
+	if *anchorsFile != "" {
+		a, err := model.ReadAnchors(*anchorsFile)
+		if err != nil {
+			return fail(err)
+		}
+		anchors = a
 	}
 	if *pth == "" || *out == "" {
 		return fail(fmt.Errorf("give --pth and --out"))
@@ -208,7 +222,7 @@ func importPth(args []string) int {
 	if err != nil {
 		return fail(err)
 	}
-	ck := &model.Checkpoint{Backbone: *backbone, Classes: classes, Anchors: model.AnchorsFor(*size), InputSize: *size, Resize: "letterbox"}
+	ck := &model.Checkpoint{Backbone: *backbone, Classes: classes, Anchors: anchors, InputSize: *size, Resize: "letterbox"}
 	if err := model.SaveCheckpoint(*out, ck, imp.Weights); err != nil {
 		return fail(err)
 	}

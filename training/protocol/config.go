@@ -22,14 +22,14 @@ type Config struct {
 	FreezeEpochs int     `json:"freeze_epochs"`
 	FreezeBatch  int     `json:"freeze_batch"` // 2×batch
 	Optimizer    string  `json:"optimizer"`    // adam (default) or sgd
-	LR           float64 `json:"lr"`           // adam 1e-3; sgd 1e-2·batch/64, clamped to 5e-4..5e-2
+	LR           float64 `json:"lr"`           // the seed's rule: batch/64 × (adam 1e-3, sgd 1e-2), clamped to adam 3e-4..1e-3, sgd 5e-4..5e-2
 	// WeightDecay on convolution and linear weights: sgd 5e-4, adam 0
 	// (as the reference); nil for the default.
 	WeightDecay *float64    `json:"weight_decay,omitempty"`
 	ClipNorm    float64     `json:"clip_norm"` // clip gradients to this global norm (0: off)
 	Loss        LossOptions `json:"loss"`
 	Seed        uint64      `json:"seed"`
-	Anchors     string      `json:"anchors"`          // "default" (the reference's, scaled to the input) or "auto" (k-means)
+	Anchors     string      `json:"anchors"`          // "default" (the seed's yolo_anchors.txt as they are, at any input size), "scaled" (those × size/416) or "auto" (k-means)
 	EvalEvery   int         `json:"eval_every"`       // mAP@0.5 every N epochs (10)
 	Workers     int         `json:"workers"`          // data goroutines (number of CPUs)
 	Project     string      `json:"project"`          // where runs/train-N go ("runs")
@@ -113,8 +113,8 @@ func (c *Config) Check() error {
 		return fmt.Errorf("resize %q: want letterbox or plain", c.Resize)
 	case c.Augment != "default" && c.Augment != "flip" && c.Augment != "none":
 		return fmt.Errorf("augment %q: want default, flip or none", c.Augment)
-	case c.Anchors != "default" && c.Anchors != "auto":
-		return fmt.Errorf("anchors %q: want default or auto", c.Anchors)
+	case c.Anchors != "default" && c.Anchors != "scaled" && c.Anchors != "auto":
+		return fmt.Errorf("anchors %q: want default, scaled or auto", c.Anchors)
 	}
 	for _, p := range []*float64{c.Mosaic, c.Mixup} {
 		if p != nil && (*p < 0 || *p > 1) {
