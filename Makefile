@@ -115,9 +115,17 @@ test: setup
 test-fixture: setup
 	$(GO) test -count=1 -run 'Fixture|StateDict' -v ./model/ ./inference/ ./training/ | grep -E '^(=== RUN|--- |ok|FAIL|\s+fixture)'
 
+# Every reader of files from outside, FUZZTIME each (`make fuzz FUZZTIME=10m`
+# is the long run of BENCHMARKS.md); niced, one worker per target.
+FUZZTIME ?= 60s
+FUZZ_TARGETS := voc:FuzzParseXML voc:FuzzReadImageInfo voc:FuzzReadClasses \
+	model:FuzzReadSafetensors model:FuzzReadSidecar inference:FuzzReadModelInfo \
+	training/protocol:FuzzParseEvent
 fuzz:
-	$(GO) test -run XXX -fuzz FuzzParseXML -fuzztime 60s ./voc/
-	$(GO) test -run XXX -fuzz FuzzReadImageInfo -fuzztime 30s ./voc/
+	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t#*:}; \
+		echo "== $$fn (./$$pkg, $(FUZZTIME))"; \
+		nice -n 10 $(GO) test -run XXX -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -parallel 1 ./$$pkg/ 2>&1 | grep -v '^fuzz: elapsed'; \
+		test $${PIPESTATUS[0]} -eq 0; done
 
 # Baselines for the benchmarks: Debian's PyTorch 1.13.1, NumPy and Pillow
 # (large, so only `make bench` installs them).

@@ -79,3 +79,30 @@ func TestReadSafetensorsRefusesHostileHeaders(t *testing.T) {
 		t.Fatalf("%v %+v", err, got)
 	}
 }
+
+// Whatever a file holds, parseSafetensors returns an error or tensors
+// whose data the file really holds: no panic, no allocation beyond it.
+func FuzzReadSafetensors(f *testing.F) {
+	f.Add(safetensorsFile(`{"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"s":{"dtype":"I64","shape":[],"data_offsets":[16,24]}}`, make([]byte, 24)))
+	f.Add(safetensorsFile(`{"w":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}}`, nil))
+	f.Add(safetensorsFile(`{"a":{"dtype":"BF16","shape":[1,3],"data_offsets":[0,6]},"b":{"dtype":"U8","shape":[0],"data_offsets":[6,6]}}`, make([]byte, 8)))
+	f.Add([]byte("hello"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ts, err := parseSafetensors("f.safetensors", data)
+		if err != nil {
+			return
+		}
+		for name, x := range ts {
+			n := 1
+			for _, d := range x.Shape {
+				if d < 0 || d > len(data) && n != 0 {
+					t.Fatalf("%s: shape %v from %d bytes", name, x.Shape, len(data))
+				}
+				n *= d
+			}
+			if x.Dtype == "F32" && len(x.F32) != n || 4*len(x.F32) > len(data) {
+				t.Fatalf("%s: %d values for shape %v", name, len(x.F32), x.Shape)
+			}
+		}
+	})
+}

@@ -80,3 +80,25 @@ func TestReadSidecarRefusals(t *testing.T) {
 		t.Fatalf("weights written for a refused sidecar: %v", err)
 	}
 }
+
+// Whatever a sidecar holds, parseSidecar refuses it or returns one a
+// network can be built for.
+func FuzzReadSidecar(f *testing.F) {
+	good, _ := json.Marshal(&Checkpoint{Backbone: MobileNetV2, Classes: []string{"cat", "dog"}, Anchors: DefaultAnchors, InputSize: 416, Resize: "letterbox", Epoch: 3,
+		Metrics: map[string]float64{"map50": 0.5}, WeightFile: "best.safetensors"})
+	f.Add(good)
+	f.Add([]byte(`{"backbone":"mobilenetv3","classes":["a"],"anchors":[[1,2],[1,2],[1,2],[1,2],[1,2],[1,2],[1,2],[1,2],[1,2]],"input_size":1099511627776}`))
+	f.Add([]byte(`{"backbone":"mobilenetv1","classes":["a\u0000"],"anchors":[],"input_size":32,"resize":"plain"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ck, err := parseSidecar("f.json", data)
+		if err != nil {
+			return
+		}
+		if _, err := ck.check(); err != nil {
+			t.Fatalf("accepted %+v: %v", ck, err)
+		}
+		if _, err := Build(ck.Config()); err != nil {
+			t.Fatalf("accepted %+v: %v", ck, err)
+		}
+	})
+}

@@ -130,3 +130,28 @@ func TestClassesValidation(t *testing.T) {
 		t.Fatalf("a refused write changed the file: %q", got)
 	}
 }
+
+// Whatever classes.txt holds, the names read are valid, unique, and
+// written back read as the same list.
+func FuzzReadClasses(f *testing.F) {
+	for _, s := range []string{"cat\ndog\n", "\ufeffa\r\nb\r\n", "a\n\nb\x00\n", "a\na\n", " x \n\t\n", "caf\xe9\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		names, err := parseClasses("classes.txt", data)
+		if err != nil {
+			return
+		}
+		seen := map[string]bool{}
+		for _, n := range names {
+			if CheckClassName(n) != nil || seen[n] {
+				t.Fatalf("accepted %q", n)
+			}
+			seen[n] = true
+		}
+		again, err := parseClasses("classes.txt", []byte(strings.Join(names, "\n")+"\n"))
+		if err != nil || !reflect.DeepEqual(again, names) && len(names) > 0 {
+			t.Fatalf("%q read back as %q (%v)", names, again, err)
+		}
+	})
+}

@@ -1,9 +1,7 @@
 package protocol
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -83,16 +81,17 @@ func Start(ctx context.Context, exe string, args ...string) (*Worker, error) {
 		defer close(w.done)
 		defer close(events)
 		sawEnd := false
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			var e Event
-			if json.Unmarshal(sc.Bytes(), &e) != nil || e.Event == "" {
-				continue // not a protocol line
+		readLines(stdout, func(line []byte) {
+			e, err := ParseEvent(line)
+			if err != nil {
+				return // not a protocol line
 			}
 			sawEnd = sawEnd || e.Event == "done" || e.Event == "error"
 			events <- e
-		}
+		})
+		// whatever stopped the reading, the pipe is drained so the worker
+		// never blocks writing to it
+		io.Copy(io.Discard, stdout)
 		w.err = cmd.Wait()
 		if !sawEnd {
 			msg := "the training worker stopped unexpectedly"
@@ -178,13 +177,15 @@ func ReadEvents(path string) ([]Event, error) {
 	}
 	defer f.Close()
 	var out []Event
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		var e Event
-		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Event != "" {
+	// lines that are not events (a last line half written when the worker
+	// was killed) are skipped
+	err = readLines(f, func(line []byte) {
+		if e, err := ParseEvent(line); err == nil {
 			out = append(out, e)
 		}
+	})
+	if err != nil {
+		return out, fmt.Errorf("%s: %w", path, err)
 	}
-	return out, sc.Err()
+	return out, nil
 }
