@@ -123,3 +123,37 @@ func TestCheckAcceptsWhatTrainingReads(t *testing.T) {
 		}
 	}
 }
+
+// Over PIL's warning limit (89 MP) and under its refusal (179 MP) is a
+// warning; over the refusal, an error naming the limit.
+func TestCheckWarnsOfLargePictures(t *testing.T) {
+	root := t.TempDir()
+	png := func(w, h uint32) []byte {
+		d := pngBytes(t, grayImage(8, 8))
+		binary.BigEndian.PutUint32(d[16:], w)
+		binary.BigEndian.PutUint32(d[20:], h)
+		binary.BigEndian.PutUint32(d[29:], crc32.ChecksumIEEE(d[12:29]))
+		return d
+	}
+	writeFile(t, filepath.Join(root, "JPEGImages", "large.png"), png(10000, 9000))
+	writeFile(t, filepath.Join(root, "JPEGImages", "huge.png"), png(20000, 10000))
+	writeAnn(t, filepath.Join(root, "Annotations", "large.xml"), "large.png", 10000, 9000, obj("a", 1, 1, 50, 50))
+	writeAnn(t, filepath.Join(root, "Annotations", "huge.xml"), "huge.png", 20000, 10000, obj("a", 1, 1, 50, 50))
+	ds, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Check(ds, CheckOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := map[string]string{}
+	for _, is := range rep.Issues {
+		if is.Code == "image-large" || is.Code == "image-too-large" {
+			codes[filepath.Base(is.File)] = string(is.Severity) + " " + is.Code
+		}
+	}
+	if codes["large.png"] != "warning image-large" || codes["huge.png"] != "error image-too-large" {
+		t.Fatalf("findings %v", codes)
+	}
+}

@@ -2,6 +2,8 @@ package imgload
 
 import (
 	"bytes"
+	"errors"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -11,6 +13,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/labelloop/labelloop/internal/pix"
 )
 
 func writeJPEG(t testing.TB, path string, w, h int) {
@@ -87,5 +91,22 @@ func TestCacheSharesLoadsAndEvicts(t *testing.T) {
 	c.Forget("b")
 	if c.Cached("b") {
 		t.Fatal("forget")
+	}
+}
+
+// The editor refuses a decompression bomb before allocating, naming it.
+func TestLoadRefusesBombs(t *testing.T) {
+	var b bytes.Buffer
+	png.Encode(&b, image.NewGray(image.Rect(0, 0, 8, 8)))
+	d := b.Bytes()
+	copy(d[16:24], []byte{0, 0, 0xEA, 0x60, 0, 0, 0xEA, 0x60}) // 60000×60000
+	crc := crc32.ChecksumIEEE(d[12:29])
+	d[29], d[30], d[31], d[32] = byte(crc>>24), byte(crc>>16), byte(crc>>8), byte(crc)
+	p := filepath.Join(t.TempDir(), "bomb.png")
+	os.WriteFile(p, d, 0o644)
+	_, err := Load(p, 800)
+	var tl *pix.TooLargeError
+	if !errors.As(err, &tl) || !strings.Contains(err.Error(), p) {
+		t.Fatalf("got %v, want a TooLargeError naming %s", err, p)
 	}
 }
