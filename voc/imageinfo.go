@@ -140,7 +140,8 @@ func jpegInfo(r io.ReaderAt, size int64) (ImageInfo, error) {
 			info.Height = int(binary.BigEndian.Uint16(sof[1:3]))
 			info.Width = int(binary.BigEndian.Uint16(sof[3:5]))
 			info.Channels = int(sof[5])
-			frame := pix.JPEGFrame{Marker: marker, Precision: int(sof[0])}
+			var samp [4][2]int
+			frame := pix.JPEGFrame{Marker: marker, Precision: int(sof[0]), Sampling: samp[:0]}
 			if len(sof) < 6+3*info.Channels {
 				return info, errors.New("corrupt JPEG: frame header shorter than its components")
 			}
