@@ -188,9 +188,11 @@ package-linux-test: package-linux
 	scripts/test-deb.sh dist $(VERSION)
 
 # Windows: mingw-w64 cross build + NSIS installer (signed when SIGN_PFX is
-# set), then checked: PE headers, imports, the installer's files, and a
-# silent install and a command under wine.
-package-windows: setup package-tools
+# set), then checked: PE headers, imports, the installer's files, and under
+# wine a silent install, check, predict and the Predict tab with the bundled
+# onnxruntime.dll. `build` makes the worker and app that train and export
+# the model those predict with.
+package-windows: setup package-tools build
 	PATH="$$PATH:$$(dirname $(FYNE))" scripts/package-windows.sh $(VERSION) $(ORT_DIR)/win32-x64 dist
 	scripts/test-windows.sh dist $(VERSION)
 
