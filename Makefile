@@ -120,7 +120,7 @@ test-fixture: setup
 FUZZTIME ?= 60s
 FUZZ_TARGETS := voc:FuzzParseXML voc:FuzzReadImageInfo voc:FuzzReadClasses \
 	model:FuzzReadSafetensors model:FuzzReadSidecar inference:FuzzReadModelInfo \
-	training/protocol:FuzzParseEvent
+	training/protocol:FuzzParseEvent model/pth:FuzzReadPth
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t#*:}; \
 		echo "== $$fn (./$$pkg, $(FUZZTIME))"; \

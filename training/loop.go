@@ -117,6 +117,9 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 			}
 			fmt.Fprintf(os.Stderr, "labelloop-train: %s: took its backbone only (%v)\n", cfg.Init, err)
 		}
+		if c := imp.ConvertedNote(); c != "" {
+			fmt.Fprintf(os.Stderr, "labelloop-train: %s: %s\n", cfg.Init, c)
+		}
 		weights = imp.Weights
 	case cfg.Init != "":
 		ck, w, err := model.LoadCheckpoint(cfg.Init)

@@ -8,11 +8,14 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/labelloop/labelloop/model"
+	"github.com/labelloop/labelloop/model/pth"
+	"github.com/labelloop/labelloop/model/pth/pthtest"
 )
 
 // A torchvision-style backbone file (no prefix) lands under
@@ -57,8 +60,85 @@ func TestImportPthMismatch(t *testing.T) {
 	}
 	bad := filepath.Join(t.TempDir(), "x.pth")
 	os.WriteFile(bad, []byte("not a pickle"), 0o644)
-	if _, err := ImportPth(bad, g, 0, ""); err == nil || !strings.Contains(err.Error(), "x.pth: not a PyTorch state dict") {
+	if _, err := ImportPth(bad, g, 0, ""); err == nil || !strings.Contains(err.Error(), "x.pth: not a file torch.save writes") {
 		t.Fatalf("err %v", err)
+	}
+}
+
+// The files gotch's reader fell over on: a 0-byte .pth (it looped for
+// ever), int keys and None values (panics), the legacy tar format
+// ("not implemented" panic). Each is now an error naming the file and
+// what is wrong, or, for the tar format, read; float16 weights are taken
+// and reported as converted; NaN weights are refused by name.
+func TestImportPthHostileFiles(t *testing.T) {
+	g, _ := model.Build(model.Config{Backbone: model.MobileNetV2, NumClasses: 3, InputSize: 416})
+	dir := t.TempDir()
+	tv, err := pth.Read("testdata/tv_part.pth")
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := func(dtype string, nan bool) []pthtest.Tensor {
+		var ts []pthtest.Tensor
+		for _, name := range tv.Names {
+			x := tv.Tensors[name]
+			v := make([]float64, len(x.Data))
+			for i, f := range x.Data {
+				v[i] = float64(f)
+			}
+			d := dtype
+			if x.Dtype != "float32" {
+				d = x.Dtype
+			}
+			if nan && name == "features.0.0.weight" {
+				v[7] = math.NaN()
+			}
+			ts = append(ts, pthtest.Tensor{Name: name, Dtype: d, Shape: x.Shape, Values: v})
+		}
+		return ts
+	}
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, data, 0o644)
+		return p
+	}
+	rebuild := pthtest.Reduce{pthtest.Global{"torch._utils", "_rebuild_tensor_v2"},
+		pthtest.Tuple{pthtest.PersID{pthtest.Tuple{"storage", pthtest.Global{"torch", "FloatStorage"}, "0", "cpu", 1}}, 0, pthtest.Tuple{1}, pthtest.Tuple{1}, false, pthtest.OrderedDict{}}}
+	one := []pthtest.Tensor{{Name: "x", Shape: []int{1}, Values: []float64{1}}}
+	for _, c := range []struct{ name, want string }{
+		{write("empty.pth", nil), "empty.pth: empty file"},
+		{write("intkeys.pth", pthtest.Zip(one, pthtest.Encode(pthtest.OrderedDict{{3, rebuild}}))), "key 1 is the int 3"},
+		{write("none.pth", pthtest.Zip(one, pthtest.Encode(pthtest.OrderedDict{{"features.0.0.weight", nil}}))), `"features.0.0.weight" is None, not a tensor`},
+		{write("nan.pth", pthtest.Tar(as("float32", true))), "nan.pth: backbone.model.features.0.0.weight: value 7 is NaN"},
+	} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := ImportPth(c.name, g, 0, "")
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%s: %v, want %q", c.name, err, c.want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: ImportPth did not return", c.name)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"tar.pth", pthtest.Tar(as("float32", false))}, {"legacy.pth", pthtest.Legacy(as("float32", false), nil)}, {"half.pth", pthtest.Zip(as("float16", false), nil)}} {
+		imp, err := ImportPth(write(f.name, f.data), g, 0, "")
+		if err != nil || !imp.Prefixed || imp.Loaded != 6 {
+			t.Fatalf("%s: %v %+v", f.name, err, imp)
+		}
+		w := imp.Weights["backbone.model.features.0.0.weight"]
+		if math.Abs(float64(w[100])-0.1) > 1e-3 {
+			t.Fatalf("%s: features.0.0.weight[100] = %v", f.name, w[100])
+		}
+		if conv := imp.ConvertedNote(); (f.name == "half.pth") != strings.Contains(conv, "float16") {
+			t.Fatalf("%s: %q", f.name, conv)
+		}
 	}
 }
 

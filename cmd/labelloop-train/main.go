@@ -227,8 +227,11 @@ func importPth(args []string) int {
 		return fail(err)
 	}
 	json.NewEncoder(os.Stdout).Encode(map[string]any{"event": "imported", "path": *out, "loaded": imp.Loaded,
-		"fresh": len(imp.Fresh), "ignored": imp.Ignored, "prefixed": imp.Prefixed})
+		"fresh": len(imp.Fresh), "ignored": imp.Ignored, "prefixed": imp.Prefixed, "converted": imp.Converted})
 	fmt.Fprintf(os.Stderr, "%s: %d tensors from %s, %d newly initialised, %d ignored\n", *out, imp.Loaded, *pth, len(imp.Fresh), len(imp.Ignored))
+	if c := imp.ConvertedNote(); c != "" {
+		fmt.Fprintf(os.Stderr, "%s: %s\n", *pth, c)
+	}
 	return 0
 }
 
