@@ -124,7 +124,8 @@ FUZZ_TARGETS := voc:FuzzParseXML voc:FuzzReadImageInfo voc:FuzzReadClasses \
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t#*:}; \
 		echo "== $$fn (./$$pkg, $(FUZZTIME))"; \
-		nice -n 10 $(GO) test -run XXX -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -parallel 1 ./$$pkg/ 2>&1 | grep -v '^fuzz: elapsed'; \
+		nice -n 10 $(GO) test -run XXX -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -parallel 1 ./$$pkg/ 2>&1 | \
+			awk '/^fuzz: elapsed/ {last = $$0; next} {print} END {if (last != "") print last}'; \
 		test $${PIPESTATUS[0]} -eq 0; done
 
 # Baselines for the benchmarks: Debian's PyTorch 1.13.1, NumPy and Pillow
