@@ -120,17 +120,20 @@ func ResizeRect(src *image.RGBA, nw, nh int, r image.Rectangle) *image.RGBA {
 		for y := y0; y < y1; y++ {
 			row := src.Pix[src.PixOffset(src.Rect.Min.X, src.Rect.Min.Y+y):]
 			d := tmp.Pix[(y-y0)*tmp.Stride:]
-			for x, t := range ht {
+			for x := range ht {
+				k := ht[x].k
+				p := row[4*ht[x].first:]
+				p = p[:4*len(k)]
 				s0, s1, s2 := int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1))
-				p := row[4*t.first : 4*(t.first+len(t.k))]
-				for _, k := range t.k {
-					q := p[:3:3]
-					s0 += int32(q[0]) * k
-					s1 += int32(q[1]) * k
-					s2 += int32(q[2]) * k
-					p = p[4:]
+				for len(k) > 0 && len(p) >= 4 {
+					c := k[0]
+					s0 += int32(p[0]) * c
+					s1 += int32(p[1]) * c
+					s2 += int32(p[2]) * c
+					k, p = k[1:], p[4:]
 				}
-				d[4*x], d[4*x+1], d[4*x+2], d[4*x+3] = clip8(s0), clip8(s1), clip8(s2), 0xFF
+				q := d[4*x : 4*x+4 : 4*x+4]
+				q[0], q[1], q[2], q[3] = clip8(s0), clip8(s1), clip8(s2), 0xFF
 			}
 		}
 	}
@@ -146,25 +149,26 @@ func ResizeRect(src *image.RGBA, nw, nh int, r image.Rectangle) *image.RGBA {
 		return out
 	}
 	// row by row: each tap adds a whole temporary row to the sums, which
-	// reads memory in order (a column at a time strides across rows)
-	acc := make([]int32, 3*cw)
+	// reads memory in order (a column at a time strides across rows);
+	// alpha is summed too, which keeps the loop plain and fast
+	acc := make([]int32, 4*cw)
 	for y, t := range vt {
 		for i := range acc {
 			acc[i] = 1 << (precisionBits - 1)
 		}
 		for j, k := range t.k {
-			row := tmp.Pix[(t.first+j-yoff)*tmp.Stride+4*xoff:]
-			row = row[:4*cw]
-			for x := 0; x < cw; x++ {
-				a := acc[3*x : 3*x+3 : 3*x+3]
-				a[0] += int32(row[4*x]) * k
-				a[1] += int32(row[4*x+1]) * k
-				a[2] += int32(row[4*x+2]) * k
+			o := (t.first+j-yoff)*tmp.Stride + 4*xoff
+			row := tmp.Pix[o : o+len(acc)]
+			for i, v := range row {
+				acc[i] += int32(v) * k
 			}
 		}
-		d := out.Pix[y*out.Stride : y*out.Stride+4*cw]
-		for x := 0; x < cw; x++ {
-			d[4*x], d[4*x+1], d[4*x+2], d[4*x+3] = clip8(acc[3*x]), clip8(acc[3*x+1]), clip8(acc[3*x+2]), 0xFF
+		d := out.Pix[y*out.Stride : y*out.Stride+len(acc)]
+		for i, v := range acc {
+			d[i] = clip8(v)
+		}
+		for i := 3; i < len(d); i += 4 {
+			d[i] = 0xFF
 		}
 	}
 	return out
