@@ -12,13 +12,10 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"strings"
 	"syscall"
 
@@ -156,19 +153,13 @@ func train(args []string) int {
 	if cfg.Dataset == "" && cfg.Resume == "" {
 		return fail(fmt.Errorf("no dataset: give --dataset or \"dataset\" in the config"))
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() { // a "stop" line on stdin also stops the run
-		sc := bufio.NewScanner(os.Stdin)
-		for sc.Scan() {
-			if strings.TrimSpace(sc.Text()) == "stop" {
-				stop()
-				return
-			}
-		}
-	}()
-	enc := json.NewEncoder(os.Stdout)
-	_, err := training.Run(ctx, cfg, func(e training.Event) { enc.Encode(e) })
+	ev := &events{enc: json.NewEncoder(os.Stdout)}
+	stop := newStopper(ev, os.Exit, os.Stderr)
+	stop.watch(os.Stdin)
+	_, err := training.Run(stop.ctx, cfg, func(e training.Event) {
+		stop.seen(e)
+		ev.write(e)
+	})
 	if err != nil {
 		return fail(err)
 	}
