@@ -161,7 +161,9 @@ else
 	click 104 247 3
 	shot wine-predict-dialog.png
 	click 680 327 1
-	click 860 552 1
+	click 860 552 5
+	# before Save is pressed: the status line says how it went
+	shot wine-predict-opened.png
 	# the model loads (an ONNX Runtime session) and runs; then Save
 	# results writes the shown detections into the dataset's runs/
 	saved=""
