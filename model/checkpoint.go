@@ -40,6 +40,14 @@ func SidecarPath(weights string) string {
 // sidecar. num_batches_tracked entries are written as int64 zeros. A
 // sidecar LoadCheckpoint would refuse is not written, nor its weights.
 func SaveCheckpoint(path string, ck *Checkpoint, w map[string][]float32) error {
+	return SaveCheckpointMeta(path, ck, w, nil)
+}
+
+// SaveCheckpointMeta is SaveCheckpoint with metadata in the weights
+// file's own header (ReadSafetensorsMetadata reads it back): training
+// stamps each checkpoint with its epoch, step and save, so the weights
+// say what they are even when a crash left an older sidecar beside them.
+func SaveCheckpointMeta(path string, ck *Checkpoint, w map[string][]float32, meta map[string]string) error {
 	if field, err := ck.check(); err != nil {
 		return badFile(SidecarPath(path), field, "%v", err)
 	}
@@ -48,7 +56,11 @@ func SaveCheckpoint(path string, ck *Checkpoint, w map[string][]float32) error {
 		return err
 	}
 	ck.WeightFile = filepath.Base(path)
-	if err := WriteSafetensors(path, g, w, map[string]string{"format": "pt"}); err != nil {
+	m := map[string]string{"format": "pt"}
+	for k, v := range meta {
+		m[k] = v
+	}
+	if err := WriteSafetensors(path, g, w, m); err != nil {
 		return err
 	}
 	data, _ := json.MarshalIndent(ck, "", "  ")

@@ -35,8 +35,48 @@ var dtypeSize = map[string]int{
 	"I64": 8, "U64": 8, "F64": 8,
 }
 
-// WriteSafetensors writes the state dict of g in safetensors format.
+// WriteSafetensors writes the state dict of g in safetensors format
+// (num_batches_tracked entries as int64 zeros).
 func WriteSafetensors(path string, g *Graph, w map[string][]float32, meta map[string]string) error {
+	var es []entry
+	for _, p := range g.Params {
+		if p.Kind == BNCount {
+			es = append(es, entry{name: p.Name, shape: []int{}})
+			continue
+		}
+		if v, ok := w[p.Name]; !ok || len(v) != p.Size() {
+			return fmt.Errorf("weights for %s: have %d values, need %d", p.Name, len(v), p.Size())
+		}
+		es = append(es, entry{name: p.Name, shape: p.Shape, f32: w[p.Name]})
+	}
+	return writeEntries(path, es, meta)
+}
+
+// WriteTensors writes float32 tensors by name (shapes[i] for vals[i]) in
+// safetensors format, with metadata.
+func WriteTensors(path string, names []string, shapes [][]int, vals [][]float32, meta map[string]string) error {
+	es := make([]entry, len(names))
+	for i, name := range names {
+		n := 1
+		for _, d := range shapes[i] {
+			n *= d
+		}
+		if n != len(vals[i]) {
+			return fmt.Errorf("%s: %d values for shape %v", name, len(vals[i]), shapes[i])
+		}
+		es[i] = entry{name: name, shape: shapes[i], f32: vals[i]}
+	}
+	return writeEntries(path, es, meta)
+}
+
+// entry is a tensor to write: float32 values, or (f32 nil) an int64 zero.
+type entry struct {
+	name  string
+	shape []int
+	f32   []float32
+}
+
+func writeEntries(path string, es []entry, meta map[string]string) error {
 	header := map[string]any{}
 	if meta != nil {
 		header["__metadata__"] = meta
@@ -45,17 +85,14 @@ func WriteSafetensors(path string, g *Graph, w map[string][]float32, meta map[st
 	// to the file: a YOLOv4 checkpoint is 50-250 MB, and building it in
 	// memory cost seconds of copying per save.
 	off := 0
-	for _, p := range g.Params {
-		if p.Kind == BNCount {
-			header[p.Name] = map[string]any{"dtype": "I64", "shape": []int{}, "data_offsets": []int{off, off + 8}}
+	for _, e := range es {
+		if e.f32 == nil {
+			header[e.name] = map[string]any{"dtype": "I64", "shape": e.shape, "data_offsets": []int{off, off + 8}}
 			off += 8
 			continue
 		}
-		if v, ok := w[p.Name]; !ok || len(v) != p.Size() {
-			return fmt.Errorf("weights for %s: have %d values, need %d", p.Name, len(v), p.Size())
-		}
-		header[p.Name] = map[string]any{"dtype": "F32", "shape": p.Shape, "data_offsets": []int{off, off + 4*p.Size()}}
-		off += 4 * p.Size()
+		header[e.name] = map[string]any{"dtype": "F32", "shape": e.shape, "data_offsets": []int{off, off + 4*len(e.f32)}}
+		off += 4 * len(e.f32)
 	}
 	h, err := json.Marshal(header)
 	if err != nil {
@@ -72,14 +109,14 @@ func WriteSafetensors(path string, g *Graph, w map[string][]float32, meta map[st
 			return err
 		}
 		var buf []byte
-		for _, p := range g.Params {
-			if p.Kind == BNCount {
+		for _, e := range es {
+			if e.f32 == nil {
 				if _, err := out.Write(make([]byte, 8)); err != nil {
 					return err
 				}
 				continue
 			}
-			buf = float32LE(buf[:0], w[p.Name])
+			buf = float32LE(buf[:0], e.f32)
 			if _, err := out.Write(buf); err != nil {
 				return err
 			}
@@ -101,23 +138,29 @@ func float32LE(dst []byte, v []float32) []byte {
 // file and the tensor; nothing in the header can make it allocate more
 // than the file's own size.
 func ReadSafetensors(path string) (map[string]Tensor, error) {
+	t, _, err := ReadSafetensorsMeta(path)
+	return t, err
+}
+
+// ReadSafetensorsMeta is ReadSafetensors with the header's metadata.
+func ReadSafetensorsMeta(path string) (map[string]Tensor, map[string]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if st.Size() > MaxSafetensorsSize {
-		return nil, badFile(path, "", "%d bytes, more than a checkpoint can be (%d)", st.Size(), int64(MaxSafetensorsSize))
+		return nil, nil, badFile(path, "", "%d bytes, more than a checkpoint can be (%d)", st.Size(), int64(MaxSafetensorsSize))
 	}
 	data := make([]byte, st.Size())
 	if _, err := io.ReadFull(f, data); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return parseSafetensors(path, data)
+	return parseSafetensorsMeta(path, data)
 }
 
 // tensorEntry is one header entry; pointers tell a missing field from an
@@ -128,17 +171,55 @@ type tensorEntry struct {
 	Offsets *[]int64 `json:"data_offsets"`
 }
 
+// ReadSafetensorsMetadata reads only a safetensors file's header
+// metadata (its "__metadata__" strings), not its tensors.
+func ReadSafetensorsMetadata(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var n [8]byte
+	if _, err := io.ReadFull(f, n[:]); err != nil {
+		return nil, badFile(path, "", "not a safetensors file (%v)", err)
+	}
+	size := binary.LittleEndian.Uint64(n[:])
+	if size > maxHeader {
+		return nil, badFile(path, "", "not a safetensors file (header length %d)", size)
+	}
+	h := make([]byte, size)
+	if _, err := io.ReadFull(f, h); err != nil {
+		return nil, badFile(path, "", "not a safetensors file (header: %v)", err)
+	}
+	var header map[string]json.RawMessage
+	if err := json.Unmarshal(h, &header); err != nil {
+		return nil, badFile(path, "", "not a safetensors file: header: %v", err)
+	}
+	meta := map[string]string{}
+	if raw, ok := header["__metadata__"]; ok {
+		if err := json.Unmarshal(raw, &meta); err != nil {
+			return nil, badFile(path, "__metadata__", "want an object of strings: %v", err)
+		}
+	}
+	return meta, nil
+}
+
 func parseSafetensors(path string, data []byte) (map[string]Tensor, error) {
+	t, _, err := parseSafetensorsMeta(path, data)
+	return t, err
+}
+
+func parseSafetensorsMeta(path string, data []byte) (map[string]Tensor, map[string]string, error) {
 	if len(data) < 8 {
-		return nil, badFile(path, "", "not a safetensors file (%d bytes, too short)", len(data))
+		return nil, nil, badFile(path, "", "not a safetensors file (%d bytes, too short)", len(data))
 	}
 	n := binary.LittleEndian.Uint64(data)
 	if n > uint64(len(data)-8) || n > maxHeader {
-		return nil, badFile(path, "", "not a safetensors file (header length %d in a file of %d bytes)", n, len(data))
+		return nil, nil, badFile(path, "", "not a safetensors file (header length %d in a file of %d bytes)", n, len(data))
 	}
 	var header map[string]json.RawMessage
 	if err := json.Unmarshal(data[8:8+n], &header); err != nil {
-		return nil, badFile(path, "", "not a safetensors file: header: %v", err)
+		return nil, nil, badFile(path, "", "not a safetensors file: header: %v", err)
 	}
 	body := data[8+n:]
 	names := make([]string, 0, len(header))
@@ -147,21 +228,21 @@ func parseSafetensors(path string, data []byte) (map[string]Tensor, error) {
 	}
 	sort.Strings(names)
 	out := make(map[string]Tensor, len(names))
+	meta := map[string]string{}
 	for _, name := range names {
 		if name == "__metadata__" {
-			var meta map[string]string
 			if err := json.Unmarshal(header[name], &meta); err != nil {
-				return nil, badFile(path, "__metadata__", "want an object of strings: %v", err)
+				return nil, nil, badFile(path, "__metadata__", "want an object of strings: %v", err)
 			}
 			continue
 		}
 		t, err := parseEntry(name, header[name], body)
 		if err != nil {
-			return nil, badFile(path, fmt.Sprintf("tensor %q", name), "%v", err)
+			return nil, nil, badFile(path, fmt.Sprintf("tensor %q", name), "%v", err)
 		}
 		out[name] = t
 	}
-	return out, nil
+	return out, meta, nil
 }
 
 // parseEntry checks one entry against the data it points at: a known

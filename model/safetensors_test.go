@@ -106,3 +106,34 @@ func FuzzReadSafetensors(f *testing.F) {
 		}
 	})
 }
+
+// Metadata written with a checkpoint (or any tensors) reads back, from
+// the header alone or with the tensors.
+func TestSafetensorsMetadata(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s.safetensors")
+	meta := map[string]string{"labelloop.set": "e3-s42", "step": "42"}
+	if err := WriteTensors(p, []string{"m/a", "v/a"}, [][]int{{2, 2}, {4}}, [][]float32{{1, 2, 3, 4}, {5, 6, 7, 8}}, meta); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadSafetensorsMetadata(p)
+	if err != nil || got["labelloop.set"] != "e3-s42" || got["step"] != "42" {
+		t.Fatalf("%v %v", err, got)
+	}
+	ts, m2, err := ReadSafetensorsMeta(p)
+	if err != nil || m2["step"] != "42" || ts["v/a"].F32[3] != 8 || len(ts["m/a"].Shape) != 2 {
+		t.Fatalf("%v %v %+v", err, m2, ts)
+	}
+	if err := WriteTensors(p, []string{"x"}, [][]int{{3}}, [][]float32{{1}}, nil); err == nil {
+		t.Fatal("3 values claimed for 1")
+	}
+	ck := &Checkpoint{Backbone: MobileNetV3, Classes: []string{"a"}, Anchors: DefaultAnchors, InputSize: 64}
+	g, _ := Build(ck.Config())
+	w := filepath.Join(dir, "w.safetensors")
+	if err := SaveCheckpointMeta(w, ck, FixtureWeights(g), map[string]string{"labelloop.epoch": "7"}); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := ReadSafetensorsMetadata(w); err != nil || m["labelloop.epoch"] != "7" || m["format"] != "pt" {
+		t.Fatalf("%v %v", err, m)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -54,17 +55,35 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 	var resumed *resumeState
 	var resumeW map[string][]float32
 	var resumeSlots map[string]map[string][]float32
+	var resumeNote string
 	dir := cfg.Resume
 	if dir != "" {
-		saved, w, st, slots, err := loadResume(dir)
+		saved, w, st, slots, note, err := loadResume(dir)
 		if err != nil {
 			return "", err
 		}
-		if cfg.Epochs > saved.Epochs { // the one thing a resume may change: a longer run
+		// a resume may make the run longer, and find a dataset that moved
+		if cfg.Epochs > saved.Epochs {
 			saved.Epochs = cfg.Epochs
 		}
+		if cfg.Dataset != "" {
+			saved.Dataset = cfg.Dataset
+		} else if _, err := os.Stat(saved.Dataset); err != nil && !filepath.IsAbs(saved.Dataset) {
+			return "", fmt.Errorf("resume %s: its dataset %q was given relative to the folder the run started in, and is not found from here: give --dataset", dir, saved.Dataset)
+		}
 		saved.Resume = ""
-		cfg, resumed, resumeW, resumeSlots = saved, &st, w, slots
+		cfg, resumed, resumeW, resumeSlots, resumeNote = saved, &st, w, slots, note
+		if note != "" {
+			fmt.Fprintf(os.Stderr, "labelloop-train: %s: %s\n", dir, note)
+		}
+	}
+	// paths in config.json are absolute, so a resume works from anywhere
+	for _, p := range []*string{&cfg.Dataset, &cfg.Project, &cfg.Init} {
+		if *p != "" {
+			if abs, err := filepath.Abs(*p); err == nil {
+				*p = abs
+			}
+		}
 	}
 	cfg.Defaults()
 	if err := cfg.Check(); err != nil {
@@ -149,10 +168,16 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 		if resumed.Optimizer != cfg.Optimizer {
 			return "", fmt.Errorf("resume %s: its state is for %s, the config says %s", dir, resumed.Optimizer, cfg.Optimizer)
 		}
-		if err := opt.SetState(resumeSlots); err != nil {
-			return "", fmt.Errorf("resume %s: %w", dir, err)
+		if len(resumeSlots) > 0 { // none when resuming from best
+			if err := opt.SetState(resumeSlots); err != nil {
+				return "", fmt.Errorf("resume %s: %w", dir, err)
+			}
+			opt.Steps = resumed.OptSteps
 		}
-		opt.Steps = resumed.OptSteps
+		// epochs run again are reported again: their first report goes
+		if err := trimEvents(dir, resumed.NextEpoch); err != nil {
+			return dir, err
+		}
 	} else {
 		if dir, err = runs.Next(cfg.Project, "train"); err == nil {
 			err = os.Mkdir(filepath.Join(dir, "weights"), 0o755)
@@ -203,35 +228,49 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 	if resumed != nil {
 		firstEpoch, step, best = resumed.NextEpoch, resumed.Step, resumed.Best
 	}
-	send(Event{Event: "started", Run: dir, Device: dev, Threads: Threads(), Steps: total, Epoch: firstEpoch})
+	send(Event{Event: "started", Run: dir, Device: dev, Threads: Threads(), Steps: total, Epoch: firstEpoch, Message: resumeNote})
 	ck := &model.Checkpoint{Backbone: cfg.Backbone, Classes: classes, Anchors: anchors, InputSize: cfg.InputSize, Resize: cfg.Resize}
-	// Checkpoints are copied out here and written by the saver; the last
-	// one's optimizer state goes first and its counters last, so a resume
-	// never pairs new counters with older weights.
-	save := func(kind string, epoch int, metrics map[string]float64, extra func() error) error {
+	// Checkpoints are copied out here and written by the saver. Each
+	// weights file says in its metadata which epoch and step it holds; the
+	// last one is written as one set with the optimizer state and the
+	// counters (saveLastSet), so a resume never pairs parts of two saves.
+	save := func(kind string, epoch int, metrics map[string]float64) error {
 		c := *ck
 		c.Epoch, c.Metrics = epoch, metrics
 		w := net.Weights()
-		p := filepath.Join(dir, "weights", kind+".safetensors")
+		p := weightsPath(dir, kind)
+		meta := map[string]string{metaEpoch: strconv.Itoa(epoch), metaStep: strconv.Itoa(step), metaScore: strconv.FormatFloat(best, 'g', -1, 64)}
 		return sv.do(func() error {
-			if err := model.SaveCheckpoint(p, &c, w); err != nil {
+			if err := model.SaveCheckpointMeta(p, &c, w, meta); err != nil {
 				return err
 			}
 			send(Event{Event: "checkpoint", Kind: kind, Path: p, Epoch: epoch})
-			if extra != nil {
-				return extra()
-			}
 			return nil
 		})
 	}
 	saveLast := func(epoch, next int, metrics map[string]float64) error {
-		st := opt.State()
+		c := *ck
+		c.Epoch, c.Metrics = epoch, metrics
+		w, slots := net.Weights(), opt.State()
 		rs := resumeState{Optimizer: cfg.Optimizer, OptSteps: opt.Steps, Step: step, NextEpoch: next, Best: best}
-		if err := sv.do(func() error { return saveSlots(dir, g, st) }); err != nil {
-			return err
-		}
-		return save("last", epoch, metrics, func() error { return saveCounters(dir, rs) })
+		return sv.do(func() error {
+			if err := saveLastSet(dir, &c, w, slots, rs); err != nil {
+				return err
+			}
+			send(Event{Event: "checkpoint", Kind: "last", Path: weightsPath(dir, "last"), Epoch: epoch})
+			return nil
+		})
 	}
+	// a checkpoint that could not be written (a full disk) stops the run
+	// at once, with its cause, not an epoch later
+	saveError := func(err error) error {
+		if err != nil {
+			err = fmt.Errorf("a checkpoint could not be saved, so the run stops (free space, then --resume): %w", err)
+			send(Event{Event: "error", Message: err.Error()})
+		}
+		return err
+	}
+	saveFailed := func() error { return saveError(sv.failed()) }
 	warm := max(1, min(3*nb, total/10))
 	frozen := false
 	for epoch := firstEpoch; epoch <= cfg.Epochs && step < total; epoch++ {
@@ -277,6 +316,9 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 				return dir, err
 			}
 			step++
+			if err := saveFailed(); err != nil {
+				return dir, err
+			}
 			if math.IsNaN(p.Total) || math.IsInf(p.Total, 0) {
 				msg := fmt.Sprintf("%v at epoch %d, step %d: lower the learning rate (now %.2g) or check the labels", ErrNaN, epoch, step, lr)
 				send(Event{Event: "error", Message: msg})
@@ -293,10 +335,10 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 		if ctx.Err() != nil {
 			// the epoch is cut short: a resume runs it again from its start
 			if err := saveLast(epoch, epoch, nil); err != nil {
-				return dir, err
+				return dir, saveError(err)
 			}
 			if err := sv.flush(); err != nil {
-				return dir, err
+				return dir, saveError(err)
 			}
 			send(Event{Event: "done", Stopped: true, Step: step, Run: dir})
 			return dir, nil
@@ -310,7 +352,17 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 			DataWait: wait.Seconds() / elapsed.Seconds(), Frozen: frozen, LR: lrAt(base, step, total, warm)}
 		metrics := map[string]float64{"train_loss": mean.Total}
 		if len(val) > 0 {
-			vl, m := evaluate(net, val, cfg.InputSize, cfg.Batch, cfg.Resize == "plain", anchors, classes, epoch%cfg.EvalEvery == 0 || epoch == cfg.Epochs || step >= total)
+			vl, m := evaluate(ctx, net, val, cfg.InputSize, cfg.Batch, cfg.Resize == "plain", anchors, classes, epoch%cfg.EvalEvery == 0 || epoch == cfg.Epochs || step >= total)
+			if ctx.Err() != nil { // stopped while validating: the epoch runs again on resume
+				if err := saveLast(epoch, epoch, nil); err != nil {
+					return dir, saveError(err)
+				}
+				if err := sv.flush(); err != nil {
+					return dir, saveError(err)
+				}
+				send(Event{Event: "done", Stopped: true, Step: step, Run: dir})
+				return dir, nil
+			}
 			ev.ValLoss, metrics["val_loss"] = vl, vl
 			if m != nil {
 				metrics["map50"], metrics["map50_95"] = m.MAP50, m.MAP5095
@@ -330,16 +382,16 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 		}
 		if score > best {
 			best = score
-			if err := save("best", epoch, metrics, nil); err != nil {
-				return dir, err
+			if err := save("best", epoch, metrics); err != nil {
+				return dir, saveError(err)
 			}
 		}
 		if err := saveLast(epoch, epoch+1, metrics); err != nil {
-			return dir, err
+			return dir, saveError(err)
 		}
 	}
 	if err := sv.flush(); err != nil {
-		return dir, err
+		return dir, saveError(err)
 	}
 	send(Event{Event: "done", Step: step, Run: dir})
 	return dir, nil
@@ -399,7 +451,7 @@ func (n *Net) Weights() map[string][]float32 {
 
 // evaluate computes the validation loss and, when asked, mAP on val, with
 // BatchNorm's running statistics and no gradients.
-func evaluate(net *Net, val []Sample, size, batch int, stretch bool, anchors [9][2]float64, classes []string, withMAP bool) (float64, *inference.Metrics) {
+func evaluate(ctx context.Context, net *Net, val []Sample, size, batch int, stretch bool, anchors [9][2]float64, classes []string, withMAP bool) (float64, *inference.Metrics) {
 	// in batches: one image at a time took 5× as long per image (a
 	// fifth of a small run's time went to validation)
 	l := &Loader{Samples: val, Size: size, Batch: batch, Workers: 2, Stretch: stretch, Partial: true}
@@ -407,7 +459,7 @@ func evaluate(net *Net, val []Sample, size, batch int, stretch bool, anchors [9]
 	var images []inference.EvalImage
 	n := 0
 	ts.NoGrad(func() {
-		for b := range l.Epoch(context.Background(), 0) {
+		for b := range l.Epoch(ctx, 0) {
 			if b.Err != nil {
 				continue
 			}

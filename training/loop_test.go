@@ -158,7 +158,7 @@ func TestRunStartsFromPth(t *testing.T) {
 	}
 	cfg.Init = filepath.Join(t.TempDir(), "x.pth")
 	os.WriteFile(cfg.Init, []byte("not a pickle"), 0o644)
-	if _, err := Run(context.Background(), cfg, func(Event) {}); err == nil || !strings.Contains(err.Error(), "not a PyTorch state dict") {
+	if _, err := Run(context.Background(), cfg, func(Event) {}); err == nil || !strings.Contains(err.Error(), "x.pth: not a file torch.save writes") {
 		t.Fatalf("err %v", err)
 	}
 }

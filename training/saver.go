@@ -39,6 +39,13 @@ func (s *saver) do(job func() error) error {
 	return s.err
 }
 
+// failed reports the first error of any job done so far, without waiting.
+func (s *saver) failed() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
 // flush waits for every queued job and reports the first error.
 func (s *saver) flush() error {
 	done := make(chan struct{})
