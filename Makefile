@@ -35,7 +35,7 @@ export OMP_WAIT_POLICY := passive
 BIN := bin
 PURE_PKGS := ./voc/... ./app/cli/... ./annotate/... ./internal/synth/... ./internal/runs/... ./training/protocol/...
 
-.PHONY: package-tools package-linux package-linux-test package-windows bench-learn test-fixture bench-deps setup apt-packages go-check ort build build-native run test bench lint fuzz clean demo screenshot
+.PHONY: package-tools package-linux package-linux-test package-windows bench-learn test-fixture bench-deps setup apt-packages go-check ort build build-native run test bench lint fuzz soak clean demo screenshot
 
 setup: apt-packages go-check $(ORT_LIB) $(TORCH_STUBS)/.done third_party/gotch/.done
 	$(GO) mod download
@@ -127,6 +127,15 @@ fuzz:
 		nice -n 10 $(GO) test -run XXX -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -parallel 1 ./$$pkg/ 2>&1 | \
 			awk '/^fuzz: elapsed/ {last = $$0; next} {print} END {if (last != "") print last}'; \
 		test $${PIPESTATUS[0]} -eq 0; done
+
+# The kill campaign of BENCHMARKS.md: SIGKILLs at random moments of a tiny
+# training run, each followed by --resume (SOAK_KILLS, 50), and kills in the
+# middle of annotation saves (SOAK_SAVES, 1,000).
+SOAK_KILLS ?= 50
+SOAK_SAVES ?= 1000
+soak: setup
+	set -o pipefail; LABELLOOP_SOAK=1 LABELLOOP_SOAK_KILLS=$(SOAK_KILLS) nice -n 10 $(GO) test -count=1 -timeout 3600s -run 'TestSoakKillResume' -v ./cmd/labelloop-train/ | grep -E '^(---|ok|FAIL|\s+soak_test)'
+	set -o pipefail; LABELLOOP_SOAK_SAVES=$(SOAK_SAVES) nice -n 10 $(GO) test -count=1 -timeout 3600s -run 'TestKillDuringSave' -v ./voc/ | grep -E '^(---|ok|FAIL|\s+atomic_test)'
 
 # Baselines for the benchmarks: Debian's PyTorch 1.13.1, NumPy and Pillow
 # (large, so only `make bench` installs them).
