@@ -17,9 +17,9 @@ const MaxClassName = 256
 const maxClassesFile = 16 << 20
 
 // CheckClassName reports a name that cannot be a class: one that is empty,
-// too long, not UTF-8, padded with spaces, or holds a control character
-// or line break (a newline in classes.txt would split one class in two
-// and shift every later id).
+// too long, not UTF-8, padded with spaces, or holds a control character,
+// a line break (a newline in classes.txt would split one class in two
+// and shift every later id) or an invisible format character.
 func CheckClassName(name string) error {
 	switch {
 	case name == "":
@@ -34,6 +34,12 @@ func CheckClassName(name string) error {
 	for _, r := range name {
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
 			return fmt.Errorf("class name %q holds a control character or line break (%U)", name, r)
+		}
+		// invisible format characters (a byte-order mark, bidi overrides,
+		// zero-width spaces) make names that look alike; the zero-width
+		// (non-)joiners that some scripts and emoji need stay
+		if unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d' {
+			return fmt.Errorf("class name %q holds an invisible format character (%U)", name, r)
 		}
 	}
 	return nil

@@ -111,6 +111,7 @@ func TestClassesValidation(t *testing.T) {
 		{"cat\n\xff\xfe\n", ":2: class name \"\\xff\\xfe\" is not valid UTF-8"},
 		{"cat\n" + strings.Repeat("x", MaxClassName+1), ":2: class name of 257 bytes"},
 		{"a\u2028b\n", ":1: "},
+		{"cat\n\ufeffdog\n", ":2: class name \"\\ufeffdog\" holds an invisible format character"},
 	} {
 		os.WriteFile(p, []byte(c.data), 0o644)
 		if _, err := ReadClasses(p); err == nil || !strings.Contains(err.Error(), p+c.want) {
