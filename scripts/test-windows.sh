@@ -176,7 +176,7 @@ else
 	gui_ort=$(ortloaded "$out/app-trace.txt" || true)
 	echo "   app: onnxruntime.dll loaded: $gui_ort"
 	if [ -z "$saved" ]; then
-		failed "the Predict tab under wine showed no prediction within 60 s (its status line says why: $out/wine-predict.png)"
+		failed "the Predict tab under wine showed no prediction within 60 s (its status line says why: $out/wine-predict-opened.png)"
 	else
 		gui_n=$(grep -c . "$saved" || true)
 		cp "$saved" "$out/gui-detections.jsonl"
