@@ -178,6 +178,11 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 		if err := trimEvents(dir, resumed.NextEpoch); err != nil {
 			return dir, err
 		}
+		// a longer run or a moved dataset holds for later resumes too
+		cj, _ := json.MarshalIndent(cfg, "", "  ")
+		if err := voc.WriteFileAtomic(filepath.Join(dir, "config.json"), append(cj, '\n'), 0o644); err != nil {
+			return dir, err
+		}
 	} else {
 		if dir, err = runs.Next(cfg.Project, "train"); err == nil {
 			err = os.Mkdir(filepath.Join(dir, "weights"), 0o755)

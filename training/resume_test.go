@@ -179,8 +179,12 @@ func TestResumeFromAnotherFolder(t *testing.T) {
 		t.Fatalf("config.json: %s", cfg)
 	}
 	os.Chdir(t.TempDir())
-	if _, err := Run(context.Background(), Config{Resume: dir}, func(Event) {}); err != nil {
+	if _, err := Run(context.Background(), Config{Resume: dir, Epochs: 3}, func(Event) {}); err != nil {
 		t.Fatal(err)
+	}
+	// the longer run is kept for the next resume
+	if cfg, _ := os.ReadFile(filepath.Join(dir, "config.json")); !strings.Contains(string(cfg), `"epochs": 3`) {
+		t.Fatalf("config.json after a longer resume: %s", cfg)
 	}
 }
 
