@@ -5,6 +5,8 @@ go 1.24.0
 require (
 	fyne.io/fyne/v2 v2.7.1
 	github.com/beevik/etree v1.8.1
+	github.com/fsnotify/fsnotify v1.9.0
+	github.com/jezek/xgb v1.1.1
 	github.com/sqweek/dialog v0.0.0-20260123140253-64c163d53aac
 	github.com/sugarme/gotch v0.7.0
 	github.com/yalue/onnxruntime_go v1.27.0
@@ -19,7 +21,6 @@ require (
 	github.com/TheTitanrain/w32 v0.0.0-20180517000239-4f5cfb03fabf // indirect
 	github.com/davecgh/go-spew v1.1.1 // indirect
 	github.com/fredbi/uri v1.1.1 // indirect
-	github.com/fsnotify/fsnotify v1.9.0 // indirect
 	github.com/fyne-io/gl-js v0.2.0 // indirect
 	github.com/fyne-io/glfw-js v0.3.0 // indirect
 	github.com/fyne-io/image v0.1.1 // indirect

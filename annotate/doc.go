@@ -14,9 +14,10 @@ const maxUndo = 500
 
 // state is what undo restores.
 type state struct {
-	objs     []voc.Object
-	verified bool
-	sel      int
+	objs        []voc.Object
+	verified    bool
+	prelabelled string // the model that wrote the boxes, until a person edits them
+	sel         int
 }
 
 // Doc is one image's annotation being edited.
@@ -35,7 +36,7 @@ type Doc struct {
 // New edits a (parsed or new) annotation of an image w×h pixels.
 func New(a *voc.Annotation, w, h int) *Doc {
 	d := &Doc{ann: a, W: float64(w), H: float64(h)}
-	d.cur = state{objs: append([]voc.Object(nil), a.Objects...), verified: a.Verified, sel: -1}
+	d.cur = state{objs: append([]voc.Object(nil), a.Objects...), verified: a.Verified, prelabelled: a.Prelabelled, sel: -1}
 	return d
 }
 
@@ -44,6 +45,10 @@ func (d *Doc) Objects() []voc.Object { return d.cur.objs }
 
 // Verified reports the verified flag.
 func (d *Doc) Verified() bool { return d.cur.verified }
+
+// Prelabelled names the model whose unreviewed boxes these are ("" once a
+// person has edited or verified them).
+func (d *Doc) Prelabelled() string { return d.cur.prelabelled }
 
 // Selected is the selected box's index, or -1.
 func (d *Doc) Selected() int { return d.cur.sel }
@@ -66,11 +71,12 @@ func (d *Doc) MarkSaved() { d.saved = d.gen }
 func (d *Doc) Annotation() *voc.Annotation {
 	d.ann.Objects = append(d.ann.Objects[:0:0], d.cur.objs...)
 	d.ann.Verified = d.cur.verified
+	d.ann.Prelabelled = d.cur.prelabelled
 	return d.ann
 }
 
 func (d *Doc) snapshot() state {
-	return state{objs: append([]voc.Object(nil), d.cur.objs...), verified: d.cur.verified, sel: d.cur.sel}
+	return state{objs: append([]voc.Object(nil), d.cur.objs...), verified: d.cur.verified, prelabelled: d.cur.prelabelled, sel: d.cur.sel}
 }
 
 // edit applies f as one undoable step.
@@ -81,6 +87,20 @@ func (d *Doc) edit(f func()) {
 	}
 	before := d.snapshot()
 	f()
+	d.cur.prelabelled = "" // a person's edit: the boxes are theirs now
+	d.push(before)
+}
+
+// Prelabel adds a model's boxes as one undoable step and marks the image
+// as pre-labelled by model: unverified, until a person edits or verifies it.
+func (d *Doc) Prelabel(objs []voc.Object, model string) {
+	d.End()
+	before := d.snapshot()
+	for _, o := range objs {
+		o.Box = d.Clamp(o.Box)
+		d.cur.objs = append(d.cur.objs, o)
+	}
+	d.cur.verified, d.cur.prelabelled = false, model
 	d.push(before)
 }
 
@@ -109,6 +129,7 @@ func (d *Doc) End() {
 	}
 	d.inEdit = false
 	if !sameObjects(d.editStart.objs, d.cur.objs) || d.editStart.verified != d.cur.verified {
+		d.cur.prelabelled = ""
 		d.push(d.editStart)
 	}
 }
@@ -124,6 +145,15 @@ func sameObjects(a, b []voc.Object) bool {
 		}
 	}
 	return true
+}
+
+// Abort ends a continuous edit by taking it back whole, leaving nothing
+// to undo or redo (a drawn box whose class picker was cancelled).
+func (d *Doc) Abort() {
+	if d.inEdit {
+		d.inEdit = false
+		d.cur = d.editStart
+	}
 }
 
 // Undo steps back; it reports whether there was anything to undo.

@@ -152,3 +152,44 @@ func TestHitTest(t *testing.T) {
 		t.Fatal("hidden box was hit")
 	}
 }
+
+func TestPrelabelMarkUntilAPersonEdits(t *testing.T) {
+	d := New(voc.NewAnnotation("a.jpg", 100, 100, 3), 100, 100)
+	d.Prelabel([]voc.Object{{Name: "cat", Box: voc.Box{Xmin: 10, Ymin: 10, Xmax: 50, Ymax: 150}}}, "m.onnx")
+	if d.Prelabelled() != "m.onnx" || len(d.Objects()) != 1 || d.Objects()[0].Box.Ymax != 100 || d.Verified() {
+		t.Fatalf("after Prelabel: %q %+v verified %v", d.Prelabelled(), d.Objects(), d.Verified())
+	}
+	if a := d.Annotation(); a.Prelabelled != "m.onnx" {
+		t.Fatalf("annotation mark %q", a.Prelabelled)
+	}
+	d.Nudge(0, 1, 0)
+	if d.Prelabelled() != "" {
+		t.Fatal("a person's edit kept the pre-label mark")
+	}
+	d.Undo()
+	if d.Prelabelled() != "m.onnx" {
+		t.Fatal("undo did not bring the mark back")
+	}
+	d.Undo()
+	if d.Prelabelled() != "" || len(d.Objects()) != 0 {
+		t.Fatal("undoing the pre-label left boxes or the mark")
+	}
+}
+
+func TestAbortTakesBackADrawing(t *testing.T) {
+	d := New(voc.NewAnnotation("a.jpg", 100, 100, 3), 100, 100)
+	d.Begin()
+	i := d.Add(voc.Object{Box: voc.Box{Xmin: 1, Ymin: 1, Xmax: 20, Ymax: 20}})
+	d.SetClass(i, "dog")
+	d.End()
+	if d.Undo(); len(d.Objects()) != 0 {
+		t.Fatal("drawing and naming were not one undo step")
+	}
+	d.Redo()
+	d.Begin()
+	d.Add(voc.Object{Box: voc.Box{Xmin: 1, Ymin: 1, Xmax: 20, Ymax: 20}})
+	d.Abort()
+	if len(d.Objects()) != 1 || d.Undo() && len(d.Objects()) != 0 || d.Redo() && len(d.Objects()) != 1 {
+		t.Fatalf("abort left %d boxes or history", len(d.Objects()))
+	}
+}

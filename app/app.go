@@ -13,6 +13,7 @@ import (
 	"github.com/labelloop/labelloop/app/cli"
 	"github.com/labelloop/labelloop/assets"
 	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/internal/wording"
 	"github.com/labelloop/labelloop/training/protocol"
 	"github.com/labelloop/labelloop/voc"
 
@@ -50,7 +51,7 @@ func Run(args []string) int {
 		var log strings.Builder
 		r := cli.Autolabel(ctx, ds, det, t, false, progress, &log)
 		if r.Failed > 0 {
-			return r.Written, r.Boxes, fmt.Errorf("%d images failed:\n%s", r.Failed, log.String())
+			return r.Written, r.Boxes, fmt.Errorf("%s failed:\n%s", wording.Count(r.Failed, "image", "images"), log.String())
 		}
 		return r.Written, r.Boxes, nil
 	}

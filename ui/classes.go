@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/labelloop/labelloop/internal/wording"
 	"github.com/labelloop/labelloop/voc"
 )
 
@@ -119,9 +120,9 @@ func (w *Window) renameClass(from, to string) {
 			return
 		}
 		w.classes = classes
-		note := fmt.Sprintf("renamed %q to %q in %d files", from, to, len(changed))
+		note := fmt.Sprintf("renamed %q to %q in %s", from, to, wording.Count(len(changed), "file", "files"))
 		if len(skipped) > 0 {
-			note += fmt.Sprintf("; %d files do not parse and were left alone", len(skipped))
+			note += fmt.Sprintf("; %s not parse and were left alone", wording.Count(len(skipped), "file does", "files do"))
 		}
 		w.status.SetText(note)
 		w.refreshClasses()
@@ -173,11 +174,12 @@ func (w *Window) pickClass(i int, pos fyne.Position, fresh bool) {
 		name = strings.TrimSpace(name)
 		if name == "" {
 			if fresh {
-				doc.Undo()
+				doc.Abort() // no class: the box was a slip
 			}
 		} else {
 			w.addClass(name)
 			doc.SetClass(i, name)
+			doc.End()
 		}
 		w.editor.Refresh()
 		w.docChanged()

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/labelloop/labelloop/internal/wording"
 	"github.com/labelloop/labelloop/voc"
 )
 
@@ -87,8 +88,9 @@ func shortPath(p string) string {
 // SetReport shows a check's report.
 func (s *DatasetScreen) SetReport(rep *voc.Report) {
 	sum := rep.Summary
-	s.summary.SetText(fmt.Sprintf("%d images: %d labelled (%d verified), %d unlabelled; %d boxes in %d classes. %d errors, %d warnings.",
-		sum.Images, sum.Labelled, sum.Verified, sum.Unlabelled, sum.Boxes, len(sum.Classes), rep.Errors(), rep.Warnings()))
+	s.summary.SetText(fmt.Sprintf("%s: %d labelled (%d verified), %d unlabelled; %s in %s. %s, %s.",
+		wording.Count(sum.Images, "image", "images"), sum.Labelled, sum.Verified, sum.Unlabelled, wording.Count(sum.Boxes, "box", "boxes"),
+		wording.Count(len(sum.Classes), "class", "classes"), wording.Count(rep.Errors(), "error", "errors"), wording.Count(rep.Warnings(), "warning", "warnings")))
 	var names []string
 	var counts []int
 	for _, c := range sum.Classes {

@@ -30,7 +30,9 @@ type Editor struct {
 	Drawing   bool // draw mode (W)
 	PanKey    bool // Space is held: a drag pans
 
-	// OnDrawn is called after a new box is drawn, to pick its class at pos.
+	// OnDrawn is called after a new box is drawn, to pick its class at
+	// pos; the drawing is an edit begun (annotate.Doc.Begin) that the
+	// class choice ends with End, or Abort when there is none.
 	OnDrawn func(i int, pos fyne.Position)
 	// OnEditClass is called on a double-click on a box.
 	OnEditClass func(i int, pos fyne.Position)
@@ -236,6 +238,9 @@ func (e *Editor) DragEnd() {
 			e.Refresh()
 			return
 		}
+		// drawing and naming the box are one undo step: OnDrawn's class
+		// choice ends it (End), or a cancelled choice takes it back (Abort)
+		e.doc.Begin()
 		i := e.doc.Add(voc.Object{Box: b})
 		e.Drawing = false
 		e.changed()
@@ -323,7 +328,13 @@ func (r *editorRenderer) Refresh() {
 	e := r.e
 	r.objs = append(r.objs[:0], r.bg)
 	if e.pic != nil {
-		r.pic.Image = e.pic.Img
+		if r.pic.Image != e.pic.Img {
+			// A new picture must drop the old texture: the GL painter
+			// keeps one per canvas object, and without this refresh a
+			// same-size picture kept showing the previous one.
+			r.pic.Image = e.pic.Img
+			r.pic.Refresh()
+		}
 		r.objs = append(r.objs, r.pic)
 	}
 	var objs []voc.Object

@@ -27,7 +27,7 @@ var shortcuts = []shortcut{
 	{"X / T", "toggle difficult / truncated"},
 	{"Ctrl+V", "copy all boxes from the previous image"},
 	{"Ctrl+P", "pre-label the image with the Predict tab's model (unverified, one undo step)"},
-	{"Ctrl+H / Ctrl+A", "hide / show boxes"},
+	{"Ctrl+H / Ctrl+A", "hide or show boxes / show boxes"},
 	{"Ctrl+Z / Ctrl+Shift+Z (Ctrl+Y)", "undo / redo"},
 	{"Ctrl+S", "save"},
 	{"Ctrl+O", "open a folder"},
@@ -51,29 +51,29 @@ func (w *Window) bindKeys() {
 			}
 		}
 	}
+	// Fyne's window turns Ctrl+Z, Ctrl+Y, Ctrl+V and Ctrl+A into its
+	// standard shortcuts before custom ones are looked up, so those four
+	// are bound by their standard names.
+	std := func(sc fyne.Shortcut, f func()) { c.AddShortcut(sc, func(fyne.Shortcut) { f() }) }
+	std(&fyne.ShortcutUndo{}, withDoc(func() { w.doc.Undo() }))
+	std(&fyne.ShortcutRedo{}, withDoc(func() { w.doc.Redo() }))
+	std(&fyne.ShortcutPaste{}, withDoc(func() { w.doc.Paste(w.prevObjs) }))
+	std(&fyne.ShortcutSelectAll{}, func() { w.showBoxes(true) })
 	ctrl(fyne.KeyS, func() { w.save() })
 	ctrl(fyne.KeyP, w.prelabel)
 	ctrl(fyne.KeyO, w.pickFolder)
-	ctrl(fyne.KeyZ, withDoc(func() { w.doc.Undo() }))
 	ctrlShift(fyne.KeyZ, withDoc(func() { w.doc.Redo() }))
-	ctrl(fyne.KeyY, withDoc(func() { w.doc.Redo() }))
 	ctrl(fyne.KeyD, withDoc(func() { w.doc.Duplicate(w.doc.Selected()) }))
-	ctrl(fyne.KeyV, withDoc(func() { w.doc.Paste(w.prevObjs) }))
 	ctrl(fyne.KeyE, func() {
 		if w.doc != nil && w.doc.Selected() >= 0 {
 			w.pickClass(w.doc.Selected(), w.editor.cursor, false)
 		}
 	})
-	ctrl(fyne.KeyH, func() { w.editor.HideBoxes = true; w.editor.Refresh() })
-	ctrl(fyne.KeyA, func() { w.editor.HideBoxes = false; w.editor.Refresh() })
+	ctrl(fyne.KeyH, func() { w.showBoxes(w.editor.HideBoxes) })
 	ctrl(fyne.KeyEqual, w.editor.ZoomActual)
 	ctrl(fyne.KeyF, w.editor.ZoomFit)
 	c.SetOnTypedKey(w.typedKey)
-	c.SetOnTypedRune(func(r rune) {
-		if r == '?' {
-			w.showHelp()
-		}
-	})
+	c.SetOnTypedRune(w.typedRune)
 	if dc, ok := c.(desktop.Canvas); ok {
 		dc.SetOnKeyDown(w.keyDown)
 		dc.SetOnKeyUp(w.keyUp)
@@ -81,6 +81,21 @@ func (w *Window) bindKeys() {
 }
 
 var shiftDown bool
+
+func (w *Window) typedRune(r rune) {
+	if r == '?' {
+		w.showHelp()
+	}
+}
+
+// showBoxes shows or hides the boxes (Ctrl+H toggles, Ctrl+A shows).
+func (w *Window) showBoxes(on bool) {
+	w.editor.HideBoxes = !on
+	w.editor.Refresh()
+	if !on {
+		w.status.SetText("Boxes hidden: Ctrl+H or Ctrl+A shows them")
+	}
+}
 
 func (w *Window) keyDown(k *fyne.KeyEvent) {
 	switch k.Name {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"fyne.io/fyne/v2"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/labelloop/labelloop/annotate"
 	"github.com/labelloop/labelloop/internal/imgload"
+	"github.com/labelloop/labelloop/internal/wording"
 	"github.com/labelloop/labelloop/voc"
 )
 
@@ -99,7 +101,7 @@ func (w *Window) showPicture(i int, pic *imgload.Picture, err error) {
 	if msg != "" {
 		w.status.SetText(msg)
 	} else {
-		w.status.SetText(fmt.Sprintf("%s — %dx%d, %d boxes", baseName(it.Image), pic.W, pic.H, len(doc.Objects())))
+		w.status.SetText(fmt.Sprintf("%s — %dx%d, %s", baseName(it.Image), pic.W, pic.H, wording.Count(len(doc.Objects()), "box", "boxes")))
 	}
 }
 
@@ -167,6 +169,9 @@ func (w *Window) save() bool {
 		return false
 	}
 	w.doc.MarkSaved()
+	if st, err := os.Stat(path); err == nil {
+		w.ownWrites[path] = st.ModTime()
+	}
 	w.Dataset.Split.Stale()
 	if w.counts != nil && w.doc == w.docShown() {
 		for _, o := range w.onDisk {
@@ -179,7 +184,7 @@ func (w *Window) save() bool {
 	}
 	delete(w.stash, i)
 	it.XML = path
-	w.items[i] = itemState{boxes: len(a.Objects), verified: a.Verified}
+	w.items[i] = itemState{boxes: len(a.Objects), verified: a.Verified, prelabelled: a.Prelabelled != ""}
 	w.status.SetText("saved " + path)
 	w.list.Refresh()
 	w.refreshClasses()
@@ -241,7 +246,7 @@ func (w *Window) docChanged() {
 		return
 	}
 	s := &w.items[w.cur]
-	s.boxes, s.verified = len(w.doc.Objects()), w.doc.Verified()
+	s.boxes, s.verified, s.prelabelled = len(w.doc.Objects()), w.doc.Verified(), w.doc.Prelabelled() != ""
 	flag := ""
 	if w.doc.Dirty() {
 		flag = " (edited)"
@@ -260,8 +265,10 @@ func (w *Window) docChanged() {
 	ver := ""
 	if w.doc.Verified() {
 		ver = ", verified"
+	} else if m := w.doc.Prelabelled(); m != "" {
+		ver = ", pre-labelled by " + m + ": review, then Space"
 	}
-	w.status.SetText(fmt.Sprintf("%s%s — %d boxes%s%s", baseName(w.ds.Items[w.cur].Image), flag, len(w.doc.Objects()), ver, sel))
+	w.status.SetText(fmt.Sprintf("%s%s — %s%s%s", baseName(w.ds.Items[w.cur].Image), flag, wording.Count(len(w.doc.Objects()), "box", "boxes"), ver, sel))
 	w.list.RefreshItem(w.rowOf(w.cur))
 }
 

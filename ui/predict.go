@@ -21,6 +21,7 @@ import (
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/imgload"
 	"github.com/labelloop/labelloop/internal/runs"
+	"github.com/labelloop/labelloop/internal/wording"
 )
 
 // PredictScreen is the Predict tab: a model, pictures dropped on the window
@@ -301,7 +302,7 @@ func (s *PredictScreen) refilter() {
 	s.img.Image = inference.Annotate(s.pic.Img, s.pic.W, s.pic.H, s.shown, classes)
 	s.img.Refresh()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d detections\n", len(s.shown))
+	fmt.Fprintln(&b, wording.Count(len(s.shown), "detection", "detections"))
 	for _, d := range s.shown {
 		fmt.Fprintf(&b, "%s %.2f  (%.0f, %.0f)–(%.0f, %.0f)\n", classes[d.Class], d.Score, d.Box.Xmin, d.Box.Ymin, d.Box.Xmax, d.Box.Ymax)
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/internal/wording"
 	"github.com/labelloop/labelloop/voc"
 )
 
@@ -56,11 +58,10 @@ func (w *Window) prelabel() {
 			for i, d := range dets {
 				objs[i] = voc.Object{Name: classes[d.Class], Box: d.Box}
 			}
-			w.doc.Paste(objs)
-			w.doc.SetVerified(false)
+			w.doc.Prelabel(objs, filepath.Base(mp))
 			w.docChanged()
 			w.editor.Refresh() // the boxes came from outside the editor
-			w.status.SetText(fmt.Sprintf("Pre-labelled: %d boxes to review (Ctrl+Z undoes them)", len(objs)))
+			w.status.SetText(fmt.Sprintf("Pre-labelled by %s: %s to review (Ctrl+Z undoes them)", filepath.Base(mp), wording.Count(len(objs), "box", "boxes")))
 		})
 	})
 }
@@ -83,7 +84,12 @@ func (w *Window) prelabelAll() {
 	bar := widget.NewProgressBar()
 	count := widget.NewLabel("Starting…")
 	prog := dialog.NewCustom("Pre-labelling unlabelled images…", "Cancel", container.NewVBox(bar, count), w.Window)
-	prog.SetOnClosed(cancel)
+	finished := false // Fyne calls OnClosed on Hide too: cancel only a user's Cancel
+	prog.SetOnClosed(func() {
+		if !finished {
+			cancel()
+		}
+	})
 	prog.Resize(fyne.NewSize(420, 140))
 	prog.Show()
 	var last time.Time
@@ -99,25 +105,28 @@ func (w *Window) prelabelAll() {
 				last = time.Now()
 				fyne.Do(func() {
 					bar.SetValue(float64(done) / float64(max(total, 1)))
-					count.SetText(fmt.Sprintf("%d of %d images", done, total))
+					count.SetText(fmt.Sprintf("%d of %s", done, wording.Count(total, "image", "images")))
 				})
 			})
 		}
 		cancelled := ctx.Err() != nil
 		fyne.Do(func() {
-			prog.SetOnClosed(nil)
+			finished = true
 			prog.Hide()
 			cancel()
 			if err != nil {
 				dialog.ShowError(err, w.Window)
 				return
 			}
-			w.Open(root)
 			what := "Pre-labelled"
 			if cancelled {
 				what = "Cancelled; pre-labelled"
 			}
-			w.status.SetText(fmt.Sprintf("%s %d images with %d boxes; they are unverified: review them with the filter", what, n, boxes))
+			w.afterCheck = fmt.Sprintf("%s %s with %s; review them with the Pre-labelled filter", what, wording.Count(n, "image", "images"), wording.Count(boxes, "box", "boxes"))
+			w.status.SetText(w.afterCheck) // and again after the check of the new files
+			if ds := w.ds; ds != nil && ds.Root == root {
+				w.background(func() { w.rescan(ds, nil) })
+			}
 		})
 	})
 }

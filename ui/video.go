@@ -18,6 +18,7 @@ import (
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/imgload"
 	"github.com/labelloop/labelloop/internal/runs"
+	"github.com/labelloop/labelloop/internal/wording"
 )
 
 // videoBar plays a video (or a camera) in the Predict tab with boxes drawn
@@ -320,7 +321,7 @@ func (v *videoBar) loop(det *inference.Detector, path string, info inference.Vid
 			v.seek.SetValue(min(pos, v.seek.Max))
 			v.setting = false
 			v.fps.SetText(fmt.Sprintf("%s  %.1f fps", clock(pos), rate))
-			v.s.list.SetText(fmt.Sprintf("%d detections in this frame", len(dets)))
+			v.s.list.SetText(wording.Count(len(dets), "detection", "detections") + " in this frame")
 		})
 	}
 	select {

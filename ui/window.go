@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"os"
 	"sort"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -17,6 +18,7 @@ import (
 	"github.com/labelloop/labelloop/annotate"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/imgload"
+	"github.com/labelloop/labelloop/internal/wording"
 	"github.com/labelloop/labelloop/training/protocol"
 	"github.com/labelloop/labelloop/voc"
 )
@@ -45,13 +47,19 @@ type Window struct {
 	onDisk   []voc.Object    // the open image's boxes as last saved
 	defClass string
 	loadGen  int
-	spaceUse bool // Space was used for panning since it went down
+	unwatch  chan struct{} // closes the open folder's watcher
+	// ownWrites are the annotation files this window saved, with their
+	// times, so that the folder watcher does not reload them
+	ownWrites map[string]time.Time
+	// afterCheck replaces the check's summary in the status line once
+	afterCheck string
+	spaceUse   bool // Space was used for panning since it went down
 	// background runs work off the UI goroutine; tests make it synchronous
 	// (Fyne's test driver runs fyne.Do at once, on the caller's goroutine).
 	background func(func())
 
 	editor    *Editor
-	list      *widget.List
+	list      *imageList
 	classList *widget.List
 	filterSel *widget.Select
 	defSel    *widget.Select
@@ -73,10 +81,11 @@ type Window struct {
 
 // itemState is what the image list shows for one item.
 type itemState struct {
-	boxes    int
-	verified bool
-	err      bool
-	unsaved  bool
+	boxes       int
+	verified    bool
+	prelabelled bool // a model's boxes, not reviewed yet
+	err         bool
+	unsaved     bool
 }
 
 func (s itemState) label(it voc.Item) string {
@@ -91,12 +100,14 @@ func (s itemState) label(it voc.Item) string {
 		return "unlabelled"
 	case s.verified:
 		return "verified"
+	case s.prelabelled:
+		return "pre-labelled"
 	}
 	return "labelled"
 }
 
 // Filters the image list offers.
-var listFilters = []string{"All", "Unlabelled", "Labelled", "Verified", "Unsaved", "Errors"}
+var listFilters = []string{"All", "Unlabelled", "Pre-labelled", "Labelled", "Verified", "Unsaved", "Errors"}
 
 // displaySide is the long side pictures are decoded to: enough for a
 // full-screen view; 24 MP photos come out at a quarter or half size.
@@ -105,7 +116,7 @@ const displaySide = 2048
 // NewWindow builds the main window; recent lists recently opened folders.
 func NewWindow(a fyne.App, recent []string) *Window {
 	w := &Window{Window: a.NewWindow("LabelLoop"), cur: -1, Autosave: true, filter: "All",
-		stash: map[int]*annotate.Doc{}, hidden: map[string]bool{}, cache: imgload.NewCache(8, displaySide),
+		stash: map[int]*annotate.Doc{}, ownWrites: map[string]time.Time{}, hidden: map[string]bool{}, cache: imgload.NewCache(8, displaySide),
 		background: func(f func()) { go f() }}
 	w.editor = NewEditor()
 	w.editor.Colors = func(name string) color.Color { return ClassColor(w.classes, name) }
@@ -115,7 +126,9 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	w.editor.OnDrawn = func(i int, pos fyne.Position) {
 		if w.defClass != "" {
 			w.doc.SetClass(i, w.defClass)
+			w.doc.End()
 			w.editor.Refresh()
+			w.docChanged()
 			return
 		}
 		w.pickClass(i, pos, true)
@@ -128,8 +141,7 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	w.badge.Importance = widget.WarningImportance
 	w.badge.Hide()
 
-	w.list = widget.NewList(func() int { return len(w.shown) },
-		func() fyne.CanvasObject { return widget.NewLabel("image-00000.jpg   unlabelled") }, w.updateRow)
+	w.list = newImageList(w)
 	w.list.OnSelected = func(id widget.ListItemID) {
 		if id < len(w.shown) && w.shown[id] != w.cur {
 			w.Show(w.shown[id])
@@ -140,9 +152,16 @@ func NewWindow(a fyne.App, recent []string) *Window {
 
 	open := widget.NewButton("Open folder…", w.pickFolder)
 	w.recent = widget.NewSelect(recent, func(dir string) {
-		if dir != "" && (w.ds == nil || dir != w.ds.Root) {
+		switch {
+		case dir == "":
+			return
+		case w.ds != nil && dir == w.ds.Root:
+			ds := w.ds
+			w.background(func() { w.rescan(ds, nil) }) // the same folder: pick up what changed
+		default:
 			w.Open(dir)
 		}
+		w.recent.ClearSelected() // so that picking the same entry again is seen
 	})
 	w.recent.PlaceHolder = "Recent folders"
 	top := container.NewBorder(nil, nil, container.NewHBox(open, w.recent), nil, w.title)
@@ -219,6 +238,7 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	w.Resize(fyne.NewSize(1280, 800))
 	w.bindKeys()
 	w.SetCloseIntercept(w.confirmQuit)
+	startTestHook(w.Window)
 	if e2eHook != nil {
 		e2eHook(w)
 	}
@@ -278,19 +298,14 @@ func (w *Window) Open(dir string) {
 	if w.OnOpen != nil {
 		w.OnOpen(dir)
 	}
-	w.background(func() {
-		rep, err := voc.Check(ds, voc.CheckOptions{})
-		fyne.Do(func() {
-			if w.ds != ds {
-				return // another folder was opened meanwhile
-			}
-			if err != nil {
-				w.status.SetText(err.Error())
-				return
-			}
-			w.setReport(rep)
-		})
-	})
+	w.recheck()
+	if w.unwatch != nil {
+		close(w.unwatch)
+	}
+	w.unwatch = make(chan struct{})
+	if err := watchFolder(ds, w.unwatch, func(rewritten []string) { w.rescan(ds, rewritten) }); err != nil {
+		fyne.LogError("watching "+ds.Root, err)
+	}
 	if len(w.shown) > 0 {
 		w.list.Select(0)
 	}
@@ -299,7 +314,7 @@ func (w *Window) Open(dir string) {
 func (w *Window) setReport(rep *voc.Report) {
 	w.report = rep
 	for i, info := range rep.Items {
-		w.items[i].boxes, w.items[i].verified, w.items[i].err = info.Boxes, info.Verified, info.Error
+		w.items[i].boxes, w.items[i].verified, w.items[i].prelabelled, w.items[i].err = info.Boxes, info.Verified, info.Prelabelled, info.Error
 	}
 	w.classes = voc.MergeClasses(w.classes, rep.Classes)
 	w.counts = map[string]int{}
@@ -307,8 +322,14 @@ func (w *Window) setReport(rep *voc.Report) {
 		w.counts[c.Name] = c.Boxes
 	}
 	w.Dataset.SetReport(rep)
-	w.status.SetText(fmt.Sprintf("%d images, %d labelled, %d unlabelled, %d boxes — %d errors, %d warnings",
-		rep.Summary.Images, rep.Summary.Labelled, rep.Summary.Unlabelled, rep.Summary.Boxes, rep.Errors(), rep.Warnings()))
+	if w.afterCheck != "" {
+		w.status.SetText(w.afterCheck)
+		w.afterCheck = ""
+	} else {
+		w.status.SetText(fmt.Sprintf("%s, %d labelled, %d unlabelled, %s — %s, %s",
+			wording.Count(rep.Summary.Images, "image", "images"), rep.Summary.Labelled, rep.Summary.Unlabelled, wording.Count(rep.Summary.Boxes, "box", "boxes"),
+			wording.Count(rep.Errors(), "error", "errors"), wording.Count(rep.Warnings(), "warning", "warnings")))
+	}
 	w.refilter()
 	w.refreshClasses()
 	w.editor.Refresh() // class colours follow the class list
@@ -322,6 +343,8 @@ func (w *Window) passes(i int) bool {
 		return it.Image != "" && it.XML == ""
 	case "Labelled":
 		return it.XML != ""
+	case "Pre-labelled":
+		return s.prelabelled
 	case "Verified":
 		return s.verified
 	case "Unsaved":

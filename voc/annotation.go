@@ -60,7 +60,11 @@ type Annotation struct {
 	Height   int
 	Depth    int
 	Verified bool
-	Objects  []Object
+	// Prelabelled names the model whose detections these boxes are, until
+	// a person edits or verifies them (the root's prelabelled attribute;
+	// LabelImg ignores it).
+	Prelabelled string
+	Objects     []Object
 
 	doc   *etree.Document
 	elems []*etree.Element // object elements as parsed, in order
@@ -81,6 +85,9 @@ func NewAnnotation(imagePath string, width, height, depth int) *Annotation {
 		Depth:    depth,
 	}
 }
+
+// prelabelledAttr is the root attribute that marks boxes a model wrote.
+const prelabelledAttr = "prelabelled"
 
 // FieldError reports VOC content that parses as XML but makes no sense.
 type FieldError struct {
@@ -156,6 +163,13 @@ func (a *Annotation) Marshal() ([]byte, error) {
 			root.CreateAttr("verified", "yes")
 		}
 	} else if root.RemoveAttr("verified") != nil {
+		changedShape = true
+	}
+	if a.Prelabelled != "" {
+		if root.SelectAttrValue(prelabelledAttr, "") != a.Prelabelled {
+			root.CreateAttr(prelabelledAttr, a.Prelabelled)
+		}
+	} else if root.RemoveAttr(prelabelledAttr) != nil {
 		changedShape = true
 	}
 	changedShape = setOptional(root, "folder", a.Folder) || changedShape

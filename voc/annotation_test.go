@@ -177,3 +177,31 @@ func TestLoadErrorNamesFile(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// The pre-label mark is the root's prelabelled attribute; both readers
+// (the tree and the streaming one the check uses) see it, and clearing it
+// removes the attribute.
+func TestPrelabelledMark(t *testing.T) {
+	a := NewAnnotation("/d/a.jpg", 10, 10, 3)
+	a.Prelabelled = "m.onnx"
+	out, err := a.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(out, []byte(`<annotation prelabelled="m.onnx">`)) {
+		t.Fatalf("no mark in\n%s", out)
+	}
+	b := mustParse(t, out)
+	if b.Prelabelled != "m.onnx" {
+		t.Fatalf("tree reader: %q", b.Prelabelled)
+	}
+	c, err := ScanAnnotation(out)
+	if err != nil || c.Prelabelled != "m.onnx" {
+		t.Fatalf("token reader: %q %v", c.Prelabelled, err)
+	}
+	b.Prelabelled = ""
+	out, _ = b.Marshal()
+	if bytes.Contains(out, []byte("prelabelled")) {
+		t.Fatalf("mark kept after clearing:\n%s", out)
+	}
+}

@@ -73,8 +73,9 @@ type Report struct {
 // ItemInfo is one item's state as the check found it.
 type ItemInfo struct {
 	Boxes    int
-	Verified bool
-	Error    bool // an error-severity finding names its image or XML
+	Verified    bool
+	Prelabelled bool // boxes a model wrote, not yet reviewed
+	Error       bool // an error-severity finding names its image or XML
 }
 
 // Errors counts error-severity issues.
@@ -172,7 +173,7 @@ func Check(ds *Dataset, opt CheckOptions) (*Report, error) {
 	rep.Items = make([]ItemInfo, len(results))
 	for i := range results {
 		if a := results[i].ann; a != nil {
-			rep.Items[i].Boxes, rep.Items[i].Verified = len(a.Objects), a.Verified
+			rep.Items[i].Boxes, rep.Items[i].Verified, rep.Items[i].Prelabelled = len(a.Objects), a.Verified, a.Prelabelled != ""
 		}
 		for _, is := range results[i].issues {
 			if is.Severity == SevError {

@@ -24,6 +24,7 @@ type field struct {
 type rawAnnotation struct {
 	root                    string
 	verified                string
+	prelabelled             string
 	folder, filename, path  field
 	hasSize                 bool
 	width, height, depthVal field
@@ -42,7 +43,7 @@ func (r *rawAnnotation) build() (*Annotation, error) {
 	if r.root != "annotation" {
 		return nil, &FieldError{Msg: fmt.Sprintf("root element is <%s>, want <annotation>", r.root)}
 	}
-	a := &Annotation{Folder: r.folder.s, Filename: r.filename.s, Path: r.path.s, Verified: r.verified == "yes"}
+	a := &Annotation{Folder: r.folder.s, Filename: r.filename.s, Path: r.path.s, Verified: r.verified == "yes", Prelabelled: r.prelabelled}
 	var err error
 	if r.hasSize {
 		for _, f := range []struct {
@@ -118,6 +119,7 @@ func rawFromTree(doc *etree.Document) (*rawAnnotation, []*etree.Element) {
 	}
 	r.root = root.Tag
 	r.verified = root.SelectAttrValue("verified", "")
+	r.prelabelled = root.SelectAttrValue(prelabelledAttr, "")
 	r.folder, r.filename, r.path = treeField(root, "folder"), treeField(root, "filename"), treeField(root, "path")
 	if size := root.SelectElement("size"); size != nil {
 		r.hasSize = true
@@ -157,10 +159,10 @@ type sinkFrame struct {
 // vocSink fills a rawAnnotation straight from tokens, with the same
 // first-child and leading-text rules as rawFromTree.
 type vocSink struct {
-	raw         rawAnnotation
-	stack       []sinkFrame
-	roots       int
-	verifiedKey string // full key of the first attribute named verified
+	raw      rawAnnotation
+	stack    []sinkFrame
+	roots    int
+	rootKeys map[string]string // local name → full key of the first root attribute of that name
 }
 
 func localName(tag []byte) []byte {
@@ -252,13 +254,27 @@ func (s *vocSink) start(tag []byte) {
 func (s *vocSink) attr(key, val []byte) {
 	// etree keeps the first attribute of a local name, with the last value
 	// given to that same full key.
-	if len(s.stack) == 1 && s.roots == 1 && string(localName(key)) == "verified" {
-		if s.verifiedKey == "" {
-			s.verifiedKey = string(key)
-		}
-		if string(key) == s.verifiedKey {
-			s.raw.verified = string(val)
-		}
+	if len(s.stack) != 1 || s.roots != 1 {
+		return
+	}
+	var dst *string
+	switch name := string(localName(key)); name {
+	case "verified":
+		dst = &s.raw.verified
+	case prelabelledAttr:
+		dst = &s.raw.prelabelled
+	default:
+		return
+	}
+	name := string(localName(key))
+	if s.rootKeys == nil {
+		s.rootKeys = map[string]string{}
+	}
+	if _, ok := s.rootKeys[name]; !ok {
+		s.rootKeys[name] = string(key)
+	}
+	if string(key) == s.rootKeys[name] {
+		*dst = string(val)
 	}
 }
 

@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/internal/wording"
 	"github.com/labelloop/labelloop/voc"
 )
 
@@ -34,7 +36,8 @@ func runAutolabel(args []string, stdout, stderr io.Writer) int {
 	}
 	defer det.Close()
 	res := Autolabel(context.Background(), ds, det, mf.thresholds(), *overwrite, nil, stderr)
-	fmt.Fprintf(stdout, "labelled %d images (%d boxes), skipped %d that have annotations, %d failed\n", res.Written, res.Boxes, res.Skipped, res.Failed)
+	fmt.Fprintf(stdout, "labelled %s (%s), skipped %d that have annotations, %d failed\n",
+		wording.Count(res.Written, "image", "images"), wording.Count(res.Boxes, "box", "boxes"), res.Skipped, res.Failed)
 	if res.Backup != "" {
 		fmt.Fprintf(stdout, "replaced annotations are backed up in %s\n", res.Backup)
 	}
@@ -110,6 +113,7 @@ func Autolabel(ctx context.Context, ds *voc.Dataset, det *inference.Detector, t 
 			r.Backup = backupDir
 		}
 		a := voc.NewAnnotation(it.Image, pic.W, pic.H, 3)
+		a.Prelabelled = filepath.Base(det.Info.Path)
 		for _, d := range dets {
 			a.Objects = append(a.Objects, voc.Object{Name: det.Info.Classes[d.Class], Box: d.Box})
 		}

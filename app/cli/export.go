@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/internal/wording"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/model/onnx"
 	"github.com/labelloop/labelloop/voc"
@@ -80,7 +81,7 @@ func ExportCheckpoint(weights, out, resize string) (ExportResult, error) {
 		return r, err
 	}
 	r.Path = out
-	r.Summary = fmt.Sprintf("%s (%s, %d classes, input %d, %.1f MB)", out, ck.Backbone, len(ck.Classes), ck.InputSize, float64(len(data))/1e6)
+	r.Summary = fmt.Sprintf("%s (%s, %s, input %d, %.1f MB)", out, ck.Backbone, wording.Count(len(ck.Classes), "class", "classes"), ck.InputSize, float64(len(data))/1e6)
 	return r, nil
 }
 

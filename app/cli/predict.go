@@ -20,6 +20,7 @@ import (
 
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/runs"
+	"github.com/labelloop/labelloop/internal/wording"
 	"github.com/labelloop/labelloop/voc"
 )
 
@@ -141,7 +142,8 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 		json.NewEncoder(stdout).Encode(map[string]any{"run": out, "images": len(images), "videos": len(videos), "failed": failed,
 			"detections": len(recs), "seconds": elapsed.Seconds(), "pre_ms": ms(tm.Pre, n), "net_ms": ms(tm.Net, n), "post_ms": ms(tm.Post, n)})
 	} else {
-		fmt.Fprintf(stdout, "%d images, %d videos, %d detections in %.1fs -> %s\n", len(images), len(videos), len(recs), elapsed.Seconds(), out)
+		fmt.Fprintf(stdout, "%s, %s, %s in %.1fs -> %s\n", wording.Count(len(images), "image", "images"), wording.Count(len(videos), "video", "videos"),
+			wording.Count(len(recs), "detection", "detections"), elapsed.Seconds(), out)
 		if n > 0 {
 			fmt.Fprintf(stdout, "per image: pre %.1f ms, network %.1f ms, post %.1f ms\n", ms(tm.Pre, n), ms(tm.Net, n), ms(tm.Post, n))
 		}

@@ -1,0 +1,188 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/labelloop/labelloop/annotate"
+	"github.com/labelloop/labelloop/voc"
+)
+
+// The open folder is watched: pictures copied in, removed, renamed or
+// changed by another program, and annotations written by another tool
+// (labelloop autolabel, LabelImg) show up in the list without reopening
+// it. One inotify watch per folder, whatever the number of files; a burst
+// of events (a copy of 10,000 photos) is one rescan after it settles.
+
+// rescanDelay lets a burst of file events settle into one rescan.
+const rescanDelay = 300 * time.Millisecond
+
+// watchFolder watches ds's folders until stop is closed; changed reports
+// a rescan is due and which pictures were rewritten.
+func watchFolder(ds *voc.Dataset, stop <-chan struct{}, changed func(rewritten []string)) error {
+	fw, err := fsnotify.NewWatcher()
+	if err != nil {
+		return err
+	}
+	dirs := []string{ds.Root}
+	for _, d := range []string{ds.ImageDir, ds.AnnDir} {
+		if d != "" && !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	for _, d := range dirs {
+		if err := fw.Add(d); err != nil {
+			fw.Close()
+			return err
+		}
+	}
+	go func() {
+		defer fw.Close()
+		var timer <-chan time.Time
+		var rewritten []string
+		pending := false
+		for {
+			select {
+			case <-stop:
+				return
+			case ev, ok := <-fw.Events:
+				if !ok {
+					return
+				}
+				name := filepath.Base(ev.Name)
+				if strings.HasPrefix(name, ".") || strings.Contains(name, ".tmp") {
+					continue // our own atomic writes' temporary files
+				}
+				if ext := filepath.Ext(name); ev.Op&(fsnotify.Write|fsnotify.Create) != 0 && (voc.ExtFormat(ext) != "" || strings.EqualFold(ext, ".xml")) {
+					rewritten = append(rewritten, ev.Name)
+				}
+				if !pending {
+					pending, timer = true, time.After(rescanDelay)
+				}
+			case <-fw.Errors:
+			case <-timer:
+				pending, timer = false, nil
+				changed(rewritten)
+				rewritten = nil
+			}
+		}
+	}()
+	return nil
+}
+
+// rescan lists the folder again and merges the result into the window:
+// each image keeps its state, its unsaved edits and, when it is still
+// there, its place as the current image. It does nothing when the list of
+// files is unchanged (the window's own saves land here too).
+// It runs off the UI goroutine; ds is the dataset the window had when
+// the rescan was asked for.
+func (w *Window) rescan(ds *voc.Dataset, rewritten []string) {
+	fresh, err := voc.Open(ds.Root)
+	if err != nil {
+		return
+	}
+	mtimes := map[string]time.Time{}
+	for _, p := range rewritten {
+		if st, err := os.Stat(p); err == nil {
+			mtimes[p] = st.ModTime()
+		}
+	}
+	fyne.Do(func() {
+		if w.ds != ds {
+			return // another folder was opened meanwhile
+		}
+		var changed []string // rewritten by another program, not by a save here
+		for _, p := range rewritten {
+			if t, ok := w.ownWrites[p]; ok && t.Equal(mtimes[p]) {
+				continue
+			}
+			w.cache.Forget(p)
+			changed = append(changed, p)
+		}
+		var curItem voc.Item
+		if w.cur >= 0 {
+			curItem = ds.Items[w.cur]
+		}
+		if !sameItems(ds.Items, fresh.Items) {
+			w.merge(fresh)
+		}
+		if w.cur < 0 || w.doc != nil && w.doc.Dirty() {
+			return
+		}
+		it := w.ds.Items[w.cur]
+		if it != curItem || slices.Contains(changed, it.Image) || it.XML != "" && slices.Contains(changed, it.XML) {
+			cur := w.cur
+			w.doc = nil // reload the picture and its boxes from disk
+			w.Show(cur)
+		}
+	})
+}
+
+func sameItems(a, b []voc.Item) bool {
+	return slices.Equal(a, b)
+}
+
+// merge swaps in a new listing of the same folder.
+func (w *Window) merge(fresh *voc.Dataset) {
+	key := func(it voc.Item) string {
+		if it.Image != "" {
+			return it.Image
+		}
+		return it.XML
+	}
+	old := map[string]int{}
+	for i, it := range w.ds.Items {
+		old[key(it)] = i
+	}
+	items := make([]itemState, len(fresh.Items))
+	stash := map[int]*annotate.Doc{}
+	cur := -1
+	for i, it := range fresh.Items {
+		k, ok := old[key(it)]
+		if !ok {
+			continue // new: the check below fills it in
+		}
+		items[i] = w.items[k]
+		if d := w.stash[k]; d != nil {
+			stash[i] = d
+		}
+		if k == w.cur {
+			cur = i
+		}
+	}
+	lost := w.cur >= 0 && cur < 0
+	w.ds, w.items, w.stash, w.cur = fresh, items, stash, cur
+	if lost {
+		w.doc, w.pic = nil, nil
+		w.editor.Set(nil, nil)
+		w.status.SetText("The image shown was removed from the folder")
+	}
+	w.Dataset.Split.SetDataset(fresh)
+	w.refilter()
+	w.recheck()
+}
+
+// recheck runs the health check in the background and fills in each
+// image's state when it is done.
+func (w *Window) recheck() {
+	ds := w.ds
+	w.background(func() {
+		rep, err := voc.Check(ds, voc.CheckOptions{})
+		fyne.Do(func() {
+			if w.ds != ds {
+				return // another folder was opened meanwhile
+			}
+			if err != nil {
+				w.status.SetText(err.Error())
+				return
+			}
+			w.setReport(rep)
+		})
+	})
+}
