@@ -35,7 +35,7 @@ export OMP_WAIT_POLICY := passive
 BIN := bin
 PURE_PKGS := ./voc/... ./app/cli/... ./annotate/... ./internal/synth/... ./internal/runs/... ./training/protocol/...
 
-.PHONY: package-tools package-linux package-linux-test package-windows bench-learn test-fixture bench-deps setup apt-packages go-check ort build build-native run test bench lint fuzz soak clean demo screenshot
+.PHONY: test-gui package-tools package-linux package-linux-test package-windows bench-learn test-fixture bench-deps setup apt-packages go-check ort build build-native run test bench lint fuzz soak clean demo screenshot
 
 setup: apt-packages go-check $(ORT_LIB) $(TORCH_STUBS)/.done third_party/gotch/.done
 	$(GO) mod download
@@ -109,7 +109,14 @@ run: setup build demo/.done
 test: setup
 	$(GO) vet ./...
 	$(GO) test -race -count=1 $(PURE_PKGS)
-	$(GO) test -count=1 -timeout 25m $$($(GO) list ./... | grep -v -e /voc -e /app/cli -e /annotate -e /internal/synth -e /internal/runs -e /training/protocol)
+	$(GO) test -count=1 -timeout 25m $$($(GO) list ./... | grep -v -e /voc -e /app/cli -e /annotate -e /internal/synth -e /internal/runs -e /training/protocol -e /guitest)
+	$(MAKE) test-gui
+
+# The real-window suite: bin/labelloop as users get it, on an Xvfb display
+# of its own, driven by X key and pointer events; screenshots of what it
+# checked land in screenshots/gui/ for a person to look at.
+test-gui: build
+	LABELLOOP_GUI=1 $(GO) test -count=1 -timeout 20m -v ./guitest/ 2>&1 | grep -v -e '^=== ' ; exit $${PIPESTATUS[0]}
 
 # The reference fixture: model/ through ONNX Runtime and through libtorch.
 test-fixture: setup

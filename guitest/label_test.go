@@ -69,10 +69,10 @@ func drawBox(a *App, ed image.Rectangle, fx0, fy0, fx1, fy1 float64, class strin
 	p, q := at(fx0, fy0), at(fx1, fy1)
 	a.Key("w")
 	a.must(a.D.Drag(p.X, p.Y, q.X, q.Y))
-	a.WaitText("class (type to search or add)", 3*time.Second)
+	a.WaitText("Class of the box*", 3*time.Second)
 	a.Type(class)
 	a.Key("Return")
-	a.WaitGone("class (type to search or add)", 3*time.Second)
+	a.WaitGone("Class of the box*", 3*time.Second)
 	return image.Rectangle{p, q}
 }
 

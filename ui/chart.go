@@ -79,7 +79,7 @@ type chartRenderer struct {
 
 func (r *chartRenderer) Layout(s fyne.Size) { r.size = s; r.Refresh() }
 
-func (r *chartRenderer) MinSize() fyne.Size { return fyne.NewSize(220, 140) }
+func (r *chartRenderer) MinSize() fyne.Size { return fyne.NewSize(160, 100) } // four fit a 1024×640 window
 
 func (r *chartRenderer) Objects() []fyne.CanvasObject { return r.objects }
 

@@ -209,9 +209,9 @@ func (w *Window) pickClass(i int, pos fyne.Position, fresh bool) {
 		entry.SetText(doc.Objects()[i].Name)
 		entry.OnChanged("")
 	}
-	box := container.NewBorder(entry, nil, nil, nil, list)
+	box := container.NewBorder(container.NewVBox(widget.NewLabel("Class of the box"), entry), nil, nil, nil, list)
 	pop = widget.NewModalPopUp(box, w.Canvas())
-	pop.Resize(fyne.NewSize(260, 240))
+	pop.Resize(fyne.NewSize(260, 280))
 	abs := fyne.CurrentApp().Driver().AbsolutePositionForObject(w.editor).Add(pos)
 	pop.Move(abs)
 	pop.Show()

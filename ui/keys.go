@@ -144,6 +144,9 @@ func (w *Window) typedKey(k *fyne.KeyEvent) {
 	case fyne.KeyW:
 		w.setDrawing(!w.editor.Drawing)
 	case fyne.KeyEscape:
+		if w.closeSheet() {
+			return
+		}
 		w.setDrawing(false)
 		if w.doc != nil {
 			w.doc.Select(-1)

@@ -46,6 +46,7 @@ func NewRunsPanel() *RunsPanel {
 	p.mAP = NewChart("mAP@0.5")
 	p.empty = widget.NewLabel("No runs yet.")
 	hint := widget.NewLabel("Tick runs to compare their curves per epoch.")
+	hint.Wrapping = fyne.TextWrapWord
 	p.list = widget.NewList(func() int { return len(p.runs) },
 		func() fyne.CanvasObject { return widget.NewCheck("", nil) },
 		func(id widget.ListItemID, o fyne.CanvasObject) {

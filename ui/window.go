@@ -53,6 +53,7 @@ type Window struct {
 	ownWrites map[string]time.Time
 	// afterCheck replaces the check's summary in the status line once
 	afterCheck string
+	help       dialog.Dialog // the shortcut sheet while it is open
 	spaceUse   bool // Space was used for panning since it went down
 	// background runs work off the UI goroutine; tests make it synchronous
 	// (Fyne's test driver runs fyne.Do at once, on the caller's goroutine).
@@ -139,6 +140,10 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	w.title = widget.NewLabel("No dataset")
 	w.badge = widget.NewLabel("")
 	w.badge.Importance = widget.WarningImportance
+	// long texts are cut with an ellipsis instead of widening the window
+	w.badge.Truncation = fyne.TextTruncateEllipsis
+	w.status.Truncation = fyne.TextTruncateEllipsis
+	w.title.Truncation = fyne.TextTruncateEllipsis
 	w.badge.Hide()
 
 	w.list = newImageList(w)
@@ -166,19 +171,22 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	w.recent.PlaceHolder = "Recent folders"
 	top := container.NewBorder(nil, nil, container.NewHBox(open, w.recent), nil, w.title)
 
+	// Short labels: the keys are on the shortcut sheet (F1, the ? button),
+	// and the toolbar must fit a 1024-pixel-wide window; narrower still,
+	// it scrolls sideways rather than pushing the window wider.
 	tools := container.NewHBox(
 		widget.NewButton("Draw (W)", func() { w.setDrawing(!w.editor.Drawing) }),
-		widget.NewButtonWithIcon("Prev (A)", theme.NavigateBackIcon(), func() { w.step(-1) }),
-		widget.NewButtonWithIcon("Next (D)", theme.NavigateNextIcon(), func() { w.step(1) }),
-		widget.NewButton("Verified (Space)", w.toggleVerified),
-		widget.NewButton("Save (Ctrl+S)", func() { w.save() }),
+		widget.NewButtonWithIcon("", theme.NavigateBackIcon(), func() { w.step(-1) }),
+		widget.NewButtonWithIcon("", theme.NavigateNextIcon(), func() { w.step(1) }),
+		widget.NewButtonWithIcon("Verified", theme.ConfirmIcon(), w.toggleVerified),
+		widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), func() { w.save() }),
 		widget.NewButton("Fit", w.editor.ZoomFit),
 		widget.NewButton("1:1", w.editor.ZoomActual),
 		w.prelabelButton(),
-		widget.NewButton("Shortcuts (F1)", w.showHelp),
+		widget.NewButtonWithIcon("", theme.QuestionIcon(), w.showHelp),
 	)
 	left := container.NewBorder(w.filterSel, nil, nil, nil, w.list)
-	center := container.NewBorder(container.NewHBox(tools, w.badge), nil, nil, nil, w.editor)
+	center := container.NewBorder(container.NewVBox(container.NewHScroll(tools), w.badge), nil, nil, nil, w.editor)
 	split := container.NewHSplit(left, container.NewHSplit(center, w.classPanel()))
 	split.Offset = 0.18
 	split.Trailing.(*container.Split).Offset = 0.8
@@ -193,7 +201,10 @@ func NewWindow(a fyne.App, recent []string) *Window {
 			w.Export.Refresh()
 		}
 	}
-	predictTab := container.NewTabItem("Predict", w.Predict.Content)
+	// Below a tab's natural size (an 800×600 screen) it scrolls instead of
+	// making the window wider than the screen.
+	fitTab := func(o fyne.CanvasObject) fyne.CanvasObject { return container.NewScroll(o) }
+	predictTab := container.NewTabItem("Predict", fitTab(w.Predict.Content))
 	labelTab := container.NewTabItem("Label", split)
 	w.Dataset.Split.OnWritten = func() {
 		if w.ds != nil {
@@ -208,9 +219,9 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	}
 	w.tabs = container.NewAppTabs(
 		labelTab,
-		container.NewTabItem("Dataset", w.Dataset.Content),
-		container.NewTabItem("Train", w.Train.Content),
-		container.NewTabItem("Export", container.NewPadded(w.Export.Content)),
+		container.NewTabItem("Dataset", fitTab(w.Dataset.Content)),
+		container.NewTabItem("Train", fitTab(w.Train.Content)),
+		container.NewTabItem("Export", fitTab(container.NewPadded(w.Export.Content))),
 		predictTab,
 	)
 	w.SetContent(container.NewBorder(top, w.status, nil, nil, w.tabs))

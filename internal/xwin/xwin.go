@@ -93,7 +93,7 @@ var keysyms = map[string]xproto.Keysym{
 	"ctrl": 0xffe3, "shift": 0xffe1, "alt": 0xffe9,
 	"escape": 0xff1b, "return": 0xff0d, "enter": 0xff0d, "tab": 0xff09, "backspace": 0xff08, "delete": 0xffff,
 	"left": 0xff51, "up": 0xff52, "right": 0xff53, "down": 0xff54, "home": 0xff50, "end": 0xff57,
-	"space": 0x20, "f1": 0xffbe, "f2": 0xffbf,
+	"space": 0x20, "f1": 0xffbe, "f2": 0xffbf, "equal": 0x3d, "minus": 0x2d,
 }
 
 func (d *Display) lookup(name string) (keyCode, error) {
