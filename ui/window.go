@@ -54,7 +54,7 @@ type Window struct {
 	// afterCheck replaces the check's summary in the status line once
 	afterCheck string
 	help       dialog.Dialog // the shortcut sheet while it is open
-	spaceUse   bool // Space was used for panning since it went down
+	spaceUse   bool          // Space was used for panning since it went down
 	// background runs work off the UI goroutine; tests make it synchronous
 	// (Fyne's test driver runs fyne.Do at once, on the caller's goroutine).
 	background func(func())
