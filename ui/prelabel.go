@@ -125,7 +125,7 @@ func (w *Window) prelabelAll() {
 			w.afterCheck = fmt.Sprintf("%s %s with %s; review them with the Pre-labelled filter", what, wording.Count(n, "image", "images"), wording.Count(boxes, "box", "boxes"))
 			w.status.SetText(w.afterCheck) // and again after the check of the new files
 			if ds := w.ds; ds != nil && ds.Root == root {
-				w.background(func() { w.rescan(ds, nil) })
+				w.background(func() { w.rescan(ds.Root, nil) })
 			}
 		})
 	})

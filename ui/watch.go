@@ -80,10 +80,9 @@ func watchFolder(ds *voc.Dataset, stop <-chan struct{}, changed func(rewritten [
 // each image keeps its state, its unsaved edits and, when it is still
 // there, its place as the current image. It does nothing when the list of
 // files is unchanged (the window's own saves land here too).
-// It runs off the UI goroutine; ds is the dataset the window had when
-// the rescan was asked for.
-func (w *Window) rescan(ds *voc.Dataset, rewritten []string) {
-	fresh, err := voc.Open(ds.Root)
+// It runs off the UI goroutine, for the folder root.
+func (w *Window) rescan(root string, rewritten []string) {
+	fresh, err := voc.Open(root)
 	if err != nil {
 		return
 	}
@@ -94,7 +93,8 @@ func (w *Window) rescan(ds *voc.Dataset, rewritten []string) {
 		}
 	}
 	fyne.Do(func() {
-		if w.ds != ds {
+		ds := w.ds
+		if ds == nil || ds.Root != root {
 			return // another folder was opened meanwhile
 		}
 		var changed []string // rewritten by another program, not by a save here
@@ -158,6 +158,7 @@ func (w *Window) merge(fresh *voc.Dataset) {
 	}
 	lost := w.cur >= 0 && cur < 0
 	w.ds, w.items, w.stash, w.cur = fresh, items, stash, cur
+	w.showTitle()
 	if lost {
 		w.doc, w.pic = nil, nil
 		w.editor.Set(nil, nil)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image/color"
 	"os"
+	"slices"
 	"sort"
 	"time"
 
@@ -162,7 +163,7 @@ func NewWindow(a fyne.App, recent []string) *Window {
 			return
 		case w.ds != nil && dir == w.ds.Root:
 			ds := w.ds
-			w.background(func() { w.rescan(ds, nil) }) // the same folder: pick up what changed
+			w.background(func() { w.rescan(ds.Root, nil) }) // the same folder: pick up what changed
 		default:
 			w.Open(dir)
 		}
@@ -301,7 +302,7 @@ func (w *Window) Open(dir string) {
 	if cl, err := voc.ReadClasses(ds.ClassesPath()); err == nil {
 		w.classes = cl
 	}
-	w.title.SetText(fmt.Sprintf("%s  (%s, %d items)", ds.Root, ds.Layout, len(ds.Items)))
+	w.showTitle()
 	w.status.SetText("Checking dataset…")
 	w.editor.Set(nil, nil)
 	w.refilter()
@@ -309,17 +310,23 @@ func (w *Window) Open(dir string) {
 	if w.OnOpen != nil {
 		w.OnOpen(dir)
 	}
+	w.recent.Options = append([]string{dir}, slices.DeleteFunc(w.recent.Options, func(d string) bool { return d == dir })...)
 	w.recheck()
 	if w.unwatch != nil {
 		close(w.unwatch)
 	}
 	w.unwatch = make(chan struct{})
-	if err := watchFolder(ds, w.unwatch, func(rewritten []string) { w.rescan(ds, rewritten) }); err != nil {
+	if err := watchFolder(ds, w.unwatch, func(rewritten []string) { w.rescan(ds.Root, rewritten) }); err != nil {
 		fyne.LogError("watching "+ds.Root, err)
 	}
 	if len(w.shown) > 0 {
 		w.list.Select(0)
 	}
+}
+
+// showTitle names the open folder and its size.
+func (w *Window) showTitle() {
+	w.title.SetText(fmt.Sprintf("%s  (%s, %s)", w.ds.Root, w.ds.Layout, wording.Count(len(w.ds.Items), "item", "items")))
 }
 
 func (w *Window) setReport(rep *voc.Report) {
