@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -35,6 +36,17 @@ func Run(args []string) int {
 	w.Train.Start = startWorker
 	if _, err := protocol.FindWorker(); err != nil {
 		w.Train.SetWorkerProblem(err.Error())
+	}
+	if f := prefs.String("train-form"); f != "" {
+		var m map[string]string
+		if json.Unmarshal([]byte(f), &m) == nil {
+			w.Train.RestoreForm(m)
+		}
+	}
+	w.Train.OnForm = func(m map[string]string) {
+		if b, err := json.Marshal(m); err == nil {
+			prefs.SetString("train-form", string(b))
+		}
 	}
 	w.Predict.Restore(prefs.String("model"), prefs.Float("conf"), prefs.Float("nms"), prefs.Int("threads"))
 	w.Predict.OnSettings = func(model string, conf, nms float64, threads int) {

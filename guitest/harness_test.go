@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package guitest is the real-window acceptance suite: it starts the
 // labelloop binary as built for users on its own Xvfb display, drives it
 // only with X key and pointer events (XTEST, as xdotool does), and checks
@@ -14,7 +16,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"sync"
 	"testing"
 	"time"
@@ -61,8 +65,8 @@ func envOr(k, def string) string {
 
 // startXvfb starts a display of its own (CI has none), as scripts/xvfb.sh.
 func startXvfb() (func(), error) {
-	for n := 140; n < 160; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+	for n := 140; n < 200; n++ {
+		if displayInUse(n) {
 			continue
 		}
 		cmd := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-screen", "0", "1280x800x24", "-nolisten", "tcp")
@@ -73,7 +77,8 @@ func startXvfb() (func(), error) {
 			if d, err := xwin.Open(fmt.Sprintf(":%d", n)); err == nil {
 				d.Close()
 				display = fmt.Sprintf(":%d", n)
-				return func() { cmd.Process.Kill(); cmd.Wait() }, nil
+				// SIGTERM lets Xvfb remove its lock file (SIGKILL left them)
+				return func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }, nil
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
@@ -81,6 +86,23 @@ func startXvfb() (func(), error) {
 		cmd.Wait()
 	}
 	return nil, fmt.Errorf("could not start Xvfb")
+}
+
+// displayInUse says whether display :n is taken; a lock file left by an
+// Xvfb that was killed is removed.
+func displayInUse(n int) bool {
+	lock := fmt.Sprintf("/tmp/.X%d-lock", n)
+	b, err := os.ReadFile(lock)
+	if err != nil {
+		return false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err == nil && syscall.Kill(pid, 0) != nil {
+		os.Remove(lock)
+		os.Remove(fmt.Sprintf("/tmp/.X11-unix/X%d", n))
+		return false
+	}
+	return true
 }
 
 // App is one running labelloop window.

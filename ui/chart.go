@@ -28,6 +28,7 @@ type Chart struct {
 	Title  string
 	Series []*Series
 	LogY   bool
+	Share  bool // values are shares such as mAP: the y axis is always 0 to 1
 }
 
 const maxSegments = 240
@@ -110,7 +111,10 @@ func (r *chartRenderer) Refresh() {
 	if xmax <= xmin {
 		xmax = xmin + 1
 	}
-	if ymax <= ymin {
+	switch {
+	case c.Share:
+		ymin, ymax = 0, 1
+	case ymax <= ymin:
 		ymax, ymin = ymin+0.5, ymin-0.5
 	}
 	px := func(x float64) float32 { return x0 + float32((x-xmin)/(xmax-xmin))*w }

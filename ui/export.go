@@ -24,6 +24,7 @@ type ExportScreen struct {
 	pick    *widget.Select
 	btn     *widget.Button
 	result  *widget.Label
+	auto    string // the checkpoint Refresh chose, which the next Refresh may change
 	// background runs the export off the UI goroutine; tests make it inline
 	background func(func())
 }
@@ -65,7 +66,9 @@ func (s *ExportScreen) Refresh() {
 		list = append(list, m...)
 	}
 	s.pick.Options = list
-	if len(list) > 0 && s.pick.Selected == "" {
+	// the newest run's best, unless the person chose another checkpoint
+	if len(list) > 0 && (s.pick.Selected == "" || s.pick.Selected == s.auto) {
+		s.auto = list[0]
 		s.pick.SetSelected(list[0])
 	}
 	s.pick.Refresh()

@@ -12,7 +12,7 @@ import (
 // pickFolder asks for a dataset folder with the system's own picker (GTK
 // on Linux, the native ones on Windows and macOS); if that cannot be
 // shown, Fyne's dialog takes over.
-func pickFolder(parent fyne.Window, open func(string)) {
+func pickFolder(parent fyne.Window, start string, open func(string)) {
 	go func() {
 		dir, err := sqdialog.Directory().Title("Open a dataset folder").Browse()
 		fyne.Do(func() {
@@ -20,7 +20,7 @@ func pickFolder(parent fyne.Window, open func(string)) {
 			case err == nil:
 				open(dir)
 			case !errors.Is(err, sqdialog.ErrCancelled):
-				fyneFolderDialog(parent, open)
+				fyneFolderDialog(parent, start, open)
 			}
 		})
 	}()

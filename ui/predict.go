@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	xdraw "golang.org/x/image/draw"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
@@ -54,6 +56,7 @@ type PredictScreen struct {
 	shown    []inference.Detection
 	dataset  string
 	lastSave string
+	lastDir  string // where the last pictures were picked
 	video    *videoBar
 	queue    []string // the files dropped or opened together
 	at       int
@@ -63,6 +66,9 @@ type PredictScreen struct {
 	// background runs the network off the UI goroutine; tests make it inline
 	background func(func())
 }
+
+// mediaExts are what the Predict tab opens: pictures and videos.
+var mediaExts = []string{".jpg", ".jpeg", ".png", ".bmp", ".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".ts"}
 
 // candidateConf is the lowest score the sliders can show.
 const candidateConf = 0.01
@@ -94,20 +100,27 @@ func NewPredictScreen(w fyne.Window) *PredictScreen {
 	s.list.Wrapping = fyne.TextWrapWord
 	s.status = widget.NewLabel("")
 	openModel := widget.NewButton("Model…", func() {
-		dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
-			if r != nil {
-				r.Close()
-				s.model.SetText(r.URI().Path())
-			}
-		}, s.window)
+		dir := filepath.Dir(strings.TrimSpace(s.model.Text))
+		if strings.TrimSpace(s.model.Text) == "" {
+			dir = filepath.Join(s.base(), "runs")
+		}
+		showFilePicker(s.window, pickOptions{title: "Choose a model", dir: dir, exts: []string{".onnx"},
+			onPick: func(p []string) { s.model.SetText(p[0]) }})
 	})
-	openImg := widget.NewButton("Open picture…", func() {
-		dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
-			if r != nil {
-				r.Close()
-				s.Show(r.URI().Path())
-			}
-		}, s.window)
+	openImg := widget.NewButton("Open…", func() {
+		dir := s.lastDir
+		if dir == "" {
+			dir = s.base()
+		}
+		showFilePicker(s.window, pickOptions{title: "Pictures and videos to predict on", dir: dir, exts: mediaExts, multi: true,
+			onPick: func(p []string) {
+				s.lastDir = filepath.Dir(p[0])
+				if st, err := os.Stat(p[0]); err == nil && st.IsDir() {
+					s.lastDir = p[0]
+					p = mediaIn(p[0])
+				}
+				s.Show(p...)
+			}})
 	})
 	save := widget.NewButton("Save results", s.save)
 	s.video = newVideoBar(s)
@@ -299,7 +312,7 @@ func (s *PredictScreen) refilter() {
 	}
 	s.shown = inference.NMS(keep, s.nms.Value, false)
 	classes := s.det.Info.Classes
-	s.img.Image = inference.Annotate(s.pic.Img, s.pic.W, s.pic.H, s.shown, classes)
+	s.img.Image = inference.Annotate(displayCopy(s.pic.Img), s.pic.W, s.pic.H, s.shown, classes)
 	s.img.Refresh()
 	var b strings.Builder
 	fmt.Fprintln(&b, wording.Count(len(s.shown), "detection", "detections"))
@@ -329,7 +342,7 @@ func (s *PredictScreen) save() {
 
 func (s *PredictScreen) writeResults(dir string) error {
 	name := strings.TrimSuffix(filepath.Base(s.pic.Path), filepath.Ext(s.pic.Path))
-	img, _ := s.img.Image.(image.Image)
+	img := inference.Annotate(s.pic.Img, s.pic.W, s.pic.H, s.shown, s.det.Info.Classes) // at the picture's own size
 	f, err := os.Create(filepath.Join(dir, name+".png"))
 	if err != nil {
 		return err
@@ -369,4 +382,23 @@ func (s *PredictScreen) playLive(src string) {
 		return
 	}
 	s.Show(src)
+}
+
+// displaySmall is the long side small pictures are enlarged to before the
+// boxes and tags are drawn: the tags' font is drawn in picture pixels, and
+// on a 160-pixel picture shown 700 pixels wide they came out four times
+// too large, covering each other and the picture.
+const displaySmall = 1000
+
+// displayCopy is img, enlarged when it is smaller than displaySmall.
+func displayCopy(img image.Image) image.Image {
+	b := img.Bounds()
+	long := max(b.Dx(), b.Dy())
+	if long >= displaySmall || long == 0 {
+		return img
+	}
+	f := float64(displaySmall) / float64(long)
+	out := image.NewRGBA(image.Rect(0, 0, int(float64(b.Dx())*f), int(float64(b.Dy())*f)))
+	xdraw.CatmullRom.Scale(out, out.Bounds(), img, b, xdraw.Src, nil)
+	return out
 }

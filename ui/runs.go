@@ -35,6 +35,9 @@ type RunsPanel struct {
 type runInfo struct {
 	Dir, Summary string
 	Checked      bool
+	Failed       bool // ended with an error before any epoch
+	Finished     bool // ran all its epochs
+	Planned      int  // its epochs, from config.json
 	valX, valY   []float64
 	mapX, mapY   []float64
 }
@@ -44,6 +47,7 @@ func NewRunsPanel() *RunsPanel {
 	p := &RunsPanel{background: func(f func()) { go f() }}
 	p.val = NewChart("Validation loss")
 	p.mAP = NewChart("mAP@0.5")
+	p.mAP.Share = true
 	p.empty = widget.NewLabel("No runs yet.")
 	hint := widget.NewLabel("Tick runs to compare their curves per epoch.")
 	hint.Wrapping = fyne.TextWrapWord
@@ -90,8 +94,13 @@ func (p *RunsPanel) Load(dirs []string) {
 			runs[i].Checked = checked[d]
 			any = any || runs[i].Checked
 		}
-		if !any && len(runs) > 0 {
-			runs[0].Checked = true
+		if !any { // the newest run that got somewhere
+			for i := range runs {
+				if !runs[i].Failed {
+					runs[i].Checked = true
+					break
+				}
+			}
 		}
 		fyne.Do(func() {
 			p.runs = runs
@@ -138,10 +147,14 @@ func readRun(dir string) runInfo {
 		r.Summary = "no events"
 		return r
 	}
-	var best, cfg string
+	var best, cfg, failure string
 	bestMAP, epochs := -1.0, 0
 	for _, e := range ev {
 		switch e.Event {
+		case "error":
+			failure = e.Message
+		case "done":
+			r.Finished = !e.Stopped
 		case "eval":
 			m := e.Metrics["map50"]
 			r.mapX, r.mapY = append(r.mapX, float64(e.Epoch)), append(r.mapY, m)
@@ -156,16 +169,28 @@ func readRun(dir string) runInfo {
 			}
 		}
 	}
-	if data, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
-		var c protocol.Config
-		if json.Unmarshal(data, &c) == nil {
-			cfg = fmt.Sprintf("%s %dpx, %s, batch %d", c.Backbone, c.InputSize, c.Optimizer, c.Batch)
-		}
+	if c := runConfig(dir); c.Backbone != "" {
+		cfg = fmt.Sprintf("%s %dpx, %s, batch %d", c.Backbone, c.InputSize, c.Optimizer, c.Batch)
+		r.Planned = c.Epochs
 	}
 	if best == "" {
 		best = "no mAP yet"
 	}
+	if failure != "" && epochs == 0 {
+		r.Failed = true
+		r.Summary = "failed: " + failure
+		return r
+	}
 	// the metric first: a narrow list cuts the end
 	r.Summary = fmt.Sprintf("%s · %s, %d epochs", best, cfg, epochs)
 	return r
+}
+
+// runConfig is a run's config.json (zero when it cannot be read).
+func runConfig(dir string) protocol.Config {
+	var c protocol.Config
+	if data, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
+		json.Unmarshal(data, &c)
+	}
+	return c
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,14 +42,20 @@ type TrainScreen struct {
 	progress                                 *widget.ProgressBar
 	loss, val, lrChart, mapChart             *Chart
 	log                                      *widget.Label
+	logScroll                                *container.Scroll
 	logLines                                 []string
-	runs                                     *RunsPanel
-	stop                                     func()
-	running                                  bool
-	workerProblem                            string
-	lastRun                                  string
-	started                                  time.Time
-	steps                                    int
+	window                                   fyne.Window // for the file picker
+	planned                                  int         // the run's epochs, for the progress line
+	// OnForm sees the form's fields whenever one changes (the app keeps
+	// them between runs; RestoreForm puts them back).
+	OnForm        func(map[string]string)
+	runs          *RunsPanel
+	stop          func()
+	running       bool
+	workerProblem string
+	lastRun       string
+	started       time.Time
+	steps         int
 	// background runs file reading off the UI goroutine; tests make it inline
 	background func(func())
 }
@@ -88,7 +95,7 @@ func NewTrainScreen(start StartRun) *TrainScreen {
 		widget.NewFormItem("Mosaic probability", s.mosaic),
 		widget.NewFormItem("Mixup probability", s.mixup),
 		widget.NewFormItem("Anchors", s.anchors),
-		widget.NewFormItem("Start from", s.initW),
+		widget.NewFormItem("Start from", container.NewBorder(nil, nil, nil, widget.NewButton("Browse…", s.browseInit), s.initW)),
 	)
 	s.problem = widget.NewLabel("")
 	s.problem.Wrapping = fyne.TextWrapWord
@@ -107,13 +114,15 @@ func NewTrainScreen(start StartRun) *TrainScreen {
 	s.val = NewChart("Loss per epoch", &Series{Name: "train", Color: red}, &Series{Name: "val", Color: blue})
 	s.lrChart = NewChart("Learning rate", &Series{Name: "lr", Color: orange})
 	s.mapChart = NewChart("mAP@0.5 (val)", &Series{Name: "mAP@0.5", Color: green, Points: true})
+	s.mapChart.Share = true
 	s.log = widget.NewLabel("")
 	s.log.Wrapping = fyne.TextWrapWord
 	s.runs = NewRunsPanel()
 	left := container.NewBorder(nil, container.NewVBox(s.problem, container.NewGridWithColumns(3, s.startBtn, s.stopBtn, s.resumeBtn)), nil, nil,
 		container.NewVScroll(form))
 	charts := container.NewGridWithColumns(2, s.loss, s.val, s.lrChart, s.mapChart)
-	bottom := container.NewAppTabs(container.NewTabItem("Log", container.NewVScroll(s.log)), container.NewTabItem("Runs", s.runs.Content))
+	s.logScroll = container.NewVScroll(s.log)
+	bottom := container.NewAppTabs(container.NewTabItem("Log", s.logScroll), container.NewTabItem("Runs", s.runs.Content))
 	right := container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, nil, s.device, s.status), s.progress), nil, nil, nil,
 		container.NewVSplit(charts, bottom))
 	split := container.NewHSplit(left, right)
@@ -186,6 +195,9 @@ func (s *TrainScreen) validate() {
 	if s.startBtn == nil {
 		return
 	}
+	if s.OnForm != nil {
+		s.OnForm(s.FormFields())
+	}
 	msg := ""
 	c, err := s.Config()
 	if err == nil {
@@ -238,12 +250,23 @@ func (s *TrainScreen) onStart() {
 		ch.Refresh()
 	}
 	s.logLines = nil
+	s.planned = c.Epochs
 	s.launch(c)
 }
 
-// onResume continues the newest run, its history first on the charts.
+// onResume continues the newest run, its history first on the charts. A
+// run that finished all its epochs goes on only when the form asks for
+// more of them; otherwise the screen says so instead of starting a worker
+// that would stop at once.
 func (s *TrainScreen) onResume() {
 	if s.lastRun == "" {
+		return
+	}
+	run := readRun(s.lastRun)
+	want, _ := strconv.Atoi(strings.TrimSpace(s.epochs.Text))
+	if run.Finished && want <= run.Planned {
+		s.status.SetText(fmt.Sprintf("%s finished all its %d epochs: set Epochs above %d, then Resume trains it longer.",
+			filepath.Base(s.lastRun), run.Planned, run.Planned))
 		return
 	}
 	for _, ch := range []*Chart{s.loss, s.val, s.lrChart, s.mapChart} {
@@ -255,7 +278,13 @@ func (s *TrainScreen) onResume() {
 			s.Apply(e)
 		}
 	}
-	s.launch(protocol.Config{Resume: s.lastRun})
+	c := protocol.Config{Resume: s.lastRun}
+	s.planned = max(run.Planned, want)
+	if want > run.Planned {
+		c.Epochs = want // the one setting a resumed run takes from the form
+		s.addLog(fmt.Sprintf("resuming %s for %d epochs (was %d)", filepath.Base(s.lastRun), want, run.Planned))
+	}
+	s.launch(c)
 }
 
 func (s *TrainScreen) onStop() {
@@ -297,8 +326,11 @@ func (s *TrainScreen) Apply(e protocol.Event) {
 	switch e.Event {
 	case "started":
 		s.lastRun, s.steps = e.Run, e.Steps
+		if s.planned == 0 {
+			s.planned = runConfig(e.Run).Epochs
+		}
 		s.device.SetText(fmt.Sprintf("%s × %d threads", e.Device, e.Threads))
-		s.addLog(fmt.Sprintf("started %s on %s (%d steps)", e.Run, e.Device, e.Steps))
+		s.addLogAt(eventTime(e), fmt.Sprintf("started %s on %s (%d steps)", e.Run, e.Device, e.Steps))
 	case "batch":
 		if e.Loss != nil {
 			x := float64(e.Step)
@@ -319,7 +351,11 @@ func (s *TrainScreen) Apply(e protocol.Event) {
 			left := time.Duration(float64(time.Since(s.started)) / float64(e.Step) * float64(s.steps-e.Step))
 			eta = " · ETA " + left.Round(time.Second).String()
 		}
-		s.status.SetText(fmt.Sprintf("epoch %d · step %d/%d · %.1f images/s%s", e.Epoch, e.Step, s.steps, e.ImgPerS, eta))
+		epoch := strconv.Itoa(e.Epoch)
+		if s.planned > 0 {
+			epoch += "/" + strconv.Itoa(s.planned)
+		}
+		s.status.SetText(fmt.Sprintf("epoch %s · step %d/%d · %.1f images/s%s", epoch, e.Step, s.steps, e.ImgPerS, eta))
 	case "epoch":
 		if e.Loss != nil {
 			s.val.Add(0, float64(e.Epoch), e.Loss.Total)
@@ -332,15 +368,15 @@ func (s *TrainScreen) Apply(e protocol.Event) {
 		if e.Frozen {
 			frozen = ", backbone frozen"
 		}
-		s.addLog(fmt.Sprintf("epoch %d: loss %.4f, val %.4f, %.1f images/s, waited for data %.1f%%%s",
+		s.addLogAt(eventTime(e), fmt.Sprintf("epoch %d: loss %.4f, val %.4f, %.1f images/s, waited for data %.1f%%%s",
 			e.Epoch, lossTotal(e.Loss), e.ValLoss, e.ImgPerS, 100*e.DataWait, frozen))
 	case "eval":
 		s.mapChart.Add(0, float64(e.Epoch), e.Metrics["map50"])
 		s.mapChart.Refresh()
-		s.addLog(fmt.Sprintf("epoch %d: mAP@0.5 %.3f, mAP@0.5:0.95 %.3f, precision %.3f, recall %.3f",
+		s.addLogAt(eventTime(e), fmt.Sprintf("epoch %d: mAP@0.5 %.3f, mAP@0.5:0.95 %.3f, precision %.3f, recall %.3f",
 			e.Epoch, e.Metrics["map50"], e.Metrics["map50_95"], e.Metrics["precision"], e.Metrics["recall"]))
 	case "checkpoint":
-		s.addLog(fmt.Sprintf("saved %s (epoch %d)", e.Path, e.Epoch))
+		s.addLogAt(eventTime(e), fmt.Sprintf("saved %s (epoch %d)", e.Path, e.Epoch))
 	case "done":
 		if !e.Stopped {
 			s.progress.SetValue(1)
@@ -350,10 +386,10 @@ func (s *TrainScreen) Apply(e protocol.Event) {
 		} else {
 			s.status.SetText(fmt.Sprintf("Done: %d steps. The best weights are in %s.", e.Step, filepath.Join(e.Run, "weights", "best.safetensors")))
 		}
-		s.addLog("done")
+		s.addLogAt(eventTime(e), "done")
 	case "error":
 		s.status.SetText("Training failed: " + e.Message)
-		s.addLog("error: " + e.Message)
+		s.addLogAt(eventTime(e), "error: "+e.Message)
 	}
 	if s.OnEvent != nil {
 		s.OnEvent(e)
@@ -367,13 +403,29 @@ func lossTotal(l *protocol.LossParts) float64 {
 	return l.Total
 }
 
-// addLog appends a line, keeping the last 500.
-func (s *TrainScreen) addLog(line string) {
-	s.logLines = append(s.logLines, time.Now().Format("15:04:05 ")+line)
+// addLog appends a line stamped now, keeping the last 500.
+func (s *TrainScreen) addLog(line string) { s.addLogAt(time.Now(), line) }
+
+// addLogAt appends a line stamped at; the view follows new lines unless
+// the person has scrolled up to read older ones.
+func (s *TrainScreen) addLogAt(at time.Time, line string) {
+	s.logLines = append(s.logLines, at.Local().Format("15:04:05 ")+line)
 	if len(s.logLines) > 500 {
 		s.logLines = s.logLines[len(s.logLines)-500:]
 	}
+	follow := s.logScroll.Offset.Y+s.logScroll.Size().Height >= s.log.MinSize().Height-30
 	s.log.SetText(strings.Join(s.logLines, "\n"))
+	if follow {
+		s.logScroll.ScrollToBottom()
+	}
+}
+
+// eventTime is when the worker wrote e (replayed history keeps its time).
+func eventTime(e protocol.Event) time.Time {
+	if t, err := time.Parse(time.RFC3339Nano, e.Time); err == nil {
+		return t
+	}
+	return time.Now()
 }
 
 // refreshRuns lists the dataset's past runs with their best metrics, newest
@@ -391,4 +443,55 @@ func (s *TrainScreen) refreshRuns() {
 	s.setRunning(s.running)
 	s.runs.background = s.background
 	s.runs.Load(dirs)
+}
+
+// browseInit picks the weights to start from: a checkpoint of an earlier
+// run or PyTorch .pth weights.
+func (s *TrainScreen) browseInit() {
+	dir := filepath.Dir(strings.TrimSpace(s.initW.Text))
+	if strings.TrimSpace(s.initW.Text) == "" && s.dataset != "" {
+		dir = filepath.Join(s.dataset, "runs")
+	}
+	if s.window == nil {
+		return
+	}
+	showFilePicker(s.window, pickOptions{title: "Weights to start from", dir: dir, exts: []string{".safetensors", ".pth"},
+		onPick: func(p []string) { s.initW.SetText(p[0]) }})
+}
+
+// formFields names the form's fields for FormFields and RestoreForm.
+func (s *TrainScreen) formFields() (map[string]*widget.Entry, map[string]*widget.Select) {
+	return map[string]*widget.Entry{"size": s.size, "epochs": s.epochs, "freeze": s.freeze, "batch": s.batch,
+			"freeze_batch": s.freezeB, "lr": s.lr, "init": s.initW, "mosaic": s.mosaic, "mixup": s.mixup},
+		map[string]*widget.Select{"backbone": s.backbone, "optimizer": s.optimizer, "anchors": s.anchors, "augment": s.augment}
+}
+
+// FormFields is the form as text, field by field.
+func (s *TrainScreen) FormFields() map[string]string {
+	out := map[string]string{}
+	entries, selects := s.formFields()
+	for k, e := range entries {
+		out[k] = e.Text
+	}
+	for k, sel := range selects {
+		out[k] = sel.Selected
+	}
+	return out
+}
+
+// RestoreForm puts back fields saved from FormFields (unknown keys and
+// options that no longer exist are left alone).
+func (s *TrainScreen) RestoreForm(f map[string]string) {
+	on := s.OnForm
+	s.OnForm = nil // restoring is not a change to save
+	defer func() { s.OnForm = on }()
+	entries, selects := s.formFields()
+	for k, v := range f {
+		if e, ok := entries[k]; ok {
+			e.SetText(v)
+		}
+		if sel, ok := selects[k]; ok && slices.Contains(sel.Options, v) {
+			sel.SetSelected(v)
+		}
+	}
 }

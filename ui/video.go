@@ -321,6 +321,7 @@ func (v *videoBar) loop(det *inference.Detector, path string, info inference.Vid
 			v.seek.SetValue(min(pos, v.seek.Max))
 			v.setting = false
 			v.fps.SetText(fmt.Sprintf("%s  %.1f fps", clock(pos), rate))
+			v.s.status.SetText(fmt.Sprintf("%s at %s", filepath.Base(v.path), clock(pos)))
 			v.s.list.SetText(wording.Count(len(dets), "detection", "detections") + " in this frame")
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image/color"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"time"
@@ -192,6 +193,7 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	split.Offset = 0.18
 	split.Trailing.(*container.Split).Offset = 0.8
 	w.Train = NewTrainScreen(nil)
+	w.Train.window = w.Window
 	w.Dataset = NewDatasetScreen()
 	w.health = w.Dataset.text
 	w.Export = NewExportScreen(nil)
@@ -269,7 +271,11 @@ func mediaIn(dir string) []string {
 var e2eHook func(*Window)
 
 func (w *Window) pickFolder() {
-	pickFolder(w.Window, w.Open)
+	start := ""
+	if w.ds != nil {
+		start = filepath.Dir(w.ds.Root)
+	}
+	pickFolder(w.Window, start, w.Open)
 }
 
 // Open loads a dataset folder: the list appears at once, the health check
