@@ -69,7 +69,7 @@ func startXvfb() (func(), error) {
 		if displayInUse(n) {
 			continue
 		}
-		cmd := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+		cmd := exec.Command("Xvfb", fmt.Sprintf(":%d", n), "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset")
 		if err := cmd.Start(); err != nil {
 			return nil, fmt.Errorf("start Xvfb (make setup installs it): %w", err)
 		}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"image"
 	"image/color"
 	"math"
 
@@ -328,11 +329,11 @@ func (r *editorRenderer) Refresh() {
 	e := r.e
 	r.objs = append(r.objs[:0], r.bg)
 	if e.pic != nil {
-		if r.pic.Image != e.pic.Img {
+		if img := r.image(); r.pic.Image != img {
 			// A new picture must drop the old texture: the GL painter
 			// keeps one per canvas object, and without this refresh a
 			// same-size picture kept showing the previous one.
-			r.pic.Image = e.pic.Img
+			r.pic.Image = img
 			r.pic.Refresh()
 		}
 		r.objs = append(r.objs, r.pic)
@@ -371,6 +372,24 @@ func (r *editorRenderer) Refresh() {
 	}
 	r.Layout(e.Size())
 	canvas.Refresh(e)
+}
+
+// image is what to draw: the screen-size copy while it holds enough
+// pixels for the view, else the picture as decoded (zoomed in).
+func (r *editorRenderer) image() image.Image {
+	p := r.e.pic
+	if p.Screen == nil {
+		return p.Img
+	}
+	px := float32(1)
+	if c := fyne.CurrentApp().Driver().CanvasForObject(r.e); c != nil && c.Scale() > 0 {
+		px = c.Scale()
+	}
+	shown := float32(p.W) * r.e.View().Scale * px
+	if shown <= float32(p.Screen.Bounds().Dx())*1.05 {
+		return p.Screen
+	}
+	return p.Img
 }
 
 func (r *editorRenderer) Layout(size fyne.Size) {

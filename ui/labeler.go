@@ -26,6 +26,7 @@ func (w *Window) Show(i int) {
 	}
 	w.leave()
 	w.cur = i
+	w.cache.ScreenSide.Store(w.screenSide())
 	w.selectRow()
 	it := w.ds.Items[i]
 	w.prefetchAround(i)
@@ -51,6 +52,13 @@ func (w *Window) Show(i int) {
 		})
 	})
 	w.background(func() { w.updateBadge(it.Image, gen) })
+}
+
+// screenSide is the long side, in pixels, of the picture area: the size
+// of the screen copies the prefetch makes.
+func (w *Window) screenSide() int64 {
+	sz := w.editor.Size()
+	return int64(max(sz.Width, sz.Height) * w.Canvas().Scale())
 }
 
 func (w *Window) prefetchAround(i int) {

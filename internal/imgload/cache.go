@@ -1,16 +1,22 @@
 package imgload
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // Cache holds the last few pictures and loads new ones in the background;
 // concurrent requests for one path share one decode.
 type Cache struct {
 	MaxSide int
-	mu      sync.Mutex
-	entries map[string]*entry
-	order   []string // least recently used first
-	size    int
-	load    func(path string, maxSide int) (*Picture, error)
+	// ScreenSide, when set, is the long side pictures are shown at when
+	// fitted: each decoded picture also gets a Screen copy of that size.
+	ScreenSide atomic.Int64
+	mu         sync.Mutex
+	entries    map[string]*entry
+	order      []string // least recently used first
+	size       int
+	load       func(path string, maxSide int) (*Picture, error)
 }
 
 type entry struct {
@@ -80,6 +86,9 @@ func (c *Cache) start(path string) *entry {
 	}
 	go func() {
 		e.pic, e.err = c.load(path, c.MaxSide)
+		if e.err == nil && e.pic != nil {
+			e.pic.Screen = ScreenCopy(e.pic.Img, int(c.ScreenSide.Load()))
+		}
 		close(e.done)
 	}()
 	return e

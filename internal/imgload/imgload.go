@@ -10,6 +10,8 @@ import (
 	"image"
 	"os"
 
+	xdraw "golang.org/x/image/draw"
+
 	"github.com/labelloop/labelloop/internal/pix"
 )
 
@@ -18,6 +20,24 @@ type Picture struct {
 	Img  image.Image // possibly smaller than the file
 	W, H int         // the file's stored pixel size: the boxes' coordinates
 	Path string
+	// Screen is Img brought down to the size it is shown at when fitted
+	// (nil when Img is no larger): a new picture reaches the screen as a
+	// texture a quarter the size, and Img is used when zoomed in.
+	Screen image.Image
+}
+
+// ScreenCopy is img scaled to fit side pixels on its long side, or nil
+// when it is not larger than that.
+func ScreenCopy(img image.Image, side int) image.Image {
+	b := img.Bounds()
+	long := max(b.Dx(), b.Dy())
+	if side <= 0 || long <= side {
+		return nil
+	}
+	w, h := max(1, b.Dx()*side/long), max(1, b.Dy()*side/long)
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	xdraw.ApproxBiLinear.Scale(out, out.Bounds(), img, b, xdraw.Src, nil)
+	return out
 }
 
 // Scale is display pixels per image pixel.
