@@ -166,7 +166,7 @@ bench: setup bench-deps $(BENCH_CK)
 	LABELLOOP_BENCH=1 LABELLOOP_BENCH_TRAINED=$(CURDIR)/$(BENCH_CK) $(GO) test -count=1 -timeout 1800s -run 'TestBench' -v ./voc/ ./ui/ ./app/cli/ ./training/ | grep -v -e '^=== RUN' -e 'Fyne error' -e 'Cause:' -e 'At:'
 	$(GO) test -run XXX -bench 'ParseXML|ScanAnnotation|ReadSmallFiles' -benchmem ./voc/
 	$(GO) test -run XXX -bench 'DrawOnYUV' -benchmem ./inference/
-	LABELLOOP_GUI=1 LABELLOOP_BENCH=1 $(GO) test -count=1 -run TestBenchNextImageLatency -v ./guitest/ | grep -e 'latency' -e '^---' -e '^ok' -e FAIL
+	set -o pipefail; LABELLOOP_GUI=1 LABELLOOP_BENCH=1 $(GO) test -count=1 -run TestBenchNextImageLatency -v ./guitest/ | grep -e 'latency' -e '^---' -e '^ok' -e FAIL
 	$(MAKE) bench-learn
 
 # The learning figure: minutes to mAP@0.5 >= 0.5 from scratch for two seeds
