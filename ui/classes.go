@@ -120,6 +120,10 @@ func (w *Window) renameClass(from, to string) {
 			return
 		}
 		w.classes = classes
+		if w.counts != nil { // the boxes keep their count under the new name
+			w.counts[to] += w.counts[from]
+			delete(w.counts, from)
+		}
 		note := fmt.Sprintf("renamed %q to %q in %s", from, to, wording.Count(len(changed), "file", "files"))
 		if len(skipped) > 0 {
 			note += fmt.Sprintf("; %s not parse and were left alone", wording.Count(len(skipped), "file does", "files do"))
