@@ -15,8 +15,8 @@ func (w *Window) showHelp() {
 		return
 	}
 	form := widget.NewForm()
-	for _, s := range shortcuts {
-		form.Append(s.keys, widget.NewLabel(s.what))
+	for _, b := range bindings {
+		form.Append(b.keys, widget.NewLabel(b.what))
 	}
 	scroll := container.NewVScroll(form)
 	d := dialog.NewCustom("Keyboard shortcuts", "Close", scroll, w.Window)

@@ -5,79 +5,160 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 )
 
-// shortcut is one keyboard shortcut, listed in the help sheet too.
-type shortcut struct {
-	keys string
-	what string
+// chord is a key with its modifiers (none, Ctrl, Ctrl+Shift).
+type chord struct {
+	mod fyne.KeyModifier
+	key fyne.KeyName
 }
 
-// shortcuts follow LabelImg's where it has one.
-var shortcuts = []shortcut{
-	{"W", "draw a box (drag); Esc leaves draw mode"},
-	{"D / A", "next / previous image (saves edits first)"},
-	{"Space", "mark the image verified (or unverified)"},
-	{"Space + drag, middle drag", "pan"},
-	{"Wheel", "zoom around the pointer"},
-	{"Ctrl+= / Ctrl+F", "zoom 1:1 / fit the window"},
-	{"Click, drag", "select, move; drag a handle to resize"},
-	{"Arrows (Shift: 10 px)", "nudge the selected box"},
-	{"Del", "delete the selected box"},
-	{"Ctrl+D", "duplicate the selected box"},
-	{"Ctrl+E, double-click", "change the selected box's class"},
-	{"X / T", "toggle difficult / truncated"},
-	{"Ctrl+V", "copy all boxes from the previous image"},
-	{"Ctrl+P", "pre-label the image with the Predict tab's model (unverified, one undo step)"},
-	{"Ctrl+H / Ctrl+A", "hide or show boxes / show boxes"},
-	{"Ctrl+Z / Ctrl+Shift+Z (Ctrl+Y)", "undo / redo"},
-	{"Ctrl+S", "save"},
-	{"Ctrl+O", "open a folder"},
-	{"F1 or ?", "this sheet"},
+var (
+	ctrlKey      = fyne.KeyModifierShortcutDefault
+	ctrlShiftKey = fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift
+)
+
+// binding is one row of the shortcut sheet and what its keys do. Rows
+// without chords are the mouse's and Space's (handled by the editor and
+// by keyDown/keyUp); the sheet lists them all the same.
+type binding struct {
+	keys   string
+	what   string
+	chords []chord
+	do     func(w *Window)
 }
 
-func (w *Window) bindKeys() {
-	c := w.Canvas()
-	ctrl := func(k fyne.KeyName, f func()) {
-		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { f() })
+// bindings follow LabelImg's where it has one. This one table binds the
+// keys (bindKeys) and writes the sheet (showHelp), so the two cannot
+// disagree. (Set in init: its actions open the sheet, which reads it.)
+var bindings []binding
+
+func init() {
+	bindings = []binding{
+		{"W", "draw a box (drag); Esc leaves draw mode", []chord{{0, fyne.KeyW}}, func(w *Window) { w.setDrawing(!w.editor.Drawing) }},
+		{"D / A", "next / previous image (saves edits first)", []chord{{0, fyne.KeyD}, {0, fyne.KeyA}}, nil},
+		{"Space", "mark the image verified (or unverified)", nil, nil},
+		{"Space + drag, middle drag", "pan", nil, nil},
+		{"Wheel", "zoom around the pointer", nil, nil},
+		{"Ctrl+= / Ctrl+F", "zoom 1:1 / fit the window", []chord{{ctrlKey, fyne.KeyEqual}, {ctrlKey, fyne.KeyF}}, nil},
+		{"Click, drag", "select, move; drag a handle to resize", nil, nil},
+		{"Arrows (Shift: 10 px)", "nudge the selected box", []chord{{0, fyne.KeyLeft}, {0, fyne.KeyRight}, {0, fyne.KeyUp}, {0, fyne.KeyDown}}, nil},
+		{"Del", "delete the selected box", []chord{{0, fyne.KeyDelete}, {0, fyne.KeyBackspace}}, func(w *Window) {
+			w.onSelected(func(i int) { w.doc.Delete(i) })
+		}},
+		{"Ctrl+D", "duplicate the selected box", []chord{{ctrlKey, fyne.KeyD}}, func(w *Window) {
+			w.onSelected(func(i int) { w.doc.Duplicate(i) })
+		}},
+		{"Ctrl+E, double-click", "change the selected box's class", []chord{{ctrlKey, fyne.KeyE}}, func(w *Window) {
+			if w.doc != nil && w.doc.Selected() >= 0 {
+				w.pickClass(w.doc.Selected(), w.editor.cursor, false)
+			}
+		}},
+		{"X / T", "toggle difficult / truncated", []chord{{0, fyne.KeyX}, {0, fyne.KeyT}}, nil},
+		{"Ctrl+V", "copy all boxes from the previous image", []chord{{ctrlKey, fyne.KeyV}}, func(w *Window) {
+			w.withDoc(func() { w.doc.Paste(w.prevObjs) })
+		}},
+		{"Ctrl+P", "pre-label the image with the Predict tab's model (unverified, one undo step)", []chord{{ctrlKey, fyne.KeyP}}, func(w *Window) { w.prelabel() }},
+		{"Ctrl+H / Ctrl+A", "hide or show boxes / show boxes", []chord{{ctrlKey, fyne.KeyH}, {ctrlKey, fyne.KeyA}}, nil},
+		{"Ctrl+Z / Ctrl+Shift+Z (Ctrl+Y)", "undo / redo", []chord{{ctrlKey, fyne.KeyZ}, {ctrlShiftKey, fyne.KeyZ}, {ctrlKey, fyne.KeyY}}, nil},
+		{"Ctrl+S", "save", []chord{{ctrlKey, fyne.KeyS}}, func(w *Window) { w.save() }},
+		{"Ctrl+O", "open a folder", []chord{{ctrlKey, fyne.KeyO}}, func(w *Window) { w.pickFolder() }},
+		{"F1 or ?", "this sheet (Esc closes it)", []chord{{0, fyne.KeyF1}}, func(w *Window) { w.showHelp() }},
 	}
-	ctrlShift := func(k fyne.KeyName, f func()) {
-		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}, func(fyne.Shortcut) { f() })
-	}
-	withDoc := func(f func()) func() {
-		return func() {
-			if w.doc != nil {
-				f()
-				w.editor.Refresh()
-				w.docChanged()
+	for _, b := range bindings {
+		for _, c := range b.chords {
+			if c.mod == 0 {
+				plainKeys[c.key] = action(b, c)
 			}
 		}
 	}
-	// Fyne's window turns Ctrl+Z, Ctrl+Y, Ctrl+V and Ctrl+A into its
-	// standard shortcuts before custom ones are looked up, so those four
-	// are bound by their standard names.
-	std := func(sc fyne.Shortcut, f func()) { c.AddShortcut(sc, func(fyne.Shortcut) { f() }) }
-	std(&fyne.ShortcutUndo{}, withDoc(func() { w.doc.Undo() }))
-	std(&fyne.ShortcutRedo{}, withDoc(func() { w.doc.Redo() }))
-	std(&fyne.ShortcutPaste{}, withDoc(func() { w.doc.Paste(w.prevObjs) }))
-	std(&fyne.ShortcutSelectAll{}, func() { w.showBoxes(true) })
-	ctrl(fyne.KeyS, func() { w.save() })
-	ctrl(fyne.KeyP, w.prelabel)
-	ctrl(fyne.KeyO, w.pickFolder)
-	ctrlShift(fyne.KeyZ, withDoc(func() { w.doc.Redo() }))
-	ctrl(fyne.KeyD, withDoc(func() { w.doc.Duplicate(w.doc.Selected()) }))
-	ctrl(fyne.KeyE, func() {
-		if w.doc != nil && w.doc.Selected() >= 0 {
-			w.pickClass(w.doc.Selected(), w.editor.cursor, false)
+}
+
+// chordActions are the actions of rows whose keys do different things
+// (D next, A previous): by chord.
+var chordActions = map[chord]func(w *Window){
+	{0, fyne.KeyD}:            func(w *Window) { w.step(1) },
+	{0, fyne.KeyA}:            func(w *Window) { w.step(-1) },
+	{ctrlKey, fyne.KeyEqual}:  func(w *Window) { w.editor.ZoomActual() },
+	{ctrlKey, fyne.KeyF}:      func(w *Window) { w.editor.ZoomFit() },
+	{0, fyne.KeyLeft}:         func(w *Window) { w.nudge(-1, 0) },
+	{0, fyne.KeyRight}:        func(w *Window) { w.nudge(1, 0) },
+	{0, fyne.KeyUp}:           func(w *Window) { w.nudge(0, -1) },
+	{0, fyne.KeyDown}:         func(w *Window) { w.nudge(0, 1) },
+	{0, fyne.KeyX}:            func(w *Window) { w.onSelected(func(i int) { w.doc.ToggleDifficult(i) }) },
+	{0, fyne.KeyT}:            func(w *Window) { w.onSelected(func(i int) { w.doc.ToggleTruncated(i) }) },
+	{ctrlKey, fyne.KeyH}:      func(w *Window) { w.showBoxes(w.editor.HideBoxes) },
+	{ctrlKey, fyne.KeyA}:      func(w *Window) { w.showBoxes(true) },
+	{ctrlKey, fyne.KeyZ}:      func(w *Window) { w.withDoc(func() { w.doc.Undo() }) },
+	{ctrlShiftKey, fyne.KeyZ}: func(w *Window) { w.withDoc(func() { w.doc.Redo() }) },
+	{ctrlKey, fyne.KeyY}:      func(w *Window) { w.withDoc(func() { w.doc.Redo() }) },
+}
+
+// action is what a chord does.
+func action(b binding, c chord) func(w *Window) {
+	if f := chordActions[c]; f != nil {
+		return f
+	}
+	return b.do
+}
+
+// standard are the chords Fyne's window turns into its standard shortcuts
+// before custom ones are looked up (Ctrl+Z arrives as Undo): they are
+// bound by those names.
+var standard = map[chord]fyne.Shortcut{
+	{ctrlKey, fyne.KeyZ}: &fyne.ShortcutUndo{},
+	{ctrlKey, fyne.KeyY}: &fyne.ShortcutRedo{},
+	{ctrlKey, fyne.KeyV}: &fyne.ShortcutPaste{},
+	{ctrlKey, fyne.KeyA}: &fyne.ShortcutSelectAll{},
+}
+
+// plainKeys are the actions of unmodified keys, for typedKey.
+var plainKeys = map[fyne.KeyName]func(w *Window){}
+
+func (w *Window) bindKeys() {
+	c := w.Canvas()
+	for _, b := range bindings {
+		for _, ch := range b.chords {
+			if ch.mod == 0 {
+				continue
+			}
+			f := action(b, ch)
+			var sc fyne.Shortcut = &desktop.CustomShortcut{KeyName: ch.key, Modifier: ch.mod}
+			if std, ok := standard[ch]; ok {
+				sc = std
+			}
+			c.AddShortcut(sc, func(fyne.Shortcut) { f(w) })
 		}
-	})
-	ctrl(fyne.KeyH, func() { w.showBoxes(w.editor.HideBoxes) })
-	ctrl(fyne.KeyEqual, w.editor.ZoomActual)
-	ctrl(fyne.KeyF, w.editor.ZoomFit)
+	}
 	c.SetOnTypedKey(w.typedKey)
 	c.SetOnTypedRune(w.typedRune)
 	if dc, ok := c.(desktop.Canvas); ok {
 		dc.SetOnKeyDown(w.keyDown)
 		dc.SetOnKeyUp(w.keyUp)
 	}
+}
+
+// withDoc runs an edit on the open image and shows its result.
+func (w *Window) withDoc(f func()) {
+	if w.doc != nil {
+		f()
+		w.editor.Refresh()
+		w.docChanged()
+	}
+}
+
+// onSelected runs an edit of the selected box.
+func (w *Window) onSelected(f func(i int)) {
+	if w.doc != nil && w.doc.Selected() >= 0 {
+		w.withDoc(func() { f(w.doc.Selected()) })
+	}
+}
+
+// nudge moves the selected box by a pixel (ten with Shift).
+func (w *Window) nudge(dx, dy float64) {
+	step := 1.0
+	if shiftDown {
+		step = 10
+	}
+	w.onSelected(func(i int) { w.doc.Nudge(i, dx*step, dy*step) })
 }
 
 var shiftDown bool
@@ -122,28 +203,10 @@ func (w *Window) keyUp(k *fyne.KeyEvent) {
 	}
 }
 
+// typedKey runs the table's unmodified keys; Esc closes the sheet, or
+// leaves draw mode and the selection.
 func (w *Window) typedKey(k *fyne.KeyEvent) {
-	step := 1.0
-	if shiftDown {
-		step = 10
-	}
-	nudge := func(dx, dy float64) {
-		if w.doc != nil && w.doc.Selected() >= 0 {
-			w.doc.Nudge(w.doc.Selected(), dx*step, dy*step)
-			w.editor.Refresh()
-			w.docChanged()
-		}
-	}
-	toggle := func(f func(int)) {
-		if w.doc != nil && w.doc.Selected() >= 0 {
-			f(w.doc.Selected())
-			w.docChanged()
-		}
-	}
-	switch k.Name {
-	case fyne.KeyW:
-		w.setDrawing(!w.editor.Drawing)
-	case fyne.KeyEscape:
+	if k.Name == fyne.KeyEscape {
 		if w.closeSheet() {
 			return
 		}
@@ -152,29 +215,9 @@ func (w *Window) typedKey(k *fyne.KeyEvent) {
 			w.doc.Select(-1)
 			w.editor.Refresh()
 		}
-	case fyne.KeyD:
-		w.step(1)
-	case fyne.KeyA:
-		w.step(-1)
-	case fyne.KeyDelete, fyne.KeyBackspace:
-		if w.doc != nil && w.doc.Selected() >= 0 {
-			w.doc.Delete(w.doc.Selected())
-			w.editor.Refresh()
-			w.docChanged()
-		}
-	case fyne.KeyLeft:
-		nudge(-1, 0)
-	case fyne.KeyRight:
-		nudge(1, 0)
-	case fyne.KeyUp:
-		nudge(0, -1)
-	case fyne.KeyDown:
-		nudge(0, 1)
-	case fyne.KeyX:
-		toggle(func(i int) { w.doc.ToggleDifficult(i) })
-	case fyne.KeyT:
-		toggle(func(i int) { w.doc.ToggleTruncated(i) })
-	case fyne.KeyF1:
-		w.showHelp()
+		return
+	}
+	if f := plainKeys[k.Name]; f != nil {
+		f(w)
 	}
 }

@@ -86,12 +86,6 @@ func (w *Window) rescan(root string, rewritten []string) {
 	if err != nil {
 		return
 	}
-	mtimes := map[string]time.Time{}
-	for _, p := range rewritten {
-		if st, err := os.Stat(p); err == nil {
-			mtimes[p] = st.ModTime()
-		}
-	}
 	fyne.Do(func() {
 		ds := w.ds
 		if ds == nil || ds.Root != root {
@@ -99,7 +93,9 @@ func (w *Window) rescan(root string, rewritten []string) {
 		}
 		var changed []string // rewritten by another program, not by a save here
 		for _, p := range rewritten {
-			if t, ok := w.ownWrites[p]; ok && t.Equal(mtimes[p]) {
+			// stat here, on the UI goroutine, where saves happen: a save
+			// between a background stat and this check looked foreign
+			if t, ok := w.ownWrites[p]; ok && t.Equal(modTime(p)) {
 				continue
 			}
 			w.cache.Forget(p)
@@ -186,4 +182,12 @@ func (w *Window) recheck() {
 			w.setReport(rep)
 		})
 	})
+}
+
+func modTime(path string) time.Time {
+	st, err := os.Stat(path)
+	if err != nil {
+		return time.Time{}
+	}
+	return st.ModTime()
 }

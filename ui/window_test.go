@@ -299,3 +299,15 @@ func TestMediaIn(t *testing.T) {
 		t.Fatalf("%v", names)
 	}
 }
+
+// Every key on the shortcut sheet does something: the one table that
+// writes the sheet binds the keys.
+func TestEveryChordHasAnAction(t *testing.T) {
+	for _, b := range bindings {
+		for _, c := range b.chords {
+			if action(b, c) == nil {
+				t.Errorf("%q: %v+%v has no action", b.keys, c.mod, c.key)
+			}
+		}
+	}
+}
