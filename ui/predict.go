@@ -149,9 +149,11 @@ func NewPredictScreen(w fyne.Window) *PredictScreen {
 func (s *PredictScreen) SetDataset(dir string) {
 	s.dataset = dir
 	if s.model.Text == "" {
-		m, _ := filepath.Glob(filepath.Join(dir, "runs", "train-*", "weights", "best.onnx"))
-		if len(m) > 0 {
-			s.model.SetText(m[len(m)-1])
+		for _, run := range trainRuns(dir) { // newest first, by number: train-10 after train-9
+			if m := filepath.Join(run, "weights", "best.onnx"); fileExists(m) {
+				s.model.SetText(m)
+				break
+			}
 		}
 	}
 }
@@ -401,4 +403,9 @@ func displayCopy(img image.Image) image.Image {
 	out := image.NewRGBA(image.Rect(0, 0, int(float64(b.Dx())*f), int(float64(b.Dy())*f)))
 	xdraw.CatmullRom.Scale(out, out.Bounds(), img, b, xdraw.Src, nil)
 	return out
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
