@@ -182,6 +182,9 @@ func (a *App) Quit() {
 		a.D.Close()
 		a.D = nil
 	}
+	if strings.Contains(a.log.String(), "does not define a") {
+		a.t.Errorf("Fyne's file dialog complained on stderr:\n%s", a.log.String())
+	}
 	if a.t.Failed() {
 		a.t.Logf("app log:\n%s", a.log.String())
 	}

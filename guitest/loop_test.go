@@ -84,6 +84,7 @@ func TestLoop(t *testing.T) {
 	a.Shot("stopped")
 	a.Click("Resume last run")
 	a.WaitText("Done: * steps*", 5*time.Minute)
+	a.WaitText("* done", 5*time.Second) // the log follows its newest line
 	a.Shot("done")
 	if _, ok := a.Find("*/3 · step*"); ok {
 		t.Log("progress line kept")
@@ -149,4 +150,12 @@ func TestLoop(t *testing.T) {
 			t.Logf("video saved as %s", v)
 		}
 	}
+
+	// the Train form is as it was after a restart
+	a.Quit()
+	b := StartHome(t, a.Home, root)
+	b.Click("Train")
+	b.WaitText("mobilenetv3", 5*time.Second)
+	b.WaitText("160", 5*time.Second)
+	b.Shot("form-restored")
 }

@@ -114,3 +114,20 @@ func TestPrelabelAll(t *testing.T) {
 	b := StartHome(t, a.Home, dir)
 	b.WaitText(photos[2].Name+"   pre-labelled", 20*time.Second)
 }
+
+// Detections on a small picture: the tags are drawn at screen size, not
+// blown up with the picture (a screenshot for a person to look at).
+func TestPredictSmallPicture(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "small")
+	photos := PhotoFolder(t, dir, 1, [2]int{160, 120})
+	mp := writeModel(t, t.TempDir(), []string{"circle", "square", "triangle"})
+	a := Start(t, dir)
+	a.WaitText(photos[0].Name+"*", 20*time.Second)
+	setModel(a, mp)
+	a.Click("Open…")
+	a.WaitText("Pictures and videos to predict on", 5*time.Second)
+	a.Click("   " + photos[0].Name)
+	a.Click("Open 1 file")
+	a.WaitText("* detections", 30*time.Second)
+	a.Shot("small-picture")
+}

@@ -215,3 +215,32 @@ func TestRunsCompared(t *testing.T) {
 		t.Fatal("refresh dropped a tick")
 	}
 }
+
+// A run that failed before its first epoch is listed as failed and not
+// ticked for comparison; the newest run that got somewhere is.
+func TestFailedRunNotTicked(t *testing.T) {
+	test.NewTempApp(t)
+	root := t.TempDir()
+	events, err := os.ReadFile(filepath.Join("testdata", "events.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ev := range [][]byte{events, []byte(`{"event":"started","run":"x"}` + "\n" + `{"event":"error","message":"out of memory"}` + "\n")} {
+		d := filepath.Join(root, "runs", fmt.Sprintf("train-%d", i+1))
+		os.MkdirAll(d, 0o755)
+		os.WriteFile(filepath.Join(d, "events.jsonl"), ev, 0o644)
+		os.WriteFile(filepath.Join(d, "config.json"), []byte(`{"backbone":"mobilenetv2","input_size":128,"optimizer":"adam","batch":16,"epochs":5}`), 0o644)
+	}
+	p := NewRunsPanel()
+	p.background = func(f func()) { f() }
+	p.Load(trainRuns(root))
+	if len(p.runs) != 2 || p.runs[0].Checked || !p.runs[0].Failed || !p.runs[1].Checked {
+		t.Fatalf("runs %+v", p.runs)
+	}
+	if !strings.Contains(p.runs[0].Summary, "failed: out of memory") {
+		t.Fatalf("summary %q", p.runs[0].Summary)
+	}
+	if p.mAP.Share != true {
+		t.Fatal("the mAP chart's axis is not fixed to 0..1")
+	}
+}
