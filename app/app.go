@@ -55,17 +55,17 @@ func Run(args []string) int {
 		prefs.SetFloat("nms", nms)
 		prefs.SetInt("threads", threads)
 	}
-	w.PrelabelAll = func(ctx context.Context, dir string, det *inference.Detector, t inference.Thresholds, progress func(done, total int)) (int, int, error) {
+	w.PrelabelAll = func(ctx context.Context, dir string, det *inference.Detector, t inference.Thresholds, progress func(done, total int)) (int, int, int, error) {
 		ds, err := voc.Open(dir)
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
 		var log strings.Builder
 		r := cli.Autolabel(ctx, ds, det, t, false, progress, &log)
 		if r.Failed > 0 {
-			return r.Written, r.Boxes, fmt.Errorf("%s failed:\n%s", wording.Count(r.Failed, "image", "images"), log.String())
+			return r.Written, r.Boxes, r.Empty, fmt.Errorf("%s failed:\n%s", wording.Count(r.Failed, "image", "images"), log.String())
 		}
-		return r.Written, r.Boxes, nil
+		return r.Written, r.Boxes, r.Empty, nil
 	}
 	w.Export.Export = func(weights string) (string, string, error) {
 		r, err := cli.ExportCheckpoint(weights, "", "")

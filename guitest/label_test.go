@@ -65,6 +65,12 @@ func TestNextShowsTheRightPicture(t *testing.T) {
 // fy1) of the editor and names it; it returns the box's screen rectangle.
 func drawBox(a *App, ed image.Rectangle, fx0, fy0, fx1, fy1 float64, class string) image.Rectangle {
 	a.t.Helper()
+	return drawBoxKeys(a, ed, fx0, fy0, fx1, fy1, class)
+}
+
+// drawBoxKeys is drawBox with keys pressed after the class is typed.
+func drawBoxKeys(a *App, ed image.Rectangle, fx0, fy0, fx1, fy1 float64, class string, keys ...string) image.Rectangle {
+	a.t.Helper()
 	at := func(fx, fy float64) image.Point {
 		return image.Pt(ed.Min.X+int(fx*float64(ed.Dx())), ed.Min.Y+int(fy*float64(ed.Dy())))
 	}
@@ -73,6 +79,9 @@ func drawBox(a *App, ed image.Rectangle, fx0, fy0, fx1, fy1 float64, class strin
 	a.must(a.D.Drag(p.X, p.Y, q.X, q.Y))
 	a.WaitText("Class of the box*", 3*time.Second)
 	a.Type(class)
+	for _, k := range keys {
+		a.Key(k)
+	}
 	a.Key("Return")
 	a.WaitGone("Class of the box*", 3*time.Second)
 	return image.Rectangle{p, q}

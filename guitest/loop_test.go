@@ -24,14 +24,16 @@ func (a *App) setField(current, value string) {
 
 // clickUntil clicks a button until what it should show appears (it may be
 // disabled for a moment, as after a run while the worker exits).
-func (a *App) clickUntil(button, want string, limit time.Duration) {
+func (a *App) clickUntil(button, want string, limit time.Duration, or ...string) {
 	a.t.Helper()
 	deadline := time.Now().Add(limit)
 	for {
 		a.Click(button)
 		for i := 0; i < 10; i++ {
-			if _, ok := a.Find(want); ok {
-				return
+			for _, w := range append([]string{want}, or...) {
+				if _, ok := a.Find(w); ok {
+					return
+				}
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
@@ -82,7 +84,8 @@ func TestLoop(t *testing.T) {
 	a.Click("Stop")
 	a.WaitText("Stopped at step*", 2*time.Minute)
 	a.Shot("stopped")
-	a.Click("Resume last run")
+	// Resume is enabled again once the stopped worker has exited
+	a.clickUntil("Resume last run", "Starting the training worker…", 30*time.Second, "epoch */3 · step*", "Done: * steps*")
 	a.WaitText("Done: * steps*", 5*time.Minute)
 	a.WaitText("* done", 5*time.Second) // the log follows its newest line
 	a.Shot("done")
@@ -117,10 +120,10 @@ func TestLoop(t *testing.T) {
 	a.Click("Next ▶")
 	a.WaitText("2 of 2", 5*time.Second)
 	a.Click("Save results")
-	a.WaitText("Saved in *predict-*", 10*time.Second)
+	a.WaitText("Saved 2 pictures in*", 30*time.Second) // both opened, not only the one shown
 	saved, _ := filepath.Glob(filepath.Join(root, "runs", "predict-*", "*.png"))
-	if len(saved) == 0 {
-		t.Fatal("Save results wrote no picture")
+	if len(saved) != 2 {
+		t.Fatalf("Save results wrote %v", saved)
 	}
 
 	// a video: it plays with boxes, the position line moves, it saves
@@ -140,7 +143,7 @@ func TestLoop(t *testing.T) {
 	a.Shot("video")
 	a.WaitText("Play", 20*time.Second) // the end of the clip
 	a.Click("Save video")
-	a.WaitText("Saved * frames in *", 2*time.Minute)
+	a.WaitText("Saved * frames in*", 2*time.Minute)
 	vids, _ := filepath.Glob(filepath.Join(root, "runs", "predict-*", "*.mp4"))
 	if len(vids) == 0 {
 		t.Fatal("Save video wrote no video")

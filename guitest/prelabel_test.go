@@ -84,6 +84,7 @@ func TestPrelabelAll(t *testing.T) {
 		t.Fatalf("the app exited after pre-labelling all; log:\n%s", a.Log())
 	}
 	a.Shot("all")
+	a.Click("OK")
 	for _, p := range photos {
 		an := loadXML(t, xmlFor(dir, p))
 		if len(an.Objects) == 0 || an.Prelabelled == "" {

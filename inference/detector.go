@@ -247,5 +247,10 @@ func (d *Detector) DetectFile(path string, t Thresholds) (*imgload.Picture, []De
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	dets, tm, err := d.Detect(img, w, h, t)
 	tm.Pre += dec
-	return &imgload.Picture{Img: pix.Reduce(img, d.Info.InputSize), W: w, H: h, Path: path}, dets, tm, err
+	return &imgload.Picture{Img: pix.Reduce(img, shownSide), W: w, H: h, Path: path}, dets, tm, err
 }
+
+// shownSide is the least long side of the picture DetectFile hands back
+// for screens and annotated copies: at the network's size (160 px) the
+// Predict tab showed a blurred picture and saved results that small.
+const shownSide = 2048

@@ -101,7 +101,11 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	train, err := LoadSplit(ds, trainIDs, classes, max(cfg.Batch, cfg.FreezeBatch))
+	need := cfg.Batch // the frozen epochs' batch only matters when there are frozen epochs
+	if cfg.FreezeEpochs > 0 {
+		need = max(need, cfg.FreezeBatch)
+	}
+	train, err := LoadSplit(ds, trainIDs, classes, need)
 	if err != nil {
 		return "", err
 	}

@@ -46,6 +46,7 @@ func (w *Window) classPanel() fyne.CanvasObject {
 		if s != "" && s != "(ask)" {
 			w.defClass = s
 		}
+		w.Canvas().Unfocus() // W goes to the editor, not to this list
 	})
 	w.defSel.PlaceHolder = "(ask)"
 	selected := -1
@@ -92,11 +93,18 @@ func (w *Window) addClass(name string) {
 func (w *Window) askClassName(title, initial string, done func(string)) {
 	e := widget.NewEntry()
 	e.SetText(initial)
-	dialog.ShowForm(title, "OK", "Cancel", []*widget.FormItem{widget.NewFormItem("Name", e)}, func(ok bool) {
+	d := dialog.NewForm(title, "OK", "Cancel", []*widget.FormItem{widget.NewFormItem("Name", e)}, func(ok bool) {
 		if ok {
 			done(strings.TrimSpace(e.Text))
 		}
 	}, w.Window)
+	e.OnSubmitted = func(string) { d.Submit() } // Enter confirms
+	d.Resize(fyne.NewSize(360, d.MinSize().Height))
+	d.Show()
+	w.Canvas().Focus(e) // typing goes to the name at once
+	if initial != "" {
+		e.TypedShortcut(&fyne.ShortcutSelectAll{})
+	}
 }
 
 // renameClass renames in classes.txt and in every annotation, after saying
@@ -200,12 +208,32 @@ func (w *Window) pickClass(i int, pos fyne.Position, fresh bool) {
 		}
 		list.Refresh()
 	}
+	// Enter takes what is typed (an existing class in another letter case
+	// is that class); Down and Up complete the typed text to the matches,
+	// so "ellipse" can be added next to "ellipsecircle".
 	entry.OnSubmitted = func(s string) {
-		if len(matches) > 0 && !slices.Contains(w.classes, strings.TrimSpace(s)) {
-			choose(matches[0])
-			return
+		for _, c := range w.classes {
+			if strings.EqualFold(c, strings.TrimSpace(s)) {
+				choose(c)
+				return
+			}
 		}
 		choose(s)
+	}
+	entry.onStep = func(d int) {
+		if len(matches) == 0 {
+			return
+		}
+		at := (slices.Index(matches, entry.Text) + d + len(matches)) % len(matches)
+		if slices.Index(matches, entry.Text) < 0 && d < 0 {
+			at = len(matches) - 1
+		}
+		pick := matches[at]
+		on := entry.OnChanged
+		entry.OnChanged = nil // completing is not a new search
+		entry.SetText(pick)
+		entry.CursorColumn = len([]rune(pick))
+		entry.OnChanged = on
 	}
 	entry.onEscape = func() { choose("") }
 	list.OnSelected = func(id widget.ListItemID) { choose(matches[id]) }
@@ -220,12 +248,16 @@ func (w *Window) pickClass(i int, pos fyne.Position, fresh bool) {
 	pop.Move(abs)
 	pop.Show()
 	w.Canvas().Focus(entry)
+	if !fresh { // renaming: typing replaces the old name
+		entry.TypedShortcut(&fyne.ShortcutSelectAll{})
+	}
 }
 
 // pickerEntry is an Entry that reports Escape.
 type pickerEntry struct {
 	widget.Entry
 	onEscape func()
+	onStep   func(d int) // Down (+1) and Up (-1)
 }
 
 func newPickerEntry() *pickerEntry {
@@ -235,8 +267,15 @@ func newPickerEntry() *pickerEntry {
 }
 
 func (e *pickerEntry) TypedKey(k *fyne.KeyEvent) {
-	if k.Name == fyne.KeyEscape && e.onEscape != nil {
+	switch {
+	case k.Name == fyne.KeyEscape && e.onEscape != nil:
 		e.onEscape()
+		return
+	case k.Name == fyne.KeyDown && e.onStep != nil:
+		e.onStep(1)
+		return
+	case k.Name == fyne.KeyUp && e.onStep != nil:
+		e.onStep(-1)
 		return
 	}
 	e.Entry.TypedKey(k)

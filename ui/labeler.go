@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/labelloop/labelloop/annotate"
 	"github.com/labelloop/labelloop/internal/imgload"
@@ -106,6 +107,7 @@ func (w *Window) showPicture(i int, pic *imgload.Picture, err error) {
 		w.onDisk = append(w.onDisk, doc.Objects()...)
 	}
 	w.editor.Set(pic, doc)
+	w.showVerified()
 	if msg != "" {
 		w.status.SetText(msg)
 	} else {
@@ -254,7 +256,8 @@ func (w *Window) docChanged() {
 		return
 	}
 	s := &w.items[w.cur]
-	s.boxes, s.verified, s.prelabelled = len(w.doc.Objects()), w.doc.Verified(), w.doc.Prelabelled() != ""
+	s.boxes, s.verified, s.prelabelled, s.edited = len(w.doc.Objects()), w.doc.Verified(), w.doc.Prelabelled() != "", w.doc.Dirty()
+	w.showVerified()
 	flag := ""
 	if w.doc.Dirty() {
 		flag = " (edited)"
@@ -291,3 +294,16 @@ func (w *Window) rowOf(i int) int {
 
 // docShown is the document of the image on screen.
 func (w *Window) docShown() *annotate.Doc { return w.editor.Doc() }
+
+// showVerified colours the Verified button when the open image is
+// verified: the button shows the state it toggles.
+func (w *Window) showVerified() {
+	imp := widget.MediumImportance
+	if w.doc != nil && w.doc.Verified() {
+		imp = widget.SuccessImportance
+	}
+	if w.verifiedBtn.Importance != imp {
+		w.verifiedBtn.Importance = imp
+		w.verifiedBtn.Refresh()
+	}
+}

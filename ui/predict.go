@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/png"
@@ -24,6 +25,7 @@ import (
 	"github.com/labelloop/labelloop/internal/imgload"
 	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/internal/wording"
+	"github.com/labelloop/labelloop/voc"
 )
 
 // PredictScreen is the Predict tab: a model, pictures dropped on the window
@@ -99,6 +101,7 @@ func NewPredictScreen(w fyne.Window) *PredictScreen {
 	s.list = widget.NewLabel("Drop pictures on the window, or open one.")
 	s.list.Wrapping = fyne.TextWrapWord
 	s.status = widget.NewLabel("")
+	s.status.Wrapping = fyne.TextWrapWord // a long error must not widen the panel under the mouse
 	openModel := widget.NewButton("Model…", func() {
 		dir := filepath.Dir(strings.TrimSpace(s.model.Text))
 		if strings.TrimSpace(s.model.Text) == "" {
@@ -243,6 +246,10 @@ func (s *PredictScreen) showAt() {
 		fyne.Do(func() {
 			if err != nil {
 				s.status.SetText(err.Error())
+				s.pic, s.cands, s.shown = nil, nil, nil // not the previous picture under this one's name
+				s.img.Image = nil
+				s.img.Refresh()
+				s.list.SetText(filepath.Base(path) + " could not be read.")
 				return
 			}
 			s.pic, s.cands = pic, cands
@@ -324,39 +331,79 @@ func (s *PredictScreen) refilter() {
 	s.list.SetText(b.String())
 }
 
-// save writes the annotated picture and the detections as JSON into the
-// dataset's runs/predict-N.
+// save writes each opened picture annotated (at its own size, up to 2048
+// pixels) and all their detections as JSON lines into the dataset's
+// runs/predict-N, at the sliders' thresholds. Pictures other than the one
+// shown are detected again, off the UI goroutine.
 func (s *PredictScreen) save() {
 	if s.pic == nil {
 		return
 	}
-	dir, err := runs.Next(filepath.Join(s.base(), "runs"), "predict")
-	if err == nil {
-		err = s.writeResults(dir)
+	var pics []string
+	for _, p := range s.queue {
+		if !inference.IsVideoPath(p) {
+			pics = append(pics, p)
+		}
 	}
+	if len(pics) == 0 {
+		pics = []string{s.pic.Path}
+	}
+	load, ok := s.detector()
+	if !ok {
+		return
+	}
+	dir, err := runs.Next(filepath.Join(s.base(), "runs"), "predict")
 	if err != nil {
 		s.status.SetText("Saving failed: " + err.Error())
 		return
 	}
-	s.lastSave = dir
-	s.status.SetText("Saved in " + dir)
+	thr := s.thresholds()
+	s.status.SetText(fmt.Sprintf("Saving %s…", wording.Count(len(pics), "picture", "pictures")))
+	s.background(func() {
+		var recs []inference.Record
+		var failed []string
+		det, err := load()
+		for i, p := range pics {
+			if err != nil {
+				break
+			}
+			pic, dets, _, derr := det.DetectFile(p, thr)
+			if derr == nil {
+				derr = writeAnnotated(filepath.Join(dir, strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))+".png"),
+					inference.Annotate(pic.Img, pic.W, pic.H, dets, det.Info.Classes))
+			}
+			if derr != nil {
+				failed = append(failed, derr.Error())
+				continue
+			}
+			recs = append(recs, inference.Records(p, 0, dets, det.Info.Classes)...)
+			n := i + 1
+			fyne.Do(func() { s.status.SetText(fmt.Sprintf("Saving: %d of %d…", n, len(pics))) })
+		}
+		if err == nil {
+			err = inference.WriteRecords(filepath.Join(dir, "detections.jsonl"), recs, "jsonl")
+		}
+		fyne.Do(func() {
+			switch {
+			case err != nil:
+				s.status.SetText("Saving failed: " + err.Error())
+			case len(failed) > 0:
+				s.status.SetText(fmt.Sprintf("Saved %d of %d pictures in %s; not saved: %s", len(pics)-len(failed), len(pics), dir, strings.Join(failed, "; ")))
+			default:
+				s.lastSave = dir
+				s.status.SetText(fmt.Sprintf("Saved %s in %s", wording.Count(len(pics), "picture", "pictures"), dir))
+			}
+		})
+	})
 }
 
-func (s *PredictScreen) writeResults(dir string) error {
-	name := strings.TrimSuffix(filepath.Base(s.pic.Path), filepath.Ext(s.pic.Path))
-	img := inference.Annotate(s.pic.Img, s.pic.W, s.pic.H, s.shown, s.det.Info.Classes) // at the picture's own size
-	f, err := os.Create(filepath.Join(dir, name+".png"))
-	if err != nil {
+// writeAnnotated writes an annotated picture as PNG, whole or not at all.
+func writeAnnotated(path string, img image.Image) error {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
 		return err
 	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return inference.WriteRecords(filepath.Join(dir, "detections.jsonl"), inference.Records(s.pic.Path, 0, s.shown, s.det.Info.Classes), "jsonl")
+	return voc.WriteFileAtomic(path, buf.Bytes(), 0o644)
 }
 
 // askLive asks for a camera (the first one found is offered) or a stream's

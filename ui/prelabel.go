@@ -21,7 +21,7 @@ import (
 // unlabelled images with the model (the app wires it to labelloop
 // autolabel) and says how many it wrote. It reports progress and stops
 // between images when ctx is cancelled.
-type PrelabelAllFunc func(ctx context.Context, dataset string, det *inference.Detector, t inference.Thresholds, progress func(done, total int)) (written, boxes int, err error)
+type PrelabelAllFunc func(ctx context.Context, dataset string, det *inference.Detector, t inference.Thresholds, progress func(done, total int)) (written, boxes, empty int, err error)
 
 // prelabel runs the Predict tab's model on the open image and adds its
 // detections (at the Predict tab's thresholds) as one undoable edit, leaving the image
@@ -96,9 +96,9 @@ func (w *Window) prelabelAll() {
 	w.background(func() {
 		// the Predict tab's model, opened once for both
 		det, err := w.Predict.load(mp, threads)
-		n, boxes := 0, 0
+		n, boxes, empty := 0, 0, 0
 		if err == nil {
-			n, boxes, err = w.PrelabelAll(ctx, root, det, thr, func(done, total int) {
+			n, boxes, empty, err = w.PrelabelAll(ctx, root, det, thr, func(done, total int) {
 				if time.Since(last) < 50*time.Millisecond {
 					return
 				}
@@ -122,8 +122,13 @@ func (w *Window) prelabelAll() {
 			if cancelled {
 				what = "Cancelled; pre-labelled"
 			}
-			w.afterCheck = fmt.Sprintf("%s %s with %s; review them with the Pre-labelled filter", what, wording.Count(n, "image", "images"), wording.Count(boxes, "box", "boxes"))
-			w.status.SetText(w.afterCheck) // and again after the check of the new files
+			msg := fmt.Sprintf("%s %s with %s; review them with the Pre-labelled filter", what, wording.Count(n, "image", "images"), wording.Count(boxes, "box", "boxes"))
+			if empty > 0 {
+				msg += fmt.Sprintf(" (%s with no detections left unlabelled)", wording.Count(empty, "image", "images"))
+			}
+			// a batch job's result stays until it is read: the status line
+			// is rewritten as the new files are checked and shown
+			dialog.ShowInformation("Pre-labelling finished", msg, w.Window)
 			if ds := w.ds; ds != nil && ds.Root == root {
 				w.background(func() { w.rescan(ds.Root, nil) })
 			}

@@ -52,11 +52,10 @@ type Window struct {
 	unwatch  chan struct{} // closes the open folder's watcher
 	// ownWrites are the annotation files this window saved, with their
 	// times, so that the folder watcher does not reload them
-	ownWrites map[string]time.Time
-	// afterCheck replaces the check's summary in the status line once
-	afterCheck string
-	help       dialog.Dialog // the shortcut sheet while it is open
-	spaceUse   bool          // Space was used for panning since it went down
+	ownWrites   map[string]time.Time
+	help        dialog.Dialog // the shortcut sheet while it is open
+	verifiedBtn *widget.Button
+	spaceUse    bool // Space was used for panning since it went down
 	// background runs work off the UI goroutine; tests make it synchronous
 	// (Fyne's test driver runs fyne.Do at once, on the caller's goroutine).
 	background func(func())
@@ -84,6 +83,7 @@ type Window struct {
 
 // itemState is what the image list shows for one item.
 type itemState struct {
+	edited      bool // the open image has edits not saved yet
 	boxes       int
 	verified    bool
 	prelabelled bool // a model's boxes, not reviewed yet
@@ -93,7 +93,7 @@ type itemState struct {
 
 func (s itemState) label(it voc.Item) string {
 	switch {
-	case s.unsaved:
+	case s.unsaved, s.edited:
 		return "unsaved"
 	case s.err:
 		return "error"
@@ -154,7 +154,9 @@ func NewWindow(a fyne.App, recent []string) *Window {
 			w.Show(w.shown[id])
 		}
 	}
-	w.filterSel = widget.NewSelect(listFilters, func(f string) { w.filter = f; w.refilter() })
+	// a chosen filter gives the keys back to the editor (a focused Select
+	// took D and W until the canvas was clicked)
+	w.filterSel = widget.NewSelect(listFilters, func(f string) { w.filter = f; w.refilter(); w.Canvas().Unfocus() })
 	w.filterSel.SetSelected("All")
 
 	open := widget.NewButton("Open folder…", w.pickFolder)
@@ -176,11 +178,12 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	// Short labels: the keys are on the shortcut sheet (F1, the ? button),
 	// and the toolbar must fit a 1024-pixel-wide window; narrower still,
 	// it scrolls sideways rather than pushing the window wider.
+	w.verifiedBtn = widget.NewButtonWithIcon("Verified", theme.ConfirmIcon(), w.toggleVerified)
 	tools := container.NewHBox(
 		widget.NewButton("Draw (W)", func() { w.setDrawing(!w.editor.Drawing) }),
 		widget.NewButtonWithIcon("", theme.NavigateBackIcon(), func() { w.step(-1) }),
 		widget.NewButtonWithIcon("", theme.NavigateNextIcon(), func() { w.step(1) }),
-		widget.NewButtonWithIcon("Verified", theme.ConfirmIcon(), w.toggleVerified),
+		w.verifiedBtn,
 		widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), func() { w.save() }),
 		widget.NewButton("Fit", w.editor.ZoomFit),
 		widget.NewButton("1:1", w.editor.ZoomActual),
@@ -346,14 +349,9 @@ func (w *Window) setReport(rep *voc.Report) {
 		w.counts[c.Name] = c.Boxes
 	}
 	w.Dataset.SetReport(rep)
-	if w.afterCheck != "" {
-		w.status.SetText(w.afterCheck)
-		w.afterCheck = ""
-	} else {
-		w.status.SetText(fmt.Sprintf("%s, %d labelled, %d unlabelled, %s — %s, %s",
-			wording.Count(rep.Summary.Images, "image", "images"), rep.Summary.Labelled, rep.Summary.Unlabelled, wording.Count(rep.Summary.Boxes, "box", "boxes"),
-			wording.Count(rep.Errors(), "error", "errors"), wording.Count(rep.Warnings(), "warning", "warnings")))
-	}
+	w.status.SetText(fmt.Sprintf("%s, %d labelled, %d unlabelled, %s — %s, %s",
+		wording.Count(rep.Summary.Images, "image", "images"), rep.Summary.Labelled, rep.Summary.Unlabelled, wording.Count(rep.Summary.Boxes, "box", "boxes"),
+		wording.Count(rep.Errors(), "error", "errors"), wording.Count(rep.Warnings(), "warning", "warnings")))
 	w.refilter()
 	w.refreshClasses()
 	w.editor.Refresh() // class colours follow the class list

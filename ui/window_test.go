@@ -129,6 +129,7 @@ func TestDrawMoveResizeUndoSave(t *testing.T) {
 		t.Fatal("class picker did not open")
 	}
 	test.Type(focused, "tri")
+	focused.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown}) // complete to the match
 	focused.OnSubmitted(focused.Text)
 	o := w.doc.Objects()[n]
 	if o.Name != "triangle" || !near(o.Box, voc.Box{Xmin: 20, Ymin: 30, Xmax: 80, Ymax: 90}) {

@@ -36,8 +36,8 @@ func runAutolabel(args []string, stdout, stderr io.Writer) int {
 	}
 	defer det.Close()
 	res := Autolabel(context.Background(), ds, det, mf.thresholds(), *overwrite, nil, stderr)
-	fmt.Fprintf(stdout, "labelled %s (%s), skipped %d that have annotations, %d failed\n",
-		wording.Count(res.Written, "image", "images"), wording.Count(res.Boxes, "box", "boxes"), res.Skipped, res.Failed)
+	fmt.Fprintf(stdout, "labelled %s (%s), %d with no detections left unlabelled, skipped %d that have annotations, %d failed\n",
+		wording.Count(res.Written, "image", "images"), wording.Count(res.Boxes, "box", "boxes"), res.Empty, res.Skipped, res.Failed)
 	if res.Backup != "" {
 		fmt.Fprintf(stdout, "replaced annotations are backed up in %s\n", res.Backup)
 	}
@@ -50,6 +50,7 @@ func runAutolabel(args []string, stdout, stderr io.Writer) int {
 // AutolabelResult counts what Autolabel did.
 type AutolabelResult struct {
 	Written, Boxes, Skipped, Failed int
+	Empty                           int // images the model found nothing in: left unlabelled
 	Backup                          string
 	Cancelled                       bool
 }
@@ -99,6 +100,12 @@ func Autolabel(ctx context.Context, ds *voc.Dataset, det *inference.Detector, t 
 		if err != nil {
 			r.Failed++
 			fmt.Fprintf(stderr, "labelloop autolabel: %s: %v\n", it.Image, err)
+			continue
+		}
+		if len(dets) == 0 {
+			// an empty file would count as a labelled image with nothing
+			// in it, and go into the split: leave it for a person
+			r.Empty++
 			continue
 		}
 		path := it.XML
