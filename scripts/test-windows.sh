@@ -128,13 +128,13 @@ echo "== the window and its Predict tab under wine + Xvfb"
 # preferences as a user might have left them: the thresholds of the
 # predict above, so that the counts can be compared (no suppression: the
 # Predict tab suppresses after clipping boxes to the picture, predict
-# before, and a barely trained model's boxes cross its edges), and the
-# picture's folder as the file dialog's last folder, so that it opens there
+# before, and a barely trained model's boxes cross its edges); the
+# picture is picked from a folder of its own
 mkdir -p "$work/pick"
 cp "$pic" "$work/pick/"
 roaming=$(ls -d "$WINEPREFIX"/drive_c/users/*/AppData/Roaming | head -1)
 mkdir -p "$roaming/fyne/io.labelloop.app"
-printf '{"conf": 0.01, "nms": 1, "fyne:fileDialogLastFolder": "file://Z:%s/pick"}\n' "$work" >"$roaming/fyne/io.labelloop.app/preferences.json"
+printf '{"conf": 0.01, "nms": 1}\n' >"$roaming/fyne/io.labelloop.app/preferences.json"
 WINEDEBUG=-all,+loaddll wine "$inst/LabelLoop.exe" "Z:$work/data" >"$out/app-trace.txt" 2>&1 &
 app=$!
 win=""
@@ -155,13 +155,16 @@ else
 	# the Train tab: no worker on Windows, and the app says what to do
 	click 161 47
 	shot wine-train.png
-	# the Predict tab: the exported model is the default; Open picture…,
-	# the one picture in the dialog's folder, Open
+	# the Predict tab: the exported model is the default; Open…, then the
+	# picture's path typed into the picker's path field (it has the focus
+	# with its text selected; a file's path opens that file)
 	click 290 47
 	click 104 247 3
 	shot wine-predict-dialog.png
-	click 680 327 1
-	click 860 552 5
+	xdotool key ctrl+a
+	xdotool type --delay 20 "Z:$work/pick/$(basename "$pic")"
+	xdotool key Return
+	sleep 5
 	# before Save is pressed: the status line says how it went
 	shot wine-predict-opened.png
 	# the model loads (an ONNX Runtime session) and runs; then Save

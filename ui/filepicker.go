@@ -70,6 +70,9 @@ func showFilePicker(win fyne.Window, o pickOptions) {
 	}
 	p.open(dir)
 	p.d.Show()
+	// a path can be typed or pasted at once (a file's path opens it)
+	win.Canvas().Focus(p.path)
+	p.path.TypedShortcut(&fyne.ShortcutSelectAll{})
 }
 
 type filePicker struct {
