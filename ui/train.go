@@ -79,7 +79,7 @@ func NewTrainScreen(start StartRun) *TrainScreen {
 		return e
 	}
 	s.size, s.epochs, s.freeze = entry("416", "multiple of 32"), entry("100", ""), entry("0", "50 with pretrained weights")
-	s.batch, s.freezeB, s.lr = entry("8", ""), entry("16", ""), entry("", "adam 1e-3, sgd by batch")
+	s.batch, s.freezeB, s.lr = entry("8", ""), entry("16", ""), entry("", "the seed's: batch/64 × 1e-3 (adam), × 1e-2 (sgd)")
 	s.initW = entry("", "optional: a checkpoint or PyTorch .pth")
 	s.mosaic, s.mixup = entry("", "0.5 (default recipe)"), entry("", "0.5 of mosaics")
 	form := widget.NewForm(
