@@ -274,6 +274,7 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 	// at once, with its cause, not an epoch later
 	saveError := func(err error) error {
 		if err != nil {
+			sv.flush() // saves already queued report first: the error is the run's last word
 			err = fmt.Errorf("a checkpoint could not be saved, so the run stops (free space, then --resume): %w", err)
 			send(Event{Event: "error", Message: err.Error()})
 		}
