@@ -120,7 +120,7 @@ WINEDEBUG=-all,+loaddll timeout 300 wine "$inst/labelloop-cli.exe" predict --mod
 	--project "Z:$work/runs" "Z:$pic" >"$out/predict-trace.txt" 2>&1 || rc=$?
 grep -v ':trace:' "$out/predict-trace.txt" | tr -d '\r' | tee "$out/predict.txt" | sed 's/^/    /'
 echo "    exit status $rc; onnxruntime.dll loaded: $(ortloaded "$out/predict-trace.txt" || true)"
-cli_n=$(sed -n 's/^1 images, 0 videos, \([0-9]*\) detections.*/\1/p' "$out/predict.txt")
+cli_n=$(sed -n 's/^1 image, 0 videos, \([0-9]*\) detections.*/\1/p' "$out/predict.txt")
 [ "$rc" -eq 0 ] && [ -n "$cli_n" ] || failed "labelloop-cli predict did not predict (exit status $rc)"
 [ "$(ortloaded "$out/predict-trace.txt")" = "$want_ort" ] || failed "labelloop-cli did not load $want_ort"
 
