@@ -72,7 +72,7 @@ type Report struct {
 
 // ItemInfo is one item's state as the check found it.
 type ItemInfo struct {
-	Boxes    int
+	Boxes       int
 	Verified    bool
 	Prelabelled bool // boxes a model wrote, not yet reviewed
 	Error       bool // an error-severity finding names its image or XML
