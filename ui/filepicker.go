@@ -159,14 +159,15 @@ func (p *filePicker) rowText(id int) string {
 	if id >= len(p.rows) {
 		return ""
 	}
+	// marks in Latin-1: Fyne's bundled font has no ▸ or ✓ (they showed as �)
 	r := p.rows[id]
 	switch {
 	case r.dir:
-		return "▸ " + r.name + string(filepath.Separator)
+		return "» " + r.name + string(filepath.Separator)
 	case p.chosen[r.name]:
-		return "✓ " + r.name
+		return "[x] " + r.name
 	}
-	return "   " + r.name
+	return "[ ] " + r.name
 }
 
 func (p *filePicker) tap(id int) {
