@@ -18,13 +18,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jezek/xgb/xproto"
 
+	"github.com/labelloop/labelloop/internal/syncbuf"
 	"github.com/labelloop/labelloop/internal/xwin"
 )
 
@@ -113,25 +113,8 @@ type App struct {
 	cmd  *exec.Cmd
 	hook string // LABELLOOP_TESTHOOK folder
 	Home string
-	log  *lockedBuf
+	log  *syncbuf.Buffer
 	done chan struct{}
-}
-
-type lockedBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // Start runs the app (args as a user types them) with a fresh home folder,
@@ -145,7 +128,7 @@ func Start(t *testing.T, args ...string) *App {
 // StartHome is Start with a given home folder (settings kept between runs).
 func StartHome(t *testing.T, home string, args ...string) *App {
 	t.Helper()
-	a := &App{t: t, hook: t.TempDir(), Home: home, log: &lockedBuf{}, done: make(chan struct{})}
+	a := &App{t: t, hook: t.TempDir(), Home: home, log: &syncbuf.Buffer{}, done: make(chan struct{})}
 	a.cmd = exec.Command(filepath.Join(binDir, "labelloop"), args...)
 	a.cmd.Env = append(os.Environ(), "DISPLAY="+display, "LIBGL_ALWAYS_SOFTWARE=1", "HOME="+home,
 		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "LABELLOOP_TESTHOOK="+a.hook,

@@ -10,11 +10,11 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/labelloop/labelloop/internal/syncbuf"
 	"github.com/labelloop/labelloop/internal/synth"
 	"github.com/labelloop/labelloop/training"
 	"github.com/labelloop/labelloop/voc"
@@ -35,7 +35,7 @@ type worker struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
 	events chan training.Event
-	stderr *lockedBuffer
+	stderr *syncbuf.Buffer
 	done   chan error
 }
 
@@ -45,7 +45,7 @@ func startWorker(t *testing.T, args ...string) *worker {
 	cmd.Env = append(os.Environ(), "LABELLOOP_TEST_WORKER=1", "OMP_WAIT_POLICY=passive")
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
-	w := &worker{cmd: cmd, stdin: stdin, events: make(chan training.Event, 1000), stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	w := &worker{cmd: cmd, stdin: stdin, events: make(chan training.Event, 1000), stderr: &syncbuf.Buffer{}, done: make(chan error, 1)}
 	cmd.Stderr = w.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -63,24 +63,6 @@ func startWorker(t *testing.T, args ...string) *worker {
 	}()
 	t.Cleanup(func() { cmd.Process.Kill() })
 	return w
-}
-
-// lockedBuffer is stderr as the test reads it while the process writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // waitEvent waits for an event of the kind.
