@@ -59,12 +59,14 @@ type PredictScreen struct {
 	dataset  string
 	lastSave string
 	lastDir  string // where the last pictures were picked
-	video    *videoBar
-	queue    []string // the files dropped or opened together
-	at       int
-	nav      *fyne.Container
-	navL     *widget.Label
-	thr      atomic.Pointer[inference.Thresholds] // the sliders, for the video player's goroutine
+	// enlarged is displayCopy of enlargedOf, the picture last shown
+	enlarged, enlargedOf image.Image
+	video                *videoBar
+	queue                []string // the files dropped or opened together
+	at                   int
+	nav                  *fyne.Container
+	navL                 *widget.Label
+	thr                  atomic.Pointer[inference.Thresholds] // the sliders, for the video player's goroutine
 	// background runs the network off the UI goroutine; tests make it inline
 	background func(func())
 }
@@ -321,7 +323,10 @@ func (s *PredictScreen) refilter() {
 	}
 	s.shown = inference.NMS(keep, s.nms.Value, false)
 	classes := s.det.Info.Classes
-	s.img.Image = inference.Annotate(displayCopy(s.pic.Img), s.pic.W, s.pic.H, s.shown, classes)
+	if s.enlargedOf != s.pic.Img { // once per picture, not on every slider move
+		s.enlarged, s.enlargedOf = displayCopy(s.pic.Img), s.pic.Img
+	}
+	s.img.Image = inference.Annotate(s.enlarged, s.pic.W, s.pic.H, s.shown, classes)
 	s.img.Refresh()
 	var b strings.Builder
 	fmt.Fprintln(&b, wording.Count(len(s.shown), "detection", "detections"))

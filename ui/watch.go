@@ -105,7 +105,7 @@ func (w *Window) rescan(root string, rewritten []string) {
 		if w.cur >= 0 {
 			curItem = ds.Items[w.cur]
 		}
-		if !sameItems(ds.Items, fresh.Items) {
+		if !slices.Equal(ds.Items, fresh.Items) {
 			w.merge(fresh)
 		}
 		if w.cur < 0 || w.doc != nil && w.doc.Dirty() {
@@ -118,10 +118,6 @@ func (w *Window) rescan(root string, rewritten []string) {
 			w.Show(cur)
 		}
 	})
-}
-
-func sameItems(a, b []voc.Item) bool {
-	return slices.Equal(a, b)
 }
 
 // merge swaps in a new listing of the same folder.
