@@ -16,14 +16,19 @@ var (
 	ctrlShiftKey = fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift
 )
 
+// keyAction is a chord and what it does.
+type keyAction struct {
+	chord
+	do func(w *Window)
+}
+
 // binding is one row of the shortcut sheet and what its keys do. Rows
-// without chords are the mouse's and Space's (handled by the editor and
-// by keyDown/keyUp); the sheet lists them all the same.
+// without keys are the mouse's and Space's (handled by the editor and by
+// keyDown/keyUp); the sheet lists them all the same.
 type binding struct {
-	keys   string
-	what   string
-	chords []chord
-	do     func(w *Window)
+	keys string
+	what string
+	bind []keyAction
 }
 
 // bindings follow LabelImg's where it has one. This one table binds the
@@ -32,72 +37,56 @@ type binding struct {
 var bindings []binding
 
 func init() {
+	plain := func(k fyne.KeyName, do func(w *Window)) keyAction { return keyAction{chord{0, k}, do} }
+	ctrl := func(k fyne.KeyName, do func(w *Window)) keyAction { return keyAction{chord{ctrlKey, k}, do} }
+	edit := func(f func(w *Window)) func(w *Window) { return func(w *Window) { w.withDoc(func() { f(w) }) } }
+	selected := func(f func(w *Window, i int)) func(w *Window) {
+		return func(w *Window) { w.onSelected(func(i int) { f(w, i) }) }
+	}
 	bindings = []binding{
-		{"W", "draw a box (drag); Esc leaves draw mode", []chord{{0, fyne.KeyW}}, func(w *Window) { w.setDrawing(!w.editor.Drawing) }},
-		{"D / A", "next / previous image (saves edits first)", []chord{{0, fyne.KeyD}, {0, fyne.KeyA}}, nil},
-		{"Space", "mark the image verified (or unverified)", nil, nil},
-		{"Space + drag, middle drag", "pan", nil, nil},
-		{"Wheel", "zoom around the pointer", nil, nil},
-		{"Ctrl+= / Ctrl+F", "zoom 1:1 / fit the window", []chord{{ctrlKey, fyne.KeyEqual}, {ctrlKey, fyne.KeyF}}, nil},
-		{"Click, drag", "select, move; drag a handle to resize", nil, nil},
-		{"Arrows (Shift: 10 px)", "nudge the selected box", []chord{{0, fyne.KeyLeft}, {0, fyne.KeyRight}, {0, fyne.KeyUp}, {0, fyne.KeyDown}}, nil},
-		{"Del", "delete the selected box", []chord{{0, fyne.KeyDelete}, {0, fyne.KeyBackspace}}, func(w *Window) {
-			w.onSelected(func(i int) { w.doc.Delete(i) })
-		}},
-		{"Ctrl+D", "duplicate the selected box", []chord{{ctrlKey, fyne.KeyD}}, func(w *Window) {
-			w.onSelected(func(i int) { w.doc.Duplicate(i) })
-		}},
-		{"Ctrl+E, double-click", "change the selected box's class", []chord{{ctrlKey, fyne.KeyE}}, func(w *Window) {
+		{"W", "draw a box (drag); Esc leaves draw mode", []keyAction{plain(fyne.KeyW, func(w *Window) { w.setDrawing(!w.editor.Drawing) })}},
+		{"D / A", "next / previous image (saves edits first)", []keyAction{
+			plain(fyne.KeyD, func(w *Window) { w.step(1) }), plain(fyne.KeyA, func(w *Window) { w.step(-1) })}},
+		{"Space", "mark the image verified (or unverified)", nil},
+		{"Space + drag, middle drag", "pan", nil},
+		{"Wheel", "zoom around the pointer", nil},
+		{"Ctrl+= / Ctrl+F", "zoom 1:1 / fit the window", []keyAction{
+			ctrl(fyne.KeyEqual, func(w *Window) { w.editor.ZoomActual() }), ctrl(fyne.KeyF, func(w *Window) { w.editor.ZoomFit() })}},
+		{"Click, drag", "select, move; drag a handle to resize", nil},
+		{"Arrows (Shift: 10 px)", "nudge the selected box", []keyAction{
+			plain(fyne.KeyLeft, func(w *Window) { w.nudge(-1, 0) }), plain(fyne.KeyRight, func(w *Window) { w.nudge(1, 0) }),
+			plain(fyne.KeyUp, func(w *Window) { w.nudge(0, -1) }), plain(fyne.KeyDown, func(w *Window) { w.nudge(0, 1) })}},
+		{"Del", "delete the selected box", []keyAction{
+			plain(fyne.KeyDelete, selected(func(w *Window, i int) { w.doc.Delete(i) })),
+			plain(fyne.KeyBackspace, selected(func(w *Window, i int) { w.doc.Delete(i) }))}},
+		{"Ctrl+D", "duplicate the selected box", []keyAction{ctrl(fyne.KeyD, selected(func(w *Window, i int) { w.doc.Duplicate(i) }))}},
+		{"Ctrl+E, double-click", "change the selected box's class", []keyAction{ctrl(fyne.KeyE, func(w *Window) {
 			if w.doc != nil && w.doc.Selected() >= 0 {
 				w.pickClass(w.doc.Selected(), w.editor.cursor, false)
 			}
-		}},
-		{"X / T", "toggle difficult / truncated", []chord{{0, fyne.KeyX}, {0, fyne.KeyT}}, nil},
-		{"Ctrl+V", "copy all boxes from the previous image", []chord{{ctrlKey, fyne.KeyV}}, func(w *Window) {
-			w.withDoc(func() { w.doc.Paste(w.prevObjs) })
-		}},
-		{"Ctrl+P", "pre-label the image with the Predict tab's model (unverified, one undo step)", []chord{{ctrlKey, fyne.KeyP}}, func(w *Window) { w.prelabel() }},
-		{"Ctrl+H / Ctrl+A", "hide or show boxes / show boxes", []chord{{ctrlKey, fyne.KeyH}, {ctrlKey, fyne.KeyA}}, nil},
-		{"Ctrl+Z / Ctrl+Shift+Z (Ctrl+Y)", "undo / redo", []chord{{ctrlKey, fyne.KeyZ}, {ctrlShiftKey, fyne.KeyZ}, {ctrlKey, fyne.KeyY}}, nil},
-		{"Ctrl+S", "save", []chord{{ctrlKey, fyne.KeyS}}, func(w *Window) { w.save() }},
-		{"Ctrl+O", "open a folder", []chord{{ctrlKey, fyne.KeyO}}, func(w *Window) { w.pickFolder() }},
-		{"F1 or ?", "this sheet (Esc closes it)", []chord{{0, fyne.KeyF1}}, func(w *Window) { w.showHelp() }},
+		})}},
+		{"X / T", "toggle difficult / truncated", []keyAction{
+			plain(fyne.KeyX, selected(func(w *Window, i int) { w.doc.ToggleDifficult(i) })),
+			plain(fyne.KeyT, selected(func(w *Window, i int) { w.doc.ToggleTruncated(i) }))}},
+		{"Ctrl+V", "copy all boxes from the previous image", []keyAction{ctrl(fyne.KeyV, edit(func(w *Window) { w.doc.Paste(w.prevObjs) }))}},
+		{"Ctrl+P", "pre-label the image with the Predict tab's model (unverified, one undo step)", []keyAction{ctrl(fyne.KeyP, func(w *Window) { w.prelabel() })}},
+		{"Ctrl+H / Ctrl+A", "hide or show boxes / show boxes", []keyAction{
+			ctrl(fyne.KeyH, func(w *Window) { w.showBoxes(w.editor.HideBoxes) }), ctrl(fyne.KeyA, func(w *Window) { w.showBoxes(true) })}},
+		{"Ctrl+Z / Ctrl+Shift+Z (Ctrl+Y)", "undo / redo", []keyAction{
+			ctrl(fyne.KeyZ, edit(func(w *Window) { w.doc.Undo() })),
+			{chord{ctrlShiftKey, fyne.KeyZ}, edit(func(w *Window) { w.doc.Redo() })},
+			ctrl(fyne.KeyY, edit(func(w *Window) { w.doc.Redo() }))}},
+		{"Ctrl+S", "save", []keyAction{ctrl(fyne.KeyS, func(w *Window) { w.save() })}},
+		{"Ctrl+O", "open a folder", []keyAction{ctrl(fyne.KeyO, func(w *Window) { w.pickFolder() })}},
+		{"F1 or ?", "this sheet (Esc closes it)", []keyAction{plain(fyne.KeyF1, func(w *Window) { w.showHelp() })}},
 	}
 	for _, b := range bindings {
-		for _, c := range b.chords {
-			if c.mod == 0 {
-				plainKeys[c.key] = action(b, c)
+		for _, k := range b.bind {
+			if k.mod == 0 {
+				plainKeys[k.key] = k.do
 			}
 		}
 	}
-}
-
-// chordActions are the actions of rows whose keys do different things
-// (D next, A previous): by chord.
-var chordActions = map[chord]func(w *Window){
-	{0, fyne.KeyD}:            func(w *Window) { w.step(1) },
-	{0, fyne.KeyA}:            func(w *Window) { w.step(-1) },
-	{ctrlKey, fyne.KeyEqual}:  func(w *Window) { w.editor.ZoomActual() },
-	{ctrlKey, fyne.KeyF}:      func(w *Window) { w.editor.ZoomFit() },
-	{0, fyne.KeyLeft}:         func(w *Window) { w.nudge(-1, 0) },
-	{0, fyne.KeyRight}:        func(w *Window) { w.nudge(1, 0) },
-	{0, fyne.KeyUp}:           func(w *Window) { w.nudge(0, -1) },
-	{0, fyne.KeyDown}:         func(w *Window) { w.nudge(0, 1) },
-	{0, fyne.KeyX}:            func(w *Window) { w.onSelected(func(i int) { w.doc.ToggleDifficult(i) }) },
-	{0, fyne.KeyT}:            func(w *Window) { w.onSelected(func(i int) { w.doc.ToggleTruncated(i) }) },
-	{ctrlKey, fyne.KeyH}:      func(w *Window) { w.showBoxes(w.editor.HideBoxes) },
-	{ctrlKey, fyne.KeyA}:      func(w *Window) { w.showBoxes(true) },
-	{ctrlKey, fyne.KeyZ}:      func(w *Window) { w.withDoc(func() { w.doc.Undo() }) },
-	{ctrlShiftKey, fyne.KeyZ}: func(w *Window) { w.withDoc(func() { w.doc.Redo() }) },
-	{ctrlKey, fyne.KeyY}:      func(w *Window) { w.withDoc(func() { w.doc.Redo() }) },
-}
-
-// action is what a chord does.
-func action(b binding, c chord) func(w *Window) {
-	if f := chordActions[c]; f != nil {
-		return f
-	}
-	return b.do
 }
 
 // standard are the chords Fyne's window turns into its standard shortcuts
@@ -116,16 +105,16 @@ var plainKeys = map[fyne.KeyName]func(w *Window){}
 func (w *Window) bindKeys() {
 	c := w.Canvas()
 	for _, b := range bindings {
-		for _, ch := range b.chords {
-			if ch.mod == 0 {
+		for _, k := range b.bind {
+			if k.mod == 0 {
 				continue
 			}
-			f := action(b, ch)
-			var sc fyne.Shortcut = &desktop.CustomShortcut{KeyName: ch.key, Modifier: ch.mod}
-			if std, ok := standard[ch]; ok {
+			var sc fyne.Shortcut = &desktop.CustomShortcut{KeyName: k.key, Modifier: k.mod}
+			if std, ok := standard[k.chord]; ok {
 				sc = std
 			}
-			c.AddShortcut(sc, func(fyne.Shortcut) { f(w) })
+			do := k.do
+			c.AddShortcut(sc, func(fyne.Shortcut) { do(w) })
 		}
 	}
 	c.SetOnTypedKey(w.typedKey)

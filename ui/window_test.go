@@ -305,9 +305,9 @@ func TestMediaIn(t *testing.T) {
 // writes the sheet binds the keys.
 func TestEveryChordHasAnAction(t *testing.T) {
 	for _, b := range bindings {
-		for _, c := range b.chords {
-			if action(b, c) == nil {
-				t.Errorf("%q: %v+%v has no action", b.keys, c.mod, c.key)
+		for _, k := range b.bind {
+			if k.do == nil {
+				t.Errorf("%q: %v+%v has no action", b.keys, k.mod, k.key)
 			}
 		}
 	}
