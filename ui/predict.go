@@ -338,8 +338,8 @@ func (s *PredictScreen) refilter() {
 
 // save writes each opened picture annotated (at its own size, up to 2048
 // pixels) and all their detections as JSON lines into the dataset's
-// runs/predict-N, at the sliders' thresholds. Pictures other than the one
-// shown are detected again, off the UI goroutine.
+// runs/predict-N, at the sliders' thresholds. The picture on screen is
+// saved as shown; the others are detected again, off the UI goroutine.
 func (s *PredictScreen) save() {
 	if s.pic == nil {
 		return
@@ -363,6 +363,7 @@ func (s *PredictScreen) save() {
 		return
 	}
 	thr := s.thresholds()
+	shownPic, shown := s.pic, s.shown // the picture on screen is not detected again
 	s.status.SetText(fmt.Sprintf("Saving %s…", wording.Count(len(pics), "picture", "pictures")))
 	s.background(func() {
 		var recs []inference.Record
@@ -372,7 +373,10 @@ func (s *PredictScreen) save() {
 			if err != nil {
 				break
 			}
-			pic, dets, _, derr := det.DetectFile(p, thr)
+			pic, dets, derr := shownPic, shown, error(nil)
+			if p != shownPic.Path {
+				pic, dets, _, derr = det.DetectFile(p, thr)
+			}
 			if derr == nil {
 				derr = writeAnnotated(filepath.Join(dir, strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))+".png"),
 					inference.Annotate(pic.Img, pic.W, pic.H, dets, det.Info.Classes))
