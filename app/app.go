@@ -29,6 +29,12 @@ const maxRecent = 8
 // Run opens the main window, on a dataset folder if one is given, and
 // returns when it closes.
 func Run(args []string) int {
+	// Every call into Fyne from another goroutine goes through fyne.Do
+	// (the real-window suite runs clean with Fyne's thread checks on), so
+	// the checks are off: each parses a stack trace, on every Refresh,
+	// which was a tenth of the window's CPU time per next-image step.
+	// The same setting is in FyneApp.toml for `fyne package`.
+	fyneapp.SetMetadata(fyne.AppMetadata{ID: ID, Name: "LabelLoop", Migrations: map[string]bool{"fyneDo": true}})
 	a := fyneapp.NewWithID(ID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	prefs := a.Preferences()
