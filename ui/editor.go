@@ -41,6 +41,13 @@ type Editor struct {
 	OnChanged func()
 	// OnPan is called when a drag pans the view.
 	OnPan func()
+	// OnDetail is called, once per picture, when the view is zoomed in
+	// past the pixels of the screen-size picture; SetDetail gives the
+	// sharper one.
+	OnDetail func(pic *imgload.Picture)
+
+	detail      *imgload.Picture
+	detailAsked bool
 
 	fit    bool
 	scale  float32 // screen units per image pixel when not fitting
@@ -84,7 +91,18 @@ func NewEditor() *Editor {
 // Set shows a picture and its document, fitted.
 func (e *Editor) Set(pic *imgload.Picture, doc *annotate.Doc) {
 	e.pic, e.doc = pic, doc
+	e.detail, e.detailAsked = nil, false
 	e.fit, e.drag = true, dragState{}
+	e.Refresh()
+}
+
+// SetDetail gives the picture decoded with more pixels, shown while the
+// view is zoomed in; it is ignored unless it is of the picture shown.
+func (e *Editor) SetDetail(pic *imgload.Picture) {
+	if e.pic == nil || pic == nil || pic.Path != e.pic.Path {
+		return
+	}
+	e.detail = pic
 	e.Refresh()
 }
 
@@ -374,20 +392,29 @@ func (r *editorRenderer) Refresh() {
 	canvas.Refresh(e)
 }
 
-// image is what to draw: the screen-size copy while it holds enough
-// pixels for the view, else the picture as decoded (zoomed in).
+// image is what to draw: the smallest of the screen-size copy, the
+// picture as loaded and the detail picture that holds enough pixels for
+// the view; zoomed in past them all, the detail picture is asked for.
 func (r *editorRenderer) image() image.Image {
-	p := r.e.pic
-	if p.Screen == nil {
-		return p.Img
-	}
+	e := r.e
 	px := float32(1)
-	if c := fyne.CurrentApp().Driver().CanvasForObject(r.e); c != nil && c.Scale() > 0 {
+	if c := fyne.CurrentApp().Driver().CanvasForObject(e); c != nil && c.Scale() > 0 {
 		px = c.Scale()
 	}
-	shown := float32(p.W) * r.e.View().Scale * px
-	if shown <= float32(p.Screen.Bounds().Dx())*1.05 {
+	shown := float32(e.pic.W) * e.View().Scale * px
+	enough := func(img image.Image) bool { return shown <= float32(img.Bounds().Dx())*1.05 }
+	p := e.pic
+	switch {
+	case p.Screen != nil && enough(p.Screen):
 		return p.Screen
+	case enough(p.Img) || p.Img.Bounds().Dx() >= p.W:
+		return p.Img
+	case e.detail != nil:
+		return e.detail.Img
+	}
+	if !e.detailAsked && e.OnDetail != nil {
+		e.detailAsked = true
+		e.OnDetail(p)
 	}
 	return p.Img
 }

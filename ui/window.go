@@ -126,6 +126,13 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	w.editor.ClassVisible = func(name string) bool { return !w.hidden[name] }
 	w.editor.OnChanged = w.docChanged
 	w.editor.OnPan = func() { w.spaceUse = true }
+	w.editor.OnDetail = func(pic *imgload.Picture) {
+		w.background(func() {
+			if d, err := w.cache.Detail(pic.Path); err == nil {
+				fyne.Do(func() { w.editor.SetDetail(d) })
+			}
+		})
+	}
 	w.editor.OnDrawn = func(i int, pos fyne.Position) {
 		if w.defClass != "" {
 			w.doc.SetClass(i, w.defClass)

@@ -1,6 +1,7 @@
 package imgload
 
 import (
+	"image"
 	"sync"
 	"sync/atomic"
 )
@@ -10,13 +11,18 @@ import (
 type Cache struct {
 	MaxSide int
 	// ScreenSide, when set, is the long side pictures are shown at when
-	// fitted: each decoded picture also gets a Screen copy of that size.
+	// fitted: pictures are then decoded for that side (a JPEG at the DCT
+	// scale that reaches it, others brought down to it as Screen), which
+	// is what a next-image step waits for; Detail decodes for MaxSide
+	// when a person zooms in.
 	ScreenSide atomic.Int64
 	mu         sync.Mutex
 	entries    map[string]*entry
 	order      []string // least recently used first
 	size       int
 	load       func(path string, maxSide int) (*Picture, error)
+	detail     *entry // the last Detail, shared by repeated requests
+	detailPath string
 }
 
 type entry struct {
@@ -68,6 +74,9 @@ func (c *Cache) Forget(path string) {
 	defer c.mu.Unlock()
 	delete(c.entries, path)
 	c.touch(path, false)
+	if c.detailPath == path {
+		c.detail, c.detailPath = nil, ""
+	}
 }
 
 func (c *Cache) start(path string) *entry {
@@ -84,14 +93,44 @@ func (c *Cache) start(path string) *entry {
 		delete(c.entries, c.order[0])
 		c.order = c.order[1:]
 	}
+	side := int(c.ScreenSide.Load())
 	go func() {
-		e.pic, e.err = c.load(path, c.MaxSide)
-		if e.err == nil && e.pic != nil {
-			e.pic.Screen = ScreenCopy(e.pic.Img, int(c.ScreenSide.Load()))
+		if side <= 0 {
+			e.pic, e.err = c.load(path, c.MaxSide)
+		} else {
+			e.pic, e.err = c.load(path, side)
+			// a JPEG comes from the DCT at most an eighth larger than
+			// the screen; a PNG or a Go-decoded JPEG still needs a copy
+			if e.err == nil && e.pic != nil && longSide(e.pic.Img) > side*5/4 {
+				e.pic.Screen = ScreenCopy(e.pic.Img, side)
+			}
 		}
 		close(e.done)
 	}()
 	return e
+}
+
+// Detail is path decoded for MaxSide, for a view zoomed in beyond the
+// screen-size picture; the last one is kept.
+func (c *Cache) Detail(path string) (*Picture, error) {
+	c.mu.Lock()
+	e := c.detail
+	if e == nil || c.detailPath != path {
+		e = &entry{done: make(chan struct{})}
+		c.detail, c.detailPath = e, path
+		go func() {
+			e.pic, e.err = c.load(path, c.MaxSide)
+			close(e.done)
+		}()
+	}
+	c.mu.Unlock()
+	<-e.done
+	return e.pic, e.err
+}
+
+func longSide(img interface{ Bounds() image.Rectangle }) int {
+	b := img.Bounds()
+	return max(b.Dx(), b.Dy())
 }
 
 func (c *Cache) touch(path string, add bool) {

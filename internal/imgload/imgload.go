@@ -64,16 +64,17 @@ func Load(path string, maxSide int) (*Picture, error) {
 	return &Picture{Img: shown, W: w, H: h, Path: path}, nil
 }
 
-// Shrink subsamples img by the smallest whole factor that brings its long
-// side to at most maxSide (nearest neighbour: this is for a screen, and
-// the factor is only ever applied to photos far larger than it).
-func Shrink(img image.Image, maxSide int) image.Image {
+// Shrink subsamples img by the largest whole factor that keeps its long
+// side at least side (nearest neighbour: this is for a screen, and the
+// factor is only ever applied to pictures at least twice its size; never
+// below side, so that a fitted view does not magnify it).
+func Shrink(img image.Image, side int) image.Image {
 	b := img.Bounds()
 	long := max(b.Dx(), b.Dy())
-	if maxSide <= 0 || long <= maxSide {
+	if side <= 0 || long < 2*side {
 		return img
 	}
-	f := (long + maxSide - 1) / maxSide
+	f := long / side
 	w, h := b.Dx()/f, b.Dy()/f
 	out := image.NewRGBA(image.Rect(0, 0, w, h))
 	if src, ok := img.(*image.RGBA); ok {

@@ -110,3 +110,53 @@ func TestLoadRefusesBombs(t *testing.T) {
 		t.Fatalf("got %v, want a TooLargeError naming %s", err, p)
 	}
 }
+
+// With the screen's size known, the cache decodes for it (a JPEG at the
+// DCT eighth that reaches it, a PNG brought down to it as Screen), and
+// Detail decodes for the zoomed-in view.
+func TestCacheDecodesForTheScreen(t *testing.T) {
+	dir := t.TempDir()
+	photo := filepath.Join(dir, "photo.jpg")
+	writeJPEG(t, photo, 1600, 1200)
+	flat := filepath.Join(dir, "flat.png")
+	var buf bytes.Buffer
+	png.Encode(&buf, image.NewGray(image.Rect(0, 0, 1600, 1200)))
+	os.WriteFile(flat, buf.Bytes(), 0o644)
+	wide := filepath.Join(dir, "wide.png")
+	buf.Reset()
+	png.Encode(&buf, image.NewGray(image.Rect(0, 0, 1300, 500)))
+	os.WriteFile(wide, buf.Bytes(), 0o644)
+
+	c := NewCache(4, 2048)
+	c.ScreenSide.Store(700)
+	for _, tc := range []struct {
+		path          string
+		w, img, shown int // long sides stored, of Img, of what is shown
+	}{
+		{photo, 1600, 800, 800}, // 4/8: the smallest eighth that reaches 700
+		{flat, 1600, 800, 800},  // no DCT: decoded whole, subsampled by 2
+		{wide, 1300, 1300, 700}, // under twice the side: a screen copy
+	} {
+		pic, err := c.Get(tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shown := pic.Img
+		if pic.Screen != nil {
+			shown = pic.Screen
+		}
+		if pic.W != tc.w || pic.Img.Bounds().Dx() != tc.img || shown.Bounds().Dx() != tc.shown {
+			t.Errorf("%s: stored %dx%d, decoded %v, shown %v; want long sides %d and %d",
+				filepath.Base(tc.path), pic.W, pic.H, pic.Img.Bounds().Size(), shown.Bounds().Size(), tc.img, tc.shown)
+		}
+		d, err := c.Detail(tc.path)
+		if err != nil || d.Img.Bounds().Dx() != pic.W {
+			t.Errorf("%s: detail %v, %v; want the whole %d px", filepath.Base(tc.path), d, err, pic.W)
+		}
+	}
+	// the photo's colours survive the scaled decode (R follows x, G y)
+	pic, _ := c.Get(photo)
+	if r, g, _, _ := pic.Img.At(50, 50).RGBA(); r>>8 < 90 || r>>8 > 110 || g>>8 < 90 || g>>8 > 110 {
+		t.Errorf("pixel (50,50) of the half-size decode is %d,%d; want about 100,100", r>>8, g>>8)
+	}
+}
