@@ -369,3 +369,10 @@ func (d *Display) MoveWindow(w xproto.Window, x, y int) error {
 func (d *Display) Focus(w xproto.Window) error {
 	return xproto.SetInputFocusChecked(d.conn, xproto.InputFocusParent, w, xproto.TimeCurrentTime).Check()
 }
+
+// Raise puts a window above its siblings, as clicking it does under a
+// window manager.
+func (d *Display) Raise(w xproto.Window) error {
+	return xproto.ConfigureWindowChecked(d.conn, w, xproto.ConfigWindowStackMode,
+		[]uint32{xproto.StackModeAbove}).Check()
+}
