@@ -13,7 +13,6 @@ import (
 	"github.com/labelloop/labelloop/internal/weights"
 	"github.com/labelloop/labelloop/internal/weights/weightstest"
 	"github.com/labelloop/labelloop/model"
-	"github.com/labelloop/labelloop/voc"
 )
 
 // vocMirror serves a VOC detector made in the test (the seed's names and
@@ -58,15 +57,7 @@ func splitShapes(t *testing.T, n, size int) string {
 	root := filepath.Join(t.TempDir(), "shapes")
 	o := synth.Default(n)
 	o.Width, o.Height, o.MinSize, o.MaxSize = size, size, size/4, size*2/3
-	if err := synth.Generate(root, o); err != nil {
-		t.Fatal(err)
-	}
-	ds, _ := voc.Open(root)
-	plan, err := voc.PlanSplit(ds, voc.DefaultSplitOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := plan.WriteImageSets(ds); err != nil {
+	if err := synth.GenerateSplit(root, o); err != nil {
 		t.Fatal(err)
 	}
 	return root
