@@ -67,7 +67,7 @@ func TransferWeights(g *Graph, seed uint64, src map[string]Source) (*Transfer, e
 	}
 	for _, p := range g.Params {
 		s, ok := names[p.Name]
-		if ok && !fits(s.Shape, p.Shape) {
+		if ok && !ShapeFits(s.Shape, p.Shape) {
 			t.Reshaped = append(t.Reshaped, p.Name)
 			ok = false
 		}
@@ -95,9 +95,9 @@ func TransferWeights(g *Graph, seed uint64, src map[string]Source) (*Transfer, e
 	return t, nil
 }
 
-// fits is a source shape for a network shape: equal, or a scalar stored
-// as [] for [1].
-func fits(src, net []int) bool {
+// ShapeFits says whether a source shape fits a network shape: equal, or
+// a scalar stored as [] for [1].
+func ShapeFits(src, net []int) bool {
 	if len(src) == 0 && len(net) == 1 && net[0] == 1 {
 		return true
 	}
