@@ -54,8 +54,9 @@ func Start(path string, g *model.Graph, seed uint64) (*model.Transfer, error) {
 	return t, nil
 }
 
-// Convert writes a VOC detector as a checkpoint (its 20 classes, the
-// seed's anchors, at size) beside nothing else: out and its sidecar.
+// Convert writes a VOC detector as a checkpoint, out and its sidecar:
+// its 20 classes, the seed's anchors, at the input size given. A file
+// that is not the whole detector for e's backbone is refused.
 func Convert(pthPath string, e Entry, size int, out string) (*model.Transfer, error) {
 	if e.Kind != Detector {
 		return nil, fmt.Errorf("%s is an ImageNet backbone, not a detector: start a training run from it (--init %s)", e.Name, pthPath)

@@ -92,7 +92,9 @@ func (f *Fetcher) Fetch(ctx context.Context, e Entry) (string, error) {
 		if err := f.checkHash(e, sum); err != nil {
 			return "", err
 		}
-		return dest, nil
+		// a file put there by hand (the offline message says how) is
+		// recorded from its first use on
+		return dest, f.record(e.File, sum)
 	}
 	if err := os.MkdirAll(f.Dir, 0o755); err != nil {
 		return "", err

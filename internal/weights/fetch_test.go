@@ -132,6 +132,19 @@ func TestFetchRefusesHashMismatch(t *testing.T) {
 		t.Fatalf("edited cache file: %v", err)
 	}
 
+	// a file put in the cache by hand is recorded at its first use
+	os.Remove(p)
+	os.WriteFile(p, []byte("fetched by hand"), 0o644)
+	f.Dir = filepath.Dir(p)
+	os.Remove(f.recordPath())
+	if _, err := f.Fetch(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(p, []byte("replaced"), 0o644)
+	if _, err := f.Fetch(context.Background(), e); !errors.As(err, &he) {
+		t.Fatalf("a hand-placed file replaced: %v", err)
+	}
+
 	_, e2, f2 := served(t, "mobilenet_v2-b0353104.pth", randomBytes(4096, 6))
 	if _, err := f2.Fetch(context.Background(), e2); !errors.As(err, &he) || !strings.Contains(err.Error(), "its name says b0353104") {
 		t.Fatalf("named hash: %v", err)
