@@ -95,6 +95,7 @@ func NewTrainScreen(start StartRun) *TrainScreen {
 	s.mosaic, s.mixup = entry("", "0.5 (default recipe)"), entry("", "0.5 of mosaics")
 	form := widget.NewForm(
 		widget.NewFormItem("Backbone", s.backbone),
+		widget.NewFormItem("Start from", startRow), // first: it decides the recipe below
 		widget.NewFormItem("Input size", s.size),
 		widget.NewFormItem("Epochs", s.epochs),
 		widget.NewFormItem("Freeze epochs", s.freeze),
@@ -106,7 +107,6 @@ func NewTrainScreen(start StartRun) *TrainScreen {
 		widget.NewFormItem("Mosaic probability", s.mosaic),
 		widget.NewFormItem("Mixup probability", s.mixup),
 		widget.NewFormItem("Anchors", s.anchors),
-		widget.NewFormItem("Start from", startRow),
 	)
 	s.problem = widget.NewLabel("")
 	s.problem.Wrapping = fyne.TextWrapWord
@@ -117,6 +117,7 @@ func NewTrainScreen(start StartRun) *TrainScreen {
 	s.resumeBtn = widget.NewButton("Resume last run", s.onResume)
 	s.progress = widget.NewProgressBar()
 	s.status = widget.NewLabel("Not training.")
+	s.status.Truncation = fyne.TextTruncateEllipsis // a long path must not widen the panel past the window (the log then lost its line ends)
 	s.device = widget.NewLabel("")
 	blue, orange, green, red := color.NRGBA{0x3b, 0x82, 0xf6, 0xff}, color.NRGBA{0xf5, 0x9e, 0x0b, 0xff}, color.NRGBA{0x10, 0xb9, 0x81, 0xff}, color.NRGBA{0xef, 0x44, 0x44, 0xff}
 	s.loss = NewChart("Training loss", &Series{Name: "total", Color: red}, &Series{Name: "box", Color: blue},
