@@ -4,6 +4,7 @@ package guitest
 
 import (
 	"fmt"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -115,4 +116,28 @@ func TestPredictTryVOCDetector(t *testing.T) {
 	a.Click("Open 1 file")
 	a.WaitText("shapes-00001.jpg: * (network *)", 60*time.Second)
 	a.Shot("predict-voc-detections")
+}
+
+// No network: the Try button's message names the address to fetch by
+// hand and how to start from the file; the button stays for another go.
+func TestPredictTryVOCOffline(t *testing.T) {
+	home := t.TempDir()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing answers there
+	t.Setenv(weights.URLEnv, "http://"+addr)
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(home, ".cache"))
+	root := splitShapes(t, 4, 320)
+	a := StartHome(t, home, root)
+	a.Click("Predict")
+	a.Click("Try the VOC detector (20 classes: person, car, dog, …)")
+	// the status wraps: its lines are separate texts on screen
+	a.WaitText("cannot download", 30*time.Second)
+	a.WaitText("http://"+addr+"/yolov4_mobilenet_v2_voc.pth (Get", 5*time.Second)
+	a.WaitText("*start from it with --init FILE*", 5*time.Second)
+	a.WaitText("Try the VOC detector (20 classes: person, car, dog, …)", 5*time.Second)
+	a.Shot("predict-try-voc-offline")
 }

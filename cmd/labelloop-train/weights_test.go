@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -112,5 +113,41 @@ func TestFetchTrainFromVOCAndExport(t *testing.T) {
 		if !slices.Equal(v, w2[name]) {
 			t.Fatalf("%s differs after export-pth → import-pth", name)
 		}
+	}
+}
+
+// --init imagenet fetches the backbone for --backbone (the seed's V1 file
+// here) and takes all of its tensors that the detector has, the neck and
+// heads starting fresh; a file whose sha256 does not begin with the
+// prefix in its name (torchvision's) is refused by weights fetch.
+func TestTrainFromImageNetBackbone(t *testing.T) {
+	dir := t.TempDir()
+	bb, n, err := weightstest.Backbone(dir, model.MobileNetV1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := weightstest.NewServer(map[string][]byte{"mobilenet_v1_weights.pth": weightstest.Read(bb), "mobilenet_v2-b0353104.pth": []byte("not torchvision's file")})
+	defer srv.Close()
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	t.Setenv(weights.URLEnv, srv.URL)
+
+	root := tinyDataset(t)
+	w := startWorker(t, "train", "--dataset", root, "--init", "imagenet", "--backbone", "mobilenetv1", "--input-size", "64", "--batch", "2",
+		"--freeze-batch", "2", "--epochs", "2", "--max-steps", "2", "--project", filepath.Join(dir, "runs"))
+	var transfer *training.Event
+	for _, e := range w.all(t, 3*time.Minute) {
+		if e.Event == "transfer" {
+			transfer = &e
+		}
+	}
+	want := fmt.Sprintf("transferred %d of 470 tensors from mobilenet_v1_weights.pth; left out, not in the file", n)
+	if transfer == nil || !strings.HasPrefix(transfer.Message, want) || !strings.Contains(transfer.Message, "conv1.0.conv.weight") {
+		t.Fatalf("transfer %+v, want %q\n%s", transfer, want, w.stderr)
+	}
+
+	w = startWorker(t, "weights", "fetch", "imagenet-mobilenetv2")
+	last, err := w.exitWithin(t, time.Minute)
+	if err == nil || last.Event != "error" || !strings.Contains(last.Message, "its name says b0353104") {
+		t.Fatalf("exit %v, last %+v", err, last)
 	}
 }

@@ -117,3 +117,24 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
+
+// Backbone is the .pth of a bare ImageNet backbone as its publisher saves
+// it: the detector's backbone.model.* tensors under their own names
+// (features.0.0.weight, or stage1.0.0.weight for V1), classifier included.
+func Backbone(dir, backbone string) (path string, tensors int, err error) {
+	g, err := model.Build(model.Config{Backbone: backbone, NumClasses: 1, InputSize: 416})
+	if err != nil {
+		return "", 0, err
+	}
+	w := model.FixtureWeights(g)
+	sub := &model.Graph{Config: g.Config}
+	for _, p := range g.Params {
+		if name, ok := strings.CutPrefix(p.Name, "backbone.model."); ok {
+			p.Name = name
+			sub.Params = append(sub.Params, p)
+			w[name] = w["backbone.model."+name]
+		}
+	}
+	path = filepath.Join(dir, "backbone_"+backbone+".pth")
+	return path, len(sub.Params), pth.Write(path, sub, w)
+}
