@@ -55,6 +55,7 @@ func Run(args []string) int {
 		}
 	}
 	w.Predict.Restore(prefs.String("model"), prefs.Float("conf"), prefs.Float("nms"), prefs.Int("threads"))
+	w.Predict.EnableTryVOC(tryVOC)
 	w.Predict.OnSettings = func(model string, conf, nms float64, threads int) {
 		prefs.SetString("model", model)
 		prefs.SetFloat("conf", conf)

@@ -78,6 +78,8 @@ func TestLoop(t *testing.T) {
 	a.setField("16", "4")
 	a.Click("mobilenetv2")
 	a.Click("mobilenetv3")
+	a.Click("VOC detector (pretrained)") // offline here: from random weights
+	a.Click("Scratch (random weights)")
 	a.Click("Start")
 	a.WaitText("epoch 1/3 · step*", 3*time.Minute)
 	a.Shot("training")

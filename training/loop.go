@@ -77,6 +77,9 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 			fmt.Fprintf(os.Stderr, "labelloop-train: %s: %s\n", dir, note)
 		}
 	}
+	if err := resolveInit(ctx, &cfg, emit); err != nil {
+		return "", err
+	}
 	// paths in config.json are absolute, so a resume works from anywhere
 	for _, p := range []*string{&cfg.Dataset, &cfg.Project, &cfg.Init} {
 		if *p != "" {
@@ -124,36 +127,11 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	weights := model.InitWeights(g, cfg.Seed)
-	switch {
-	case resumed != nil:
-		weights = resumeW
-	case strings.HasSuffix(strings.ToLower(cfg.Init), ".pth"):
-		// PyTorch weights straight from the form: the whole network when it
-		// fits, else its backbone (a detector for other classes, or a bare
-		// torchvision backbone) with a fresh head
-		imp, err := ImportPth(cfg.Init, g, cfg.Seed, "")
-		if err != nil {
-			var err2 error
-			if imp, err2 = ImportPth(cfg.Init, g, cfg.Seed, "backbone."); err2 != nil {
-				return "", err
-			}
-			fmt.Fprintf(os.Stderr, "labelloop-train: %s: took its backbone only (%v)\n", cfg.Init, err)
-		}
-		if c := imp.ConvertedNote(); c != "" {
-			fmt.Fprintf(os.Stderr, "labelloop-train: %s: %s\n", cfg.Init, c)
-		}
-		weights = imp.Weights
-	case cfg.Init != "":
-		ck, w, err := model.LoadCheckpoint(cfg.Init)
-		if err != nil {
+	weights, transferred := resumeW, (*Event)(nil)
+	if resumed == nil {
+		if weights, transferred, err = startWeights(cfg, g); err != nil {
 			return "", err
 		}
-		if ck.Config() != mcfg {
-			return "", fmt.Errorf("%s is a %s with %d classes at %d; this run is a %s with %d classes at %d",
-				cfg.Init, ck.Backbone, len(ck.Classes), ck.InputSize, mcfg.Backbone, mcfg.NumClasses, mcfg.InputSize)
-		}
-		weights = w
 	}
 	ManualSeed(cfg.Seed)
 	device := gotch.CudaIfAvailable()
@@ -238,6 +216,9 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 		firstEpoch, step, best = resumed.NextEpoch, resumed.Step, resumed.Best
 	}
 	send(Event{Event: "started", Run: dir, Device: dev, Threads: Threads(), Steps: total, Epoch: firstEpoch, Message: resumeNote})
+	if transferred != nil {
+		send(*transferred)
+	}
 	ck := &model.Checkpoint{Backbone: cfg.Backbone, Classes: classes, Anchors: anchors, InputSize: cfg.InputSize, Resize: cfg.Resize}
 	// Checkpoints are copied out here and written by the saver. Each
 	// weights file says in its metadata which epoch and step it holds; the

@@ -94,7 +94,7 @@ func ImportPth(path string, g *model.Graph, seed uint64, only string) (*PthImpor
 			imp.Loaded++
 			continue
 		}
-		if !sameShape(shape, p.Shape) {
+		if !model.ShapeFits(shape, p.Shape) {
 			return nil, fmt.Errorf("%s: %s has shape %v in the file but %v in this network (%s, %d classes)%s",
 				path, p.Name, shape, p.Shape, g.Backbone, g.NumClasses, shapeHint(p))
 		}
@@ -132,21 +132,6 @@ func (imp *PthImport) ConvertedNote() string {
 	}
 	sort.Strings(parts)
 	return "converted to float32: " + strings.Join(parts, ", ") + " tensors (training runs in float32)"
-}
-
-func sameShape(a []int, b []int) bool {
-	if len(a) == 0 && len(b) == 1 && b[0] == 1 {
-		return true
-	}
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // shapeHint explains the classic mismatch: a head made for another

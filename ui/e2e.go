@@ -96,6 +96,7 @@ func runE2E(w *Window, dir string) error {
 	t := w.Train
 	ui(func() {
 		t.backbone.SetSelected("mobilenetv3")
+		t.start.SetSelected(startScratch) // the demo learns from random weights, offline
 		t.size.SetText("160")
 		t.epochs.SetText(envOr("LABELLOOP_E2E_EPOCHS", "60"))
 		t.batch.SetText("8")

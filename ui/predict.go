@@ -67,6 +67,13 @@ type PredictScreen struct {
 	nav                  *fyne.Container
 	navL                 *widget.Label
 	thr                  atomic.Pointer[inference.Thresholds] // the sliders, for the video player's goroutine
+	// TryVOC fetches the seed's VOC detector and exports it, returning the
+	// model's path (the app sets it; predicttry.go).
+	TryVOC      func(progress func(done, total int64)) (string, error)
+	try         *fyne.Container
+	tryBtn      *widget.Button
+	tryProgress *widget.ProgressBar
+	fetching    bool
 	// background runs the network off the UI goroutine; tests make it inline
 	background func(func())
 }
@@ -91,7 +98,7 @@ func NewPredictScreen(w fyne.Window) *PredictScreen {
 	s.confL, s.nmsL = widget.NewLabel(""), widget.NewLabel("")
 	s.conf.OnChanged = func(float64) { s.refilter(); s.changed() }
 	s.nms.OnChanged = func(float64) { s.refilter(); s.changed() }
-	s.model.OnChanged = func(string) { s.changed() }
+	s.model.OnChanged = func(string) { s.changed(); s.showTry() }
 	opts := []string{"Auto"}
 	for i := 1; i <= runtime.NumCPU(); i++ {
 		opts = append(opts, strconv.Itoa(i))
@@ -141,7 +148,7 @@ func NewPredictScreen(w fyne.Window) *PredictScreen {
 		widget.NewFormItem("NMS IoU", container.NewBorder(nil, nil, nil, s.nmsL, s.nms)),
 		widget.NewFormItem("CPU threads", s.threads),
 	)
-	side := container.NewBorder(container.NewVBox(controls, buttons, s.nav, s.status), nil, nil, nil,
+	side := container.NewBorder(container.NewVBox(controls, s.tryRow(), buttons, s.nav, s.status), nil, nil, nil,
 		container.NewVScroll(s.list))
 	split := container.NewHSplit(side, container.NewBorder(nil, s.video.Content, nil, nil, s.img))
 	split.Offset = 0.32
@@ -267,7 +274,11 @@ func (s *PredictScreen) showAt() {
 func (s *PredictScreen) detector() (func() (*inference.Detector, error), bool) {
 	mp := strings.TrimSpace(s.model.Text)
 	if mp == "" {
-		s.status.SetText("Choose a model first (Export makes one from a training run).")
+		msg := "Choose a model first (Export makes one from a training run)."
+		if s.TryVOC != nil {
+			msg = "Choose a model first (Export makes one from a training run), or try the VOC detector."
+		}
+		s.status.SetText(msg)
 		return nil, false
 	}
 	threads := s.threadCount()

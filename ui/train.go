@@ -37,6 +37,8 @@ type TrainScreen struct {
 	backbone, optimizer, anchors, augment    *widget.Select
 	size, epochs, freeze, batch, freezeB, lr *widget.Entry
 	initW, mosaic, mixup                     *widget.Entry
+	start                                    *widget.Select // Start from (trainstart.go)
+	freezeTyped, settingFreeze, downloading  bool
 	startBtn, stopBtn, resumeBtn             *widget.Button
 	problem, status, device                  *widget.Label
 	progress                                 *widget.ProgressBar
@@ -78,12 +80,22 @@ func NewTrainScreen(start StartRun) *TrainScreen {
 		e.OnChanged = func(string) { s.validate() }
 		return e
 	}
-	s.size, s.epochs, s.freeze = entry("416", "multiple of 32"), entry("100", ""), entry("0", "50 with pretrained weights")
+	s.size, s.epochs, s.freeze = entry("416", "multiple of 32"), entry("100", ""), entry("50", "half the epochs from pretrained weights")
 	s.batch, s.freezeB, s.lr = entry("8", ""), entry("16", ""), entry("", "the seed's: batch/64 × 1e-3 (adam), × 1e-2 (sgd)")
-	s.initW = entry("", "optional: a checkpoint or PyTorch .pth")
+	s.initW = entry("", "a checkpoint or PyTorch .pth")
+	s.epochs.OnChanged = func(string) { s.freezeRecipe(); s.validate() }
+	s.freeze.OnChanged = func(string) {
+		if !s.settingFreeze {
+			s.freezeTyped = true
+		}
+		s.validate()
+	}
+	s.initW.OnChanged = func(string) { s.freezeRecipe(); s.validate() }
+	startRow := s.startFromRow()
 	s.mosaic, s.mixup = entry("", "0.5 (default recipe)"), entry("", "0.5 of mosaics")
 	form := widget.NewForm(
 		widget.NewFormItem("Backbone", s.backbone),
+		widget.NewFormItem("Start from", startRow), // first: it decides the recipe below
 		widget.NewFormItem("Input size", s.size),
 		widget.NewFormItem("Epochs", s.epochs),
 		widget.NewFormItem("Freeze epochs", s.freeze),
@@ -95,7 +107,6 @@ func NewTrainScreen(start StartRun) *TrainScreen {
 		widget.NewFormItem("Mosaic probability", s.mosaic),
 		widget.NewFormItem("Mixup probability", s.mixup),
 		widget.NewFormItem("Anchors", s.anchors),
-		widget.NewFormItem("Start from", container.NewBorder(nil, nil, nil, widget.NewButton("Browse…", s.browseInit), s.initW)),
 	)
 	s.problem = widget.NewLabel("")
 	s.problem.Wrapping = fyne.TextWrapWord
@@ -106,6 +117,7 @@ func NewTrainScreen(start StartRun) *TrainScreen {
 	s.resumeBtn = widget.NewButton("Resume last run", s.onResume)
 	s.progress = widget.NewProgressBar()
 	s.status = widget.NewLabel("Not training.")
+	s.status.Truncation = fyne.TextTruncateEllipsis // a long path must not widen the panel past the window (the log then lost its line ends)
 	s.device = widget.NewLabel("")
 	blue, orange, green, red := color.NRGBA{0x3b, 0x82, 0xf6, 0xff}, color.NRGBA{0xf5, 0x9e, 0x0b, 0xff}, color.NRGBA{0x10, 0xb9, 0x81, 0xff}, color.NRGBA{0xef, 0x44, 0x44, 0xff}
 	s.loss = NewChart("Training loss", &Series{Name: "total", Color: red}, &Series{Name: "box", Color: blue},
@@ -150,7 +162,7 @@ func (s *TrainScreen) SetWorkerProblem(msg string) {
 // Config is the form as a run configuration (not yet checked).
 func (s *TrainScreen) Config() (protocol.Config, error) {
 	c := protocol.Config{Dataset: s.dataset, Backbone: s.backbone.Selected, Optimizer: s.optimizer.Selected,
-		Anchors: s.anchors.Selected, Augment: s.augment.Selected, Init: strings.TrimSpace(s.initW.Text)}
+		Anchors: s.anchors.Selected, Augment: s.augment.Selected, Init: s.initValue()}
 	if s.dataset != "" {
 		c.Project = filepath.Join(s.dataset, "runs")
 	}
@@ -387,6 +399,8 @@ func (s *TrainScreen) Apply(e protocol.Event) {
 			s.status.SetText(fmt.Sprintf("Done: %d steps. The best weights are in %s.", e.Step, filepath.Join(e.Run, "weights", "best.safetensors")))
 		}
 		s.addLogAt(eventTime(e), "done")
+	case "download", "transfer":
+		s.applyStart(e)
 	case "error":
 		s.status.SetText("Training failed: " + e.Message)
 		s.addLogAt(eventTime(e), "error: "+e.Message)
@@ -456,14 +470,14 @@ func (s *TrainScreen) browseInit() {
 		return
 	}
 	showFilePicker(s.window, pickOptions{title: "Weights to start from", dir: dir, exts: []string{".safetensors", ".pth"},
-		onPick: func(p []string) { s.initW.SetText(p[0]) }})
+		onPick: func(p []string) { s.start.SetSelected(startFile); s.initW.SetText(p[0]) }})
 }
 
 // formFields names the form's fields for FormFields and RestoreForm.
 func (s *TrainScreen) formFields() (map[string]*widget.Entry, map[string]*widget.Select) {
 	return map[string]*widget.Entry{"size": s.size, "epochs": s.epochs, "freeze": s.freeze, "batch": s.batch,
 			"freeze_batch": s.freezeB, "lr": s.lr, "init": s.initW, "mosaic": s.mosaic, "mixup": s.mixup},
-		map[string]*widget.Select{"backbone": s.backbone, "optimizer": s.optimizer, "anchors": s.anchors, "augment": s.augment}
+		map[string]*widget.Select{"backbone": s.backbone, "optimizer": s.optimizer, "anchors": s.anchors, "augment": s.augment, "start": s.start}
 }
 
 // FormFields is the form as text, field by field.
@@ -494,4 +508,5 @@ func (s *TrainScreen) RestoreForm(f map[string]string) {
 			sel.SetSelected(v)
 		}
 	}
+	s.restoredStart(f)
 }

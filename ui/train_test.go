@@ -24,6 +24,7 @@ func TestTrainFormValidation(t *testing.T) {
 	if s.startBtn.Disabled() || s.problem.Text != "" {
 		t.Fatalf("defaults should be valid: %q", s.problem.Text)
 	}
+	s.start.SetSelected(startFile) // the file field is used
 	for _, c := range []struct {
 		e          func() *string
 		value, msg string

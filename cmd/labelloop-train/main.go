@@ -5,6 +5,8 @@
 //	labelloop-train train --config run.json [--dataset DIR --epochs N ...]
 //	labelloop-train train --resume runs/train-3
 //	labelloop-train import-pth --pth W.pth --dataset DIR --out W.safetensors
+//	labelloop-train export-pth --weights W.safetensors --out W.pth
+//	labelloop-train weights list | weights fetch voc-mobilenetv2
 //
 // It writes one JSON object per line to stdout (started, batch, epoch,
 // eval, checkpoint, done, error) and stops cleanly, after saving the last
@@ -46,6 +48,10 @@ func main() {
 		os.Exit(train(os.Args[2:]))
 	case "import-pth":
 		os.Exit(importPth(os.Args[2:]))
+	case "export-pth":
+		os.Exit(exportPth(os.Args[2:]))
+	case "weights":
+		os.Exit(weightsCmd(os.Args[2:]))
 	default:
 		fmt.Fprintf(os.Stderr, "labelloop-train: unknown command %q\n", os.Args[1])
 		usage()
@@ -58,7 +64,11 @@ func usage() {
   labelloop-train train [--config run.json] [options]   train (options: train --help)
   labelloop-train train --resume runs/train-N           continue a stopped run
   labelloop-train import-pth --pth W.pth --out W.safetensors (--dataset DIR | --classes a,b) [options]
-                                                        convert PyTorch weights (import-pth --help)`)
+                                                        convert PyTorch weights (import-pth --help)
+  labelloop-train export-pth --weights W.safetensors --out W.pth
+                                                        write the seed's state dict (torch.load, YoloBody strict)
+  labelloop-train weights list                          the seed's published weights (VOC detectors, ImageNet backbones)
+  labelloop-train weights fetch NAME                    download one into the cache (and convert a detector)`)
 }
 
 func train(args []string) int {
@@ -76,10 +86,10 @@ func train(args []string) int {
 	maxSteps := fs.Int("max-steps", 0, "stop after this many steps")
 	evalEvery := fs.Int("eval-every", 0, "mAP@0.5 every N epochs (10)")
 	project := fs.String("project", "", "where runs/train-N go (runs)")
-	initFrom := fs.String("init", "", "start from this checkpoint (.safetensors; convert .pth with import-pth)")
+	initFrom := fs.String("init", "", "start from: a checkpoint (.safetensors), PyTorch weights (.pth), voc (the seed's VOC detector) or imagenet (its ImageNet backbone); tensors whose name and shape fit are taken")
 	resume := fs.String("resume", "", "continue the run in this folder (runs/train-N)")
 	seed := fs.Uint64("seed", 0, "random seed")
-	freeze := fs.Int("freeze-epochs", 0, "keep the backbone fixed for the first N epochs (50 with pretrained weights)")
+	freeze := fs.Int("freeze-epochs", -1, "keep the backbone fixed for the first N epochs (with --init: half the epochs, the seed's recipe; else 0)")
 	freezeBatch := fs.Int("freeze-batch", 0, "batch size while frozen (2x batch)")
 	wd := fs.Float64("weight-decay", -1, "weight decay on conv weights (sgd 5e-4, adam 0)")
 	clip := fs.Float64("clip-norm", 0, "clip gradients to this global norm (0: off)")
@@ -93,6 +103,15 @@ func train(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	if *freeze < 0 && *config == "" && *initFrom != "" && *resume == "" {
+		// the seed's recipe from pretrained weights: the backbone frozen
+		// for the first half (at the larger frozen batch)
+		*freeze = 50 // of the default 100 epochs
+		if *epochs > 0 {
+			*freeze = *epochs / 2
+		}
+	}
+	*freeze = max(*freeze, 0) // 0: as the config says
 	if *maxPixels > 0 {
 		pix.SetMaxPixels(*maxPixels)
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/labelloop/labelloop/internal/syncbuf"
 	"github.com/labelloop/labelloop/internal/synth"
 	"github.com/labelloop/labelloop/training"
-	"github.com/labelloop/labelloop/voc"
 )
 
 // The test binary is also the worker: with LABELLOOP_TEST_WORKER=1 it
@@ -108,15 +107,9 @@ func tinyDataset(t *testing.T) string {
 	root := filepath.Join(t.TempDir(), "d")
 	o := synth.Default(12)
 	o.Width, o.Height, o.MinSize, o.MaxSize = 64, 64, 16, 40
-	if err := synth.Generate(root, o); err != nil {
+	if err := synth.GenerateSplit(root, o); err != nil {
 		t.Fatal(err)
 	}
-	ds, _ := voc.Open(root)
-	plan, err := voc.PlanSplit(ds, voc.DefaultSplitOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan.WriteImageSets(ds)
 	return root
 }
 

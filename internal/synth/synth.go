@@ -133,3 +133,20 @@ func inside(cls int, x, y, s float64) bool {
 }
 
 func clamp8(v float64) uint8 { return uint8(max(0, min(255, v))) }
+
+// GenerateSplit is Generate followed by the default split (train and val
+// lists written), a set ready to train on.
+func GenerateSplit(root string, o Options) error {
+	if err := Generate(root, o); err != nil {
+		return err
+	}
+	ds, err := voc.Open(root)
+	if err != nil {
+		return err
+	}
+	plan, err := voc.PlanSplit(ds, voc.DefaultSplitOptions())
+	if err != nil {
+		return err
+	}
+	return plan.WriteImageSets(ds)
+}

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/labelloop/labelloop/internal/weights"
 	"github.com/labelloop/labelloop/model"
 )
 
@@ -33,7 +34,7 @@ type Config struct {
 	EvalEvery   int         `json:"eval_every"`       // mAP@0.5 every N epochs (10)
 	Workers     int         `json:"workers"`          // data goroutines (number of CPUs)
 	Project     string      `json:"project"`          // where runs/train-N go ("runs")
-	Init        string      `json:"init"`             // weights to start from: a checkpoint (.safetensors) or PyTorch weights (.pth)
+	Init        string      `json:"init"`             // weights to start from: a checkpoint (.safetensors), PyTorch weights (.pth), or "voc"/"imagenet" (the seed's published weights for the backbone, fetched into the cache)
 	Resume      string      `json:"resume,omitempty"` // a run folder to continue (its config is used; only epochs may grow)
 	MaxSteps    int         `json:"max_steps"`        // stop after this many steps (quick runs, tests)
 	// Augment is "default" (the reference's recipe), "flip" (flips only,
@@ -124,8 +125,8 @@ func (c *Config) Check() error {
 	if _, err := model.Build(model.Config{Backbone: c.Backbone, NumClasses: 1, InputSize: c.InputSize}); err != nil {
 		return err
 	}
-	if c.Init != "" && !strings.HasSuffix(c.Init, ".safetensors") && !strings.HasSuffix(strings.ToLower(c.Init), ".pth") {
-		return fmt.Errorf("init %s: want a .safetensors checkpoint or PyTorch weights (.pth)", c.Init)
+	if c.Init != "" && !weights.IsStart(c.Init) && !strings.HasSuffix(c.Init, ".safetensors") && !strings.HasSuffix(strings.ToLower(c.Init), ".pth") {
+		return fmt.Errorf("init %s: want a .safetensors checkpoint, PyTorch weights (.pth), voc (the seed's VOC detector) or imagenet (its ImageNet backbone)", c.Init)
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ import (
 const MaxEventLine = 1 << 20
 
 // EventNames are the events the worker writes ("imported" by import-pth).
-var EventNames = []string{"started", "batch", "epoch", "eval", "checkpoint", "done", "error", "imported"}
+var EventNames = []string{"started", "batch", "epoch", "eval", "checkpoint", "done", "error", "imported", "download", "transfer"}
 
 // ParseEvent reads one line of the worker's output or of events.jsonl. A
 // line that is not JSON, names no known event, or carries a negative count
@@ -37,7 +37,7 @@ func ParseEvent(line []byte) (Event, error) {
 		name string
 		v    float64
 	}{{"threads", float64(e.Threads)}, {"epoch", float64(e.Epoch)}, {"step", float64(e.Step)}, {"steps", float64(e.Steps)},
-		{"val_loss", e.ValLoss}, {"lr", e.LR}, {"images_per_s", e.ImgPerS}, {"data_wait", e.DataWait}} {
+		{"val_loss", e.ValLoss}, {"lr", e.LR}, {"bytes", float64(e.Bytes)}, {"total", float64(e.Total)}, {"images_per_s", e.ImgPerS}, {"data_wait", e.DataWait}} {
 		if c.v < 0 {
 			return Event{}, fmt.Errorf("%s: %s %v is negative", e.Event, c.name, c.v)
 		}

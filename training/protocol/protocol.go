@@ -6,7 +6,7 @@ package protocol
 
 // Event is one line of the worker's output (and of events.jsonl).
 type Event struct {
-	Event   string             `json:"event"` // started, batch, epoch, eval, checkpoint, done, error
+	Event   string             `json:"event"` // started, batch, epoch, eval, checkpoint, done, error; download, transfer before a run starts
 	Time    string             `json:"time"`
 	Run     string             `json:"run,omitempty"`
 	Device  string             `json:"device,omitempty"`
@@ -26,7 +26,11 @@ type Event struct {
 	// the data pipeline.
 	DataWait float64 `json:"data_wait,omitempty"`
 	Frozen   bool    `json:"frozen,omitempty"` // the backbone is frozen this epoch
-	Message  string  `json:"message,omitempty"`
+	// Bytes and Total are a download's progress (event "download": Path
+	// is the file's name).
+	Bytes   int64  `json:"bytes,omitempty"`
+	Total   int64  `json:"total,omitempty"`
+	Message string `json:"message,omitempty"`
 }
 
 // LossParts are the terms of one step's loss (and, for training steps,
