@@ -87,6 +87,7 @@ type CalibStats struct {
 	Images  int
 	lo, hi  []float32
 	hist    [][]uint64 // nil when only min/max were collected
+	zeros   []uint64   // exact zeros, not in hist
 }
 
 // CalibOptions tune Calibrate.
@@ -123,6 +124,7 @@ func Calibrate(ctx context.Context, model []byte, tensors []string, images []str
 	for pass := 0; pass < passes; pass++ {
 		if pass == 1 {
 			st.hist = make([][]uint64, len(tensors))
+			st.zeros = make([]uint64, len(tensors))
 			for i := range st.hist {
 				st.hist[i] = make([]uint64, histBins)
 			}
@@ -173,6 +175,13 @@ func (st *CalibStats) addHist(i int, data []float32) {
 	m := st.bound(i)
 	k := float64(histBins) / (2 * m)
 	for _, v := range data {
+		if v == 0 {
+			// exact zeros (most of a ReLU's output) quantize exactly at any
+			// scale: kept apart, as their spike made the entropy method
+			// clip every ReLU6 output near 0.7
+			st.zeros[i]++
+			continue
+		}
 		b := int((float64(v) + m) * k)
 		h[max(0, min(histBins-1, b))]++
 	}
@@ -208,7 +217,8 @@ func (st *CalibStats) binEdge(i, b int) float64 {
 
 // percentile cuts (100-p)% of the values off each end.
 func (st *CalibStats) percentile(i int, p float64) onnx.Range {
-	h := st.hist[i]
+	h := slices.Clone(st.hist[i])
+	h[histBins/2] += st.zeros[i] // zeros count among the values cut
 	var total uint64
 	for _, c := range h {
 		total += c

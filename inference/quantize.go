@@ -23,7 +23,7 @@ type Int8Options struct {
 }
 
 // DefaultCalibMethod is the method picked by measured mAP (BENCHMARKS.md).
-const DefaultCalibMethod = CalibPercentile
+const DefaultCalibMethod = CalibEntropy
 
 // CalibrateModel calibrates an exported float model (size and letterbox
 // as its metadata says) on the pictures: the statistics Quantize needs for

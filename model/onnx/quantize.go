@@ -244,6 +244,11 @@ func Quantize(m *pb.ModelProto, ranges map[string]Range, opt QuantOptions, calib
 		if !ok {
 			return nil, fmt.Errorf("no calibrated range for %s", p.root(t))
 		}
+		if t == InputName {
+			// pixels/255: at scale 1/255 the input's quantization is exact,
+			// where a calibrated range (a percentile's above all) clips it
+			r = Range{0, 1}
+		}
 		if math.IsNaN(float64(r.Lo)) || math.IsNaN(float64(r.Hi)) || math.IsInf(float64(r.Lo), 0) || math.IsInf(float64(r.Hi), 0) {
 			return nil, fmt.Errorf("calibrated range of %s is [%v, %v]: not finite", t, r.Lo, r.Hi)
 		}
