@@ -232,3 +232,39 @@ func splitItems(ds *voc.Dataset, split string) ([]voc.Item, string) {
 	}
 	return out, note
 }
+
+// CompareModels evaluates two models on a dataset's test split (all its
+// labelled pictures when it has none) and returns eval --beside's table.
+func CompareModels(dataset, a, b string) (string, error) {
+	ds, err := voc.Open(dataset)
+	if err != nil {
+		return "", err
+	}
+	items, _ := splitItems(ds, "test")
+	if len(items) == 0 {
+		return "", fmt.Errorf("%s: no labelled pictures to compare the models on", dataset)
+	}
+	var dets []*inference.Detector
+	var ms []inference.Metrics
+	var imgs [][]inference.EvalImage
+	var log strings.Builder
+	for _, p := range []string{a, b} {
+		det, err := inference.Load(p, inference.LoadOptions{Threads: 1})
+		if err != nil {
+			return "", err
+		}
+		defer det.Close()
+		images, failed := evalImages(det, items, inference.MAPThresholds, runtime.NumCPU(), &log)
+		if failed > 0 {
+			return "", fmt.Errorf("%d pictures could not be evaluated:\n%s", failed, log.String())
+		}
+		dets, ms, imgs = append(dets, det), append(ms, inference.Evaluate(images, det.Info.Classes, inference.DisplayThresholds.Conf)), append(imgs, images)
+	}
+	var out strings.Builder
+	split := "test"
+	if _, err := voc.ReadImageSet(ds, "test"); err != nil {
+		split = "all labelled"
+	}
+	printBeside(&out, split, float64(inference.DisplayThresholds.Conf), dets, ms, imgs)
+	return out.String(), nil
+}

@@ -52,6 +52,10 @@ func TestExportInt8(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "int8-0.onnx (int8)") || !strings.Contains(stdout, "best.onnx (float)") || !strings.Contains(stdout, "mAP@0.5:0.95") {
 		t.Fatalf("eval --beside: %d\n%s%s", code, stdout, stderr)
 	}
+	// the Export tab's comparison: the same table
+	if cmp, err := CompareModels(data, int8Path, fp32); err != nil || !strings.Contains(cmp, "int8-0.onnx (int8)") || !strings.Contains(cmp, "all labelled") {
+		t.Fatalf("CompareModels: %v\n%s", err, cmp)
+	}
 	if code, stdout, stderr := run("autolabel", "--model", int8Path, "--conf", "0.05", data); code != 0 || !strings.Contains(stdout, "labelled 2 images") {
 		t.Fatalf("autolabel: %d\n%s%s", code, stdout, stderr)
 	}

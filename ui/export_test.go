@@ -1,0 +1,50 @@
+package ui
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+)
+
+// With the int8 option ticked, Export writes the float model, then the
+// int8 one calibrated on the open dataset, shows the two compared and
+// hands the int8 one to Predict; a failed calibration is shown and
+// hands nothing. Without an Int8 function there is no option.
+func TestExportScreenInt8(t *testing.T) {
+	test.NewTempApp(t)
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "runs", "train-1", "weights"), 0o755)
+	os.WriteFile(filepath.Join(root, "runs", "train-1", "weights", "best.safetensors"), nil, 0o644)
+	s := NewExportScreen(func(w string) (string, string, error) { return "m.onnx", "m.onnx (mobilenetv2)", nil })
+	if s.int8.Visible() {
+		t.Fatal("int8 option shown without an int8 exporter")
+	}
+	var gotDataset, gotFloat string
+	fail := error(nil)
+	s.Int8 = func(w, dataset, float string) (string, string, string, error) {
+		gotDataset, gotFloat = dataset, float
+		return "m-int8.onnx", "m-int8.onnx (int8)", "mAP@0.5   0.79   0.79", fail
+	}
+	s.background = func(f func()) { f() }
+	handed := ""
+	s.OnExported = func(p string) { handed = p }
+	s.SetDataset(root)
+	if !s.int8.Visible() {
+		t.Fatal("int8 option hidden")
+	}
+	test.Tap(s.int8)
+	test.Tap(s.btn)
+	if gotDataset != root || gotFloat != "m.onnx" || handed != "m-int8.onnx" || !strings.Contains(s.result.Text, "mAP@0.5") || !strings.Contains(s.result.Text, "m-int8.onnx (int8)") {
+		t.Fatalf("dataset %q float %q handed %q result %q", gotDataset, gotFloat, handed, s.result.Text)
+	}
+	handed = ""
+	fail = errors.New("no pictures to calibrate on")
+	test.Tap(s.btn)
+	if handed != "" || !strings.Contains(s.result.Text, "Export failed: no pictures to calibrate on") {
+		t.Fatalf("failure: handed %q result %q", handed, s.result.Text)
+	}
+}
