@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,6 +9,11 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2/test"
+
+	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/internal/synth"
+	"github.com/labelloop/labelloop/model"
+	"github.com/labelloop/labelloop/model/onnx"
 )
 
 // With the int8 option ticked, Export writes the float model, then the
@@ -46,5 +52,31 @@ func TestExportScreenInt8(t *testing.T) {
 	test.Tap(s.btn)
 	if handed != "" || !strings.Contains(s.result.Text, "Export failed: no pictures to calibrate on") {
 		t.Fatalf("failure: handed %q result %q", handed, s.result.Text)
+	}
+}
+
+// The Predict tab takes an int8 model as it takes a float one.
+func TestPredictTabTakesInt8(t *testing.T) {
+	a := test.NewTempApp(t)
+	root := filepath.Join(t.TempDir(), "d")
+	synth.Generate(root, synth.Default(3))
+	g, _ := model.Build(model.Config{Backbone: model.MobileNetV2, NumClasses: 3, InputSize: 160})
+	m, err := onnx.Export(g, model.FixtureWeights(g), onnx.Meta{Classes: synth.Classes, Anchors: model.DefaultAnchors})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := inference.Int8(context.Background(), m, 160, true, inference.Int8Options{CalibDir: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := filepath.Join(t.TempDir(), "m-int8.onnx")
+	os.WriteFile(mp, data, 0o644)
+	s := NewPredictScreen(a.NewWindow("t"))
+	s.background = func(f func()) { f() }
+	s.SetDataset(root)
+	s.SetModel(mp)
+	s.Show(filepath.Join(root, "JPEGImages", "shapes-00000.jpg"))
+	if s.det == nil || s.det.Info.Quantization != "int8" || len(s.cands) == 0 {
+		t.Fatalf("int8 model in Predict: %s", s.status.Text)
 	}
 }
