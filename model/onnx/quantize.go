@@ -281,7 +281,11 @@ func Quantize(m *pb.ModelProto, ranges map[string]Range, opt QuantOptions, calib
 			}
 		}
 		if p.int8Node[i] && n.GetOpType() == "Conv" {
-			if err := q.conv(n, weights, params[src.Node[i].Input[0]]); err != nil {
+			in, ok := params[src.Node[i].Input[0]]
+			if !ok {
+				return nil, fmt.Errorf("%s: int8 convolution on an unquantized input %s", n.GetName(), src.Node[i].Input[0])
+			}
+			if err := q.conv(n, weights, in); err != nil {
 				return nil, err
 			}
 		}
