@@ -23,7 +23,7 @@ type Int8Options struct {
 }
 
 // DefaultCalibMethod is the method picked by measured mAP (BENCHMARKS.md).
-const DefaultCalibMethod = CalibEntropy
+const DefaultCalibMethod = CalibPercentile
 
 // CalibrateModel calibrates an exported float model (size and letterbox
 // as its metadata says) on the pictures: the statistics Quantize needs for
