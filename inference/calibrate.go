@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/labelloop/labelloop/internal/pix"
 	"github.com/labelloop/labelloop/model/onnx"
@@ -144,18 +147,8 @@ func Calibrate(ctx context.Context, model []byte, tensors []string, images []str
 			if err != nil {
 				return nil, err
 			}
-			for i, o := range outs {
-				if pass == 0 {
-					for _, v := range o.Data {
-						if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-							return nil, fmt.Errorf("%s: tensor %s has the value %v: the model does not compute finite values on this picture", path, tensors[i], v)
-						}
-						st.lo[i] = min(st.lo[i], v)
-						st.hi[i] = max(st.hi[i], v)
-					}
-				} else {
-					st.addHist(i, o.Data)
-				}
+			if err := st.add(outs, pass); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
 			}
 			if opt.Progress != nil {
 				opt.Progress(pass*len(images)+k+1, passes*len(images))
@@ -163,6 +156,39 @@ func Calibrate(ctx context.Context, model []byte, tensors []string, images []str
 		}
 	}
 	return st, nil
+}
+
+// add takes one picture's tensors into the statistics (pass 0: ranges;
+// 1: histograms), a tensor per goroutine at a time: while they run the
+// network is idle, and each tensor's statistics are its own, so the
+// result does not depend on the order.
+func (st *CalibStats) add(outs []Output, pass int) error {
+	errs := make([]error, len(outs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.NumCPU(); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(outs); i = int(next.Add(1) - 1) {
+				if pass == 1 {
+					st.addHist(i, outs[i].Data)
+					continue
+				}
+				lo, hi := st.lo[i], st.hi[i]
+				for _, v := range outs[i].Data {
+					if v-v != 0 { // NaN or ±Inf
+						errs[i] = fmt.Errorf("tensor %s has the value %v: the model does not compute finite values on this picture", st.Tensors[i], v)
+						break
+					}
+					lo, hi = min(lo, v), max(hi, v)
+				}
+				st.lo[i], st.hi[i] = lo, hi
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // bound is the histograms' half width for tensor i.
