@@ -20,6 +20,7 @@ import (
 	"github.com/labelloop/labelloop/internal/synth"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/model/onnx"
+	pb "github.com/labelloop/labelloop/model/onnx/onnxpb"
 )
 
 // int8Pair writes a backbone's float model at 416 (fixture weights, 3
@@ -40,6 +41,31 @@ func int8Pair(t *testing.T, bb, data, acts string) (fp32, int8 string) {
 	fd, _ := proto.Marshal(m)
 	os.WriteFile(fp32, fd, 0o644)
 	os.WriteFile(int8, q, 0o644)
+	// what ONNX Runtime runs after its fusions: int8 kernels, float only
+	// where asked
+	opt := filepath.Join(dir, "optimized.onnx")
+	s, err := inference.NewSession(q, onnx.OutputNames[:], inference.Options{Threads: 1, OptimizedPath: opt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	var om pb.ModelProto
+	b, _ := os.ReadFile(opt)
+	if err := proto.Unmarshal(b, &om); err != nil {
+		t.Fatal(err)
+	}
+	ops := map[string]int{}
+	for _, n := range om.Graph.Node {
+		ops[n.GetOpType()]++
+	}
+	floatConvs := 3 // the heads
+	if bb == model.MobileNetV3 {
+		floatConvs += 16 // squeeze-and-excite's fully connected layers
+	}
+	t.Logf("%s int8 (%s activations) as ONNX Runtime runs it: %v", bb, acts, ops)
+	if acts == onnx.ActUint8 && (ops["QLinearConv"] == 0 || ops["Conv"] != floatConvs) {
+		t.Errorf("%s: ONNX Runtime runs %d QLinearConv and %d float Conv, want %d float", bb, ops["QLinearConv"], ops["Conv"], floatConvs)
+	}
 	return fp32, int8
 }
 
