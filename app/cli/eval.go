@@ -34,6 +34,9 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
+	if *beside != "" && *asJSON {
+		return usageError(stderr, fs, "--beside shows a table; --json is for one model")
+	}
 	ds, code := oneDataset(fs, pos, stderr)
 	if ds == nil {
 		return code
