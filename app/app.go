@@ -78,6 +78,14 @@ func Run(args []string) int {
 		r, err := cli.ExportCheckpoint(weights, "", "")
 		return r.Path, r.Summary, err
 	}
+	w.Export.Int8 = func(weights, dataset, floatModel string) (string, string, string, error) {
+		r, err := cli.ExportModel(context.Background(), weights, "", "", &inference.Int8Options{CalibDir: dataset})
+		if err != nil {
+			return "", "", "", err
+		}
+		cmp, err := cli.CompareModels(dataset, r.Path, floatModel)
+		return r.Path, r.Summary, cmp, err
+	}
 	w.OnOpen = func(dir string) {
 		prefs.SetStringList("recent", AddRecent(prefs.StringList("recent"), dir, maxRecent))
 	}

@@ -19,15 +19,19 @@ import (
 
 // ModelInfo is what a detector file says about itself.
 type ModelInfo struct {
-	Path       string
-	Classes    []string
-	Anchors    [9][2]float64
-	InputSize  int
-	Backbone   string // empty for files not written by LabelLoop
-	Letterbox  bool
-	inputName  string
-	outputs    []string // ordered by stride 32, 16, 8
-	NumClasses int
+	Path      string
+	Classes   []string
+	Anchors   [9][2]float64
+	InputSize int
+	Backbone  string // empty for files not written by LabelLoop
+	Letterbox bool
+	// Quantization is "int8" for a quantized model, "" for float; then
+	// Calibration is its calibration (JSON: pictures, folder, method).
+	Quantization string
+	Calibration  string
+	inputName    string
+	outputs      []string // ordered by stride 32, 16, 8
+	NumClasses   int
 }
 
 // LoadOptions supply what a file does not say (the PyTorch reference's own

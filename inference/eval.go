@@ -3,6 +3,7 @@ package inference
 import (
 	"math"
 	"sort"
+	"time"
 
 	"github.com/labelloop/labelloop/voc"
 )
@@ -18,6 +19,7 @@ type GroundTruth struct {
 type EvalImage struct {
 	Dets  []Detection
 	Truth []GroundTruth
+	Net   time.Duration // the network's time on it (0: not measured)
 }
 
 // ClassAP is one class's result.

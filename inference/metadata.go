@@ -70,6 +70,17 @@ func readMetadata(path string, props []*pb.StringStringEntryProto, info *ModelIn
 				return bad(key, "%q, want %s", v, strings.Join(model.ResizeModes, " or "))
 			}
 			info.Letterbox = v != "plain"
+		case onnx.KeyQuantization:
+			if v != "int8" {
+				return bad(key, "%q, want int8", v)
+			}
+			info.Quantization = v
+		case onnx.KeyCalibration:
+			var c onnx.CalibrationInfo
+			if err := json.Unmarshal([]byte(v), &c); err != nil {
+				return bad(key, "want the calibration as JSON: %v", err)
+			}
+			info.Calibration = v
 		case onnx.KeyStrides:
 			var s []int
 			if err := json.Unmarshal([]byte(v), &s); err != nil || !slices.Equal(s, model.Strides[:]) {

@@ -144,6 +144,9 @@ type Session struct {
 // Options tune a session.
 type Options struct {
 	Threads int // intra-op threads; 0: one per core (see newSessionNamed)
+	// OptimizedPath, when set, is where ONNX Runtime writes the graph as
+	// it runs it (after its fusions): tests check int8 kernels run.
+	OptimizedPath string
 }
 
 // ErrNotONNX is returned for files that are not ONNX models.
@@ -174,6 +177,9 @@ func newSessionNamed(model []byte, input string, outputs []string, opt Options) 
 	// Spinning threads burn the other process's CPU on shared machines.
 	so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0")
 	so.AddSessionConfigEntry("session.inter_op.allow_spinning", "0")
+	if opt.OptimizedPath != "" {
+		so.SetOptimizedModelFilePath(opt.OptimizedPath)
+	}
 	device, note := "cpu", ""
 	if directMLPresent() {
 		// DirectML (any DirectX 12 GPU on Windows) wants no memory

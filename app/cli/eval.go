@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/voc"
@@ -19,6 +21,7 @@ import (
 func runEval(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	mf := addModelFlags(fs, float64(inference.MAPThresholds.Conf), inference.MAPThresholds.NMS)
+	beside := fs.String("beside", "", "a second model (e.g. the float one beside an int8 export) evaluated on the same images, shown side by side")
 	split := fs.String("split", "test", "ImageSets/Main list to evaluate (all labelled images if it does not exist)")
 	display := fs.Float64("display-conf", float64(inference.DisplayThresholds.Conf), "score threshold for precision, recall and F1")
 	workers := fs.Int("workers", runtime.NumCPU(), "images processed at once")
@@ -30,6 +33,9 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	pos, code, ok := parse(fs, args, stderr)
 	if !ok {
 		return code
+	}
+	if *beside != "" && *asJSON {
+		return usageError(stderr, fs, "--beside shows a table; --json is for one model")
 	}
 	ds, code := oneDataset(fs, pos, stderr)
 	if ds == nil {
@@ -49,6 +55,63 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		return ExitFindings
 	}
 	defer det.Close()
+	images, failed := evalImages(det, items, mf.thresholds(), *workers, stderr)
+	if *beside != "" {
+		other := mf
+		other.model = beside
+		det2, err := other.load(*workers)
+		if err != nil {
+			fmt.Fprintf(stderr, "labelloop eval: %v\n", err)
+			return ExitFindings
+		}
+		defer det2.Close()
+		images2, failed2 := evalImages(det2, items, mf.thresholds(), *workers, stderr)
+		m1 := inference.Evaluate(images, det.Info.Classes, float32(*display))
+		m2 := inference.Evaluate(images2, det2.Info.Classes, float32(*display))
+		printBeside(stdout, *split, *display, []*inference.Detector{det, det2}, []inference.Metrics{m1, m2}, [][]inference.EvalImage{images, images2})
+		if failed+failed2 > 0 {
+			return ExitFindings
+		}
+		return ExitOK
+	}
+	m := inference.Evaluate(images, det.Info.Classes, float32(*display))
+	if *asJSON {
+		js := struct {
+			inference.Metrics
+			Split  string `json:"split"`
+			Failed int    `json:"failed"`
+		}{m, *split, failed}
+		for i := range js.Classes { // NaN is not JSON: a class without ground truth has no AP
+			if math.IsNaN(js.Classes[i].AP50) {
+				js.Classes[i].AP50, js.Classes[i].AP5095 = -1, -1
+			}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(js)
+	} else {
+		fmt.Fprintf(stdout, "%d images (%s)\n", m.Images, *split)
+		fmt.Fprintf(stdout, "  %-20s %6s %8s %9s %6s %6s %6s\n", "class", "truth", "AP50", "AP50-95", "P", "R", "F1")
+		for _, c := range m.Classes {
+			ap, ap95 := fmt.Sprintf("%8.4f", c.AP50), fmt.Sprintf("%9.4f", c.AP5095)
+			if math.IsNaN(c.AP50) {
+				ap, ap95 = fmt.Sprintf("%8s", "-"), fmt.Sprintf("%9s", "-")
+			}
+			fmt.Fprintf(stdout, "  %-20s %6d %s %s %6.3f %6.3f %6.3f\n", c.Name, c.Truths, ap, ap95, c.Precision, c.Recall, c.F1)
+		}
+		fmt.Fprintf(stdout, "mAP@0.5 %.4f   mAP@0.5:0.95 %.4f   P %.3f  R %.3f  F1 %.3f (at score >= %g)\n", m.MAP50, m.MAP5095, m.Precision, m.Recall, m.F1, *display)
+		fmt.Fprintln(stdout, "(AP: VOC all-point interpolation, difficult objects ignored; AP50-95: COCO-style 101-point; '-': no ground truth, left out of the mean)")
+	}
+	if failed > 0 {
+		return ExitFindings
+	}
+	return ExitOK
+}
+
+// evalImages runs det on the items (workers at a time) and pairs its
+// detections with the ground truth of the classes it knows; failed counts
+// the images that could not be read, each reported on stderr.
+func evalImages(det *inference.Detector, items []voc.Item, th inference.Thresholds, workers int, stderr io.Writer) ([]inference.EvalImage, int) {
 	classIdx := map[string]int{}
 	for i, c := range det.Info.Classes {
 		classIdx[c] = i
@@ -59,7 +122,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	var mu sync.Mutex
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for w := 0; w < max(1, *workers); w++ {
+	for w := 0; w < max(1, workers); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -67,9 +130,10 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 				it := items[i]
 				a, err := voc.LoadAnnotation(it.XML)
 				if err == nil {
-					_, dets, _, derr := det.DetectFile(it.Image, mf.thresholds())
+					_, dets, tm, derr := det.DetectFile(it.Image, th)
 					err = derr
 					images[i].Dets = dets
+					images[i].Net = tm.Net
 				}
 				if err != nil {
 					failed.Add(1)
@@ -92,41 +156,52 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		}()
 	}
 	wg.Wait()
-	for name, n := range unknown {
-		fmt.Fprintf(stderr, "warning: %d ground-truth boxes of class %q, which the model does not know, were left out\n", n, name)
+	names := make([]string, 0, len(unknown))
+	for name := range unknown {
+		names = append(names, name)
 	}
-	m := inference.Evaluate(images, det.Info.Classes, float32(*display))
-	if *asJSON {
-		js := struct {
-			inference.Metrics
-			Split  string `json:"split"`
-			Failed int    `json:"failed"`
-		}{m, *split, int(failed.Load())}
-		for i := range js.Classes { // NaN is not JSON: a class without ground truth has no AP
-			if math.IsNaN(js.Classes[i].AP50) {
-				js.Classes[i].AP50, js.Classes[i].AP5095 = -1, -1
-			}
+	slices.Sort(names)
+	for _, name := range names {
+		fmt.Fprintf(stderr, "warning: %d ground-truth boxes of class %q, which the model does not know, were left out\n", unknown[name], name)
+	}
+	return images, int(failed.Load())
+}
+
+// printBeside shows two models' metrics on the same images, column by
+// column, with the network's median time per image.
+func printBeside(w io.Writer, split string, display float64, dets []*inference.Detector, ms []inference.Metrics, imgs [][]inference.EvalImage) {
+	fmt.Fprintf(w, "%d images (%s)\n", ms[0].Images, split)
+	fmt.Fprintf(w, "  %-14s", "")
+	for _, d := range dets {
+		kind := "float"
+		if d.Info.Quantization != "" {
+			kind = d.Info.Quantization
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(js)
-	} else {
-		fmt.Fprintf(stdout, "%d images (%s)\n", m.Images, *split)
-		fmt.Fprintf(stdout, "  %-20s %6s %8s %9s %6s %6s %6s\n", "class", "truth", "AP50", "AP50-95", "P", "R", "F1")
-		for _, c := range m.Classes {
-			ap, ap95 := fmt.Sprintf("%8.4f", c.AP50), fmt.Sprintf("%9.4f", c.AP5095)
-			if math.IsNaN(c.AP50) {
-				ap, ap95 = fmt.Sprintf("%8s", "-"), fmt.Sprintf("%9s", "-")
-			}
-			fmt.Fprintf(stdout, "  %-20s %6d %s %s %6.3f %6.3f %6.3f\n", c.Name, c.Truths, ap, ap95, c.Precision, c.Recall, c.F1)
+		fmt.Fprintf(w, " %28s", fmt.Sprintf("%s (%s)", filepath.Base(d.Info.Path), kind))
+	}
+	fmt.Fprintln(w)
+	row := func(name string, f func(i int) string) {
+		fmt.Fprintf(w, "  %-14s", name)
+		for i := range dets {
+			fmt.Fprintf(w, " %28s", f(i))
 		}
-		fmt.Fprintf(stdout, "mAP@0.5 %.4f   mAP@0.5:0.95 %.4f   P %.3f  R %.3f  F1 %.3f (at score >= %g)\n", m.MAP50, m.MAP5095, m.Precision, m.Recall, m.F1, *display)
-		fmt.Fprintln(stdout, "(AP: VOC all-point interpolation, difficult objects ignored; AP50-95: COCO-style 101-point; '-': no ground truth, left out of the mean)")
+		fmt.Fprintln(w)
 	}
-	if failed.Load() > 0 {
-		return ExitFindings
-	}
-	return ExitOK
+	row("mAP@0.5", func(i int) string { return fmt.Sprintf("%.4f", ms[i].MAP50) })
+	row("mAP@0.5:0.95", func(i int) string { return fmt.Sprintf("%.4f", ms[i].MAP5095) })
+	row("P / R / F1", func(i int) string { return fmt.Sprintf("%.3f / %.3f / %.3f", ms[i].Precision, ms[i].Recall, ms[i].F1) })
+	row("network ms", func(i int) string {
+		var t []time.Duration
+		for _, im := range imgs[i] {
+			t = append(t, im.Net)
+		}
+		slices.Sort(t)
+		if len(t) == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.1f", float64(t[len(t)/2])/float64(time.Millisecond))
+	})
+	fmt.Fprintf(w, "(P, R, F1 at score >= %g; network ms: median per image, images run in parallel)\n", display)
 }
 
 // splitItems are the labelled items of ImageSets/Main/SPLIT.txt, or all
@@ -159,4 +234,40 @@ func splitItems(ds *voc.Dataset, split string) ([]voc.Item, string) {
 		note = fmt.Sprintf("warning: %d ids in %s.txt have no labelled image", missing, split)
 	}
 	return out, note
+}
+
+// CompareModels evaluates two models on a dataset's test split (all its
+// labelled pictures when it has none) and returns eval --beside's table.
+func CompareModels(dataset, a, b string) (string, error) {
+	ds, err := voc.Open(dataset)
+	if err != nil {
+		return "", err
+	}
+	items, _ := splitItems(ds, "test")
+	if len(items) == 0 {
+		return "", fmt.Errorf("%s: no labelled pictures to compare the models on", dataset)
+	}
+	var dets []*inference.Detector
+	var ms []inference.Metrics
+	var imgs [][]inference.EvalImage
+	var log strings.Builder
+	for _, p := range []string{a, b} {
+		det, err := inference.Load(p, inference.LoadOptions{Threads: 1})
+		if err != nil {
+			return "", err
+		}
+		defer det.Close()
+		images, failed := evalImages(det, items, inference.MAPThresholds, runtime.NumCPU(), &log)
+		if failed > 0 {
+			return "", fmt.Errorf("%d pictures could not be evaluated:\n%s", failed, log.String())
+		}
+		dets, ms, imgs = append(dets, det), append(ms, inference.Evaluate(images, det.Info.Classes, inference.DisplayThresholds.Conf)), append(imgs, images)
+	}
+	var out strings.Builder
+	split := "test"
+	if _, err := voc.ReadImageSet(ds, "test"); err != nil {
+		split = "all labelled"
+	}
+	printBeside(&out, split, float64(inference.DisplayThresholds.Conf), dets, ms, imgs)
+	return out.String(), nil
 }

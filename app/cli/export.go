@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"math"
 	"strings"
+	"time"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/wording"
@@ -19,8 +23,13 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	weights := fs.String("weights", "", "checkpoint (.safetensors with its .json sidecar)")
 	out := fs.String("out", "", "the ONNX file to write (default: beside the weights, .onnx)")
 	resize := fs.String("resize", "", "letterbox or plain (default: as trained)")
+	int8 := fs.Bool("int8", false, "write an int8 model (QDQ form) calibrated on --calib's pictures: faster on CPUs, slightly less accurate (compare with eval --beside)")
+	calib := fs.String("calib", "", "with --int8: the dataset folder whose pictures calibrate (its train split when it has one)")
+	calibN := fs.Int("calib-images", inference.DefaultCalibImages, "with --int8: at most this many calibration pictures")
+	method := fs.String("calib-method", inference.DefaultCalibMethod, "with --int8: "+strings.Join(inference.CalibMethods, ", "))
+	acts := fs.String("activations", onnx.ActUint8, "with --int8: activation type, uint8 or int8 (uint8 runs faster on x86)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: labelloop export --weights W.safetensors [--out model.onnx]")
+		fmt.Fprintln(stderr, "usage: labelloop export --weights W.safetensors [--out model.onnx] [--int8 --calib DIR [--calib-images N]]")
 		fs.PrintDefaults()
 	}
 	pos, code, ok := parse(fs, args, stderr)
@@ -33,7 +42,17 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	if *weights == "" {
 		return usageError(stderr, fs, "--weights is required")
 	}
-	r, err := ExportCheckpoint(*weights, *out, *resize)
+	var q *inference.Int8Options
+	switch {
+	case *int8 && *calib == "":
+		return usageError(stderr, fs, "--int8 needs --calib DIR: the pictures that set the int8 scales")
+	case !*int8 && *calib != "":
+		return usageError(stderr, fs, "--calib is for --int8")
+	case *int8:
+		q = &inference.Int8Options{CalibDir: *calib, Images: *calibN, Method: *method, Activations: *acts,
+			Progress: progressLine(stderr, "calibrating")}
+	}
+	r, err := ExportModel(context.Background(), *weights, *out, *resize, q)
 	if r.Path != "" {
 		fmt.Fprintln(stdout, "wrote", r.Summary)
 	}
@@ -55,6 +74,12 @@ type ExportResult struct {
 // the weights' name with .onnx; resize to the checkpoint's mode) and
 // verifies the file with ONNX Runtime.
 func ExportCheckpoint(weights, out, resize string) (ExportResult, error) {
+	return ExportModel(context.Background(), weights, out, resize, nil)
+}
+
+// ExportModel is ExportCheckpoint, int8 when q is set (out then defaults
+// to the weights' name with -int8.onnx).
+func ExportModel(ctx context.Context, weights, out, resize string, q *inference.Int8Options) (ExportResult, error) {
 	var r ExportResult
 	ck, w, err := model.LoadCheckpoint(weights)
 	if err != nil {
@@ -65,12 +90,26 @@ func ExportCheckpoint(weights, out, resize string) (ExportResult, error) {
 	if resize != "" {
 		mode = resize
 	}
-	data, err := onnx.Marshal(g, w, onnx.Meta{Classes: ck.Classes, Anchors: ck.Anchors, ResizeMode: mode})
+	m, err := onnx.Export(g, w, onnx.Meta{Classes: ck.Classes, Anchors: ck.Anchors, ResizeMode: mode})
+	if err != nil {
+		return r, fmt.Errorf("%s: %w", weights, err)
+	}
+	kind := ""
+	var data []byte
+	if q != nil {
+		data, err = inference.Int8(ctx, m, ck.InputSize, mode != "plain", *q)
+		kind = fmt.Sprintf(", int8 calibrated on %s", q.CalibDir)
+	} else {
+		data, err = proto.Marshal(m)
+	}
 	if err != nil {
 		return r, fmt.Errorf("%s: %w", weights, err)
 	}
 	if out == "" {
 		out = strings.TrimSuffix(weights, ".safetensors") + ".onnx"
+		if q != nil {
+			out = strings.TrimSuffix(weights, ".safetensors") + "-int8.onnx"
+		}
 	}
 	// verified in memory before anything is written: a model that fails
 	// never reaches the disk
@@ -81,7 +120,7 @@ func ExportCheckpoint(weights, out, resize string) (ExportResult, error) {
 		return r, err
 	}
 	r.Path = out
-	r.Summary = fmt.Sprintf("%s (%s, %s, input %d, %.1f MB)", out, ck.Backbone, wording.Count(len(ck.Classes), "class", "classes"), ck.InputSize, float64(len(data))/1e6)
+	r.Summary = fmt.Sprintf("%s (%s, %s, input %d%s, %.1f MB)", out, ck.Backbone, wording.Count(len(ck.Classes), "class", "classes"), ck.InputSize, kind, float64(len(data))/1e6)
 	return r, nil
 }
 
@@ -113,4 +152,16 @@ func verifyExport(path string, data []byte, size int) error {
 		}
 	}
 	return nil
+}
+
+// progressLine reports progress on w about every 10 % and at the end.
+func progressLine(w io.Writer, what string) func(done, total int) {
+	t0 := time.Now()
+	last := -1
+	return func(done, total int) {
+		if tenth := 10 * done / total; tenth != last || done == total {
+			last = tenth
+			fmt.Fprintf(w, "%s: %d/%d (%.0f s)\n", what, done, total, time.Since(t0).Seconds())
+		}
+	}
 }
