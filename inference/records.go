@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"unicode/utf8"
 
-	"github.com/labelloop/labelloop/voc"
+	"github.com/labelloop/labelloop/internal/atomicfile"
 )
 
 // Record is one detection as saved in detections.jsonl (or .csv), the
@@ -61,5 +61,5 @@ func WriteRecords(path string, recs []Record, format string) error {
 			enc.Encode(r)
 		}
 	}
-	return voc.WriteFileAtomic(path, buf.Bytes(), 0o644)
+	return atomicfile.WriteFile(path, buf.Bytes(), 0o644)
 }

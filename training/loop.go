@@ -18,6 +18,7 @@ import (
 	"github.com/sugarme/gotch/ts"
 
 	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/internal/atomicfile"
 	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/training/protocol"
@@ -184,7 +185,7 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 		}
 		// a longer run or a moved dataset holds for later resumes too
 		cj, _ := json.MarshalIndent(cfg, "", "  ")
-		if err := voc.WriteFileAtomic(filepath.Join(dir, "config.json"), append(cj, '\n'), 0o644); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, "config.json"), append(cj, '\n'), 0o644); err != nil {
 			return dir, err
 		}
 	} else {
@@ -195,7 +196,7 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 			return "", err
 		}
 		cj, _ := json.MarshalIndent(cfg, "", "  ")
-		if err := voc.WriteFileAtomic(filepath.Join(dir, "config.json"), append(cj, '\n'), 0o644); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, "config.json"), append(cj, '\n'), 0o644); err != nil {
 			return dir, err
 		}
 	}
@@ -381,7 +382,7 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 		}
 		send(ev)
 		results += fmt.Sprintf("%d,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f,%.3g\n", epoch, mean.Total, mean.Box, mean.Obj, mean.Cls, metrics["val_loss"], metrics["map50"], ev.LR)
-		if err := voc.WriteFileAtomic(resultsPath, []byte(results), 0o644); err != nil {
+		if err := atomicfile.WriteFile(resultsPath, []byte(results), 0o644); err != nil {
 			return dir, err
 		}
 		score := -metrics["val_loss"]

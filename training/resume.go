@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/labelloop/labelloop/internal/atomicfile"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/training/protocol"
-	"github.com/labelloop/labelloop/voc"
 )
 
 // resumeState is what a run needs beyond its weights to go on where it
@@ -297,5 +297,5 @@ func trimEvents(dir string, next int) error {
 		line, _ := json.Marshal(e)
 		b = append(append(b, line...), '\n')
 	}
-	return voc.WriteFileAtomic(p, b, 0o644)
+	return atomicfile.WriteFile(p, b, 0o644)
 }

@@ -22,10 +22,10 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/internal/atomicfile"
 	"github.com/labelloop/labelloop/internal/imgload"
 	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/internal/wording"
-	"github.com/labelloop/labelloop/voc"
 )
 
 // PredictScreen is the Predict tab: a model, pictures dropped on the window
@@ -412,7 +412,7 @@ func writeAnnotated(path string, img image.Image) error {
 	if err := png.Encode(&buf, img); err != nil {
 		return err
 	}
-	return voc.WriteFileAtomic(path, buf.Bytes(), 0o644)
+	return atomicfile.WriteFile(path, buf.Bytes(), 0o644)
 }
 
 // askLive asks for a camera (the first one found is offered) or a stream's

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/labelloop/labelloop/internal/atomicfile"
 )
 
 // MaxClassName is the longest class name accepted, in bytes.
@@ -98,7 +100,7 @@ func WriteClasses(path string, classes []string) error {
 		}
 		seen[c] = true
 	}
-	return WriteFileAtomic(path, []byte(strings.Join(classes, "\n")+"\n"), 0o644)
+	return atomicfile.WriteFile(path, []byte(strings.Join(classes, "\n")+"\n"), 0o644)
 }
 
 // MergeClasses keeps the user's order and appends names not yet listed, in

@@ -8,10 +8,10 @@ import (
 	"strings"
 
 	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/internal/atomicfile"
 	"github.com/labelloop/labelloop/internal/wording"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/model/onnx"
-	"github.com/labelloop/labelloop/voc"
 )
 
 func runExport(args []string, stdout, stderr io.Writer) int {
@@ -77,7 +77,7 @@ func ExportCheckpoint(weights, out, resize string) (ExportResult, error) {
 	if err := verifyExport(out, data, ck.InputSize); err != nil {
 		return r, fmt.Errorf("%s: verification failed, nothing written: %w", out, err)
 	}
-	if err := voc.WriteFileAtomic(out, data, 0o644); err != nil {
+	if err := atomicfile.WriteFile(out, data, 0o644); err != nil {
 		return r, err
 	}
 	r.Path = out

@@ -19,9 +19,9 @@ import (
 	"time"
 
 	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/internal/atomicfile"
 	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/internal/wording"
-	"github.com/labelloop/labelloop/voc"
 )
 
 func runPredict(args []string, stdout, stderr io.Writer) int {
@@ -196,7 +196,7 @@ func predictImages(ctx context.Context, det *inference.Detector, images []string
 					var buf bytes.Buffer
 					jpeg.Encode(&buf, inference.Annotate(pic.Img, pic.W, pic.H, dets, det.Info.Classes), &jpeg.Options{Quality: 90})
 					name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + ".jpg"
-					if err := voc.WriteFileAtomic(filepath.Join(out, name), buf.Bytes(), 0o644); err != nil {
+					if err := atomicfile.WriteFile(filepath.Join(out, name), buf.Bytes(), 0o644); err != nil {
 						failed.Add(1)
 						fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
 					}

@@ -1,4 +1,6 @@
-package voc
+// Package atomicfile replaces files so that a crash leaves the old or the new
+// content, never a torn mix.
+package atomicfile
 
 import (
 	"bufio"
@@ -8,19 +10,19 @@ import (
 	"path/filepath"
 )
 
-// WriteFileAtomic replaces path with data so that a crash at any moment
+// WriteFile replaces path with data so that a crash at any moment
 // leaves either the old file or the new one, never a torn mix: the data goes
 // to a temporary file in the same folder, is synced, then renamed over path.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	return WriteAtomic(path, perm, func(w io.Writer) error {
+func WriteFile(path string, data []byte, perm os.FileMode) error {
+	return Write(path, perm, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
 	})
 }
 
-// WriteAtomic is WriteFileAtomic for data written by fill, so large files
+// Write is WriteFile for data written by fill, so large files
 // (checkpoints) stream to disk without a copy in memory.
-func WriteAtomic(path string, perm os.FileMode, fill func(w io.Writer) error) error {
+func Write(path string, perm os.FileMode, fill func(w io.Writer) error) error {
 	dir := filepath.Dir(path)
 	if fi, err := os.Stat(path); err == nil {
 		perm = fi.Mode().Perm() // keep the user's permissions
