@@ -165,7 +165,7 @@ $(BENCH_CK): | build demo/.done
 bench: setup bench-deps $(BENCH_CK)
 	LABELLOOP_BENCH=1 LABELLOOP_BENCH_TRAINED=$(CURDIR)/$(BENCH_CK) $(GO) test -count=1 -timeout 1800s -run 'TestBench' -v ./voc/ ./ui/ ./app/cli/ ./training/ | grep -v -e '^=== RUN' -e 'Fyne error' -e 'Cause:' -e 'At:'
 	$(GO) test -run XXX -bench 'ParseXML|ScanAnnotation|ReadSmallFiles' -benchmem ./voc/
-	$(GO) test -run XXX -bench 'DrawOnYUV' -benchmem ./inference/
+	$(GO) test -run XXX -bench 'DrawOnYUV' -benchmem ./detect/
 	set -o pipefail; LABELLOOP_GUI=1 LABELLOOP_BENCH=1 $(GO) test -count=1 -run TestBenchNextImageLatency -v ./guitest/ | grep -e 'latency' -e '^---' -e '^ok' -e FAIL
 	$(MAKE) bench-learn
 

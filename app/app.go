@@ -13,6 +13,7 @@ import (
 
 	"github.com/labelloop/labelloop/app/cli"
 	"github.com/labelloop/labelloop/assets"
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/wording"
 	"github.com/labelloop/labelloop/training/protocol"
@@ -55,7 +56,7 @@ func Run(args []string) int {
 		prefs.SetFloat("nms", nms)
 		prefs.SetInt("threads", threads)
 	}
-	w.PrelabelAll = func(ctx context.Context, dir string, det *inference.Detector, t inference.Thresholds, progress func(done, total int)) (int, int, int, error) {
+	w.PrelabelAll = func(ctx context.Context, dir string, det *inference.Detector, t detect.Thresholds, progress func(done, total int)) (int, int, int, error) {
 		ds, err := voc.Open(dir)
 		if err != nil {
 			return 0, 0, 0, err

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/internal/synth"
 )
 
@@ -101,7 +102,7 @@ func TestProcessLiveStream(t *testing.T) {
 	var first, last time.Time
 	start := time.Now()
 	var seen []int
-	n, err := ProcessVideo(ctx, det, url, DisplayThresholds, out, func(i int, _ []Detection) {
+	n, err := ProcessVideo(ctx, det, url, detect.DisplayThresholds, out, func(i int, _ []detect.Detection) {
 		now := time.Now()
 		if seen == nil {
 			first = now

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"image"
+
+	"github.com/labelloop/labelloop/detect"
 )
 
 // ProcessVideo runs decoding, the network, and box decoding + drawing +
@@ -13,9 +15,9 @@ import (
 // it is drawn; out == "" detects without writing a video. Cancelling ctx
 // stops it and returns ctx's error; the frames done so far have been seen.
 //
-// Frames travel as yuv420p (see YUVFrame); videos of odd size, which
+// Frames travel as yuv420p (see detect.YUVFrame); videos of odd size, which
 // yuv420p cannot hold, as RGBA.
-func ProcessVideo(ctx context.Context, det *Detector, path string, t Thresholds, out string, onFrame func(n int, dets []Detection)) (frames int, err error) {
+func ProcessVideo(ctx context.Context, det *Detector, path string, t detect.Thresholds, out string, onFrame func(n int, dets []detect.Detection)) (frames int, err error) {
 	dev, _ := det.Device()
 	return OpenVideoJob(path, out, dev != "cpu").Process(ctx, det, t, onFrame)
 }
@@ -59,7 +61,7 @@ func (j *VideoJob) Cancel() {
 }
 
 // Process runs the job through det (see ProcessVideo).
-func (j *VideoJob) Process(ctx context.Context, det *Detector, t Thresholds, onFrame func(n int, dets []Detection)) (frames int, err error) {
+func (j *VideoJob) Process(ctx context.Context, det *Detector, t detect.Thresholds, onFrame func(n int, dets []detect.Detection)) (frames int, err error) {
 	select {
 	case <-j.done:
 	case <-ctx.Done(): // stopped while a stream was still being probed
@@ -73,11 +75,11 @@ func (j *VideoJob) Process(ctx context.Context, det *Detector, t Thresholds, onF
 	defer vr.Close()
 	next, release := func() (image.Image, error) { return vr.Next() }, func(img image.Image) { vr.Release(img.(*image.RGBA)) }
 	if vr.y4m {
-		next, release = func() (image.Image, error) { return vr.NextYUV() }, func(img image.Image) { vr.ReleaseYUV(img.(*YUVFrame)) }
+		next, release = func() (image.Image, error) { return vr.NextYUV() }, func(img image.Image) { vr.ReleaseYUV(img.(*detect.YUVFrame)) }
 	}
 	info := vr.Info
 	write := func(img image.Image) error {
-		if f, ok := img.(*YUVFrame); ok {
+		if f, ok := img.(*detect.YUVFrame); ok {
 			return vw.WriteYUV(f)
 		}
 		return vw.Write(img.(*image.RGBA))
@@ -93,7 +95,7 @@ func (j *VideoJob) Process(ctx context.Context, det *Detector, t Thresholds, onF
 	// from a file all go through.
 	decoded := Frames(ctx, next, release, live, errc)
 	type frame struct {
-		Numbered[image.Image] // *YUVFrame or *image.RGBA
+		Numbered[image.Image] // *detect.YUVFrame or *image.RGBA
 		raw                   rawOutput
 	}
 	detected := make(chan frame, 4)
@@ -137,10 +139,10 @@ func (j *VideoJob) Process(ctx context.Context, det *Detector, t Thresholds, onF
 				werr = write(held)
 			}
 			switch img := f.Frame.(type) { // the frame is ours: draw in place
-			case *YUVFrame:
-				DrawOnYUV(img, info.Width, info.Height, dets, det.Info.Classes)
+			case *detect.YUVFrame:
+				detect.DrawOnYUV(img, info.Width, info.Height, dets, det.Info.Classes)
 			case *image.RGBA:
-				DrawOn(img, info.Width, info.Height, dets, det.Info.Classes)
+				detect.DrawOn(img, info.Width, info.Height, dets, det.Info.Classes)
 			}
 			if werr == nil {
 				werr = write(f.Frame)

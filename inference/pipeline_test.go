@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/internal/synth"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/model/onnx"
@@ -56,7 +57,7 @@ func TestProcessVideo(t *testing.T) {
 		}
 		out := filepath.Join(t.TempDir(), "out.mp4")
 		var seen []int
-		n, err := ProcessVideo(context.Background(), det, clip, DisplayThresholds, out, func(i int, _ []Detection) { seen = append(seen, i) })
+		n, err := ProcessVideo(context.Background(), det, clip, detect.DisplayThresholds, out, func(i int, _ []detect.Detection) { seen = append(seen, i) })
 		if err != nil {
 			t.Fatalf("%s: %v", c.size, err)
 		}
@@ -86,7 +87,7 @@ func TestProcessVideoNotAVideo(t *testing.T) {
 	fake := filepath.Join(t.TempDir(), "notes.mp4")
 	os.WriteFile(fake, []byte("this is text"), 0o644)
 	out := filepath.Join(t.TempDir(), "out.mp4")
-	_, err := ProcessVideo(context.Background(), det, fake, DisplayThresholds, out, nil)
+	_, err := ProcessVideo(context.Background(), det, fake, detect.DisplayThresholds, out, nil)
 	if err == nil || !strings.Contains(err.Error(), "not a video ffmpeg can read") || !strings.Contains(err.Error(), "Invalid data") {
 		t.Fatalf("got %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"unicode/utf8"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/internal/atomicfile"
 )
 
@@ -28,7 +29,7 @@ type Record struct {
 }
 
 // Records turns one picture's (or frame's) detections into records.
-func Records(file string, frame int, dets []Detection, classes []string) []Record {
+func Records(file string, frame int, dets []detect.Detection, classes []string) []Record {
 	var out []Record
 	raw := ""
 	if !utf8.ValidString(file) {

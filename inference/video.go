@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/labelloop/labelloop/detect"
 )
 
 // VideoInfo is what ffprobe says of a video's first stream.
@@ -188,10 +190,10 @@ func startDecoder(path string, info VideoInfo, start float64, pixfmt string) (*V
 }
 
 // NextYUV returns the next frame of a reader from OpenVideoYUV, or io.EOF.
-func (v *VideoReader) NextYUV() (*YUVFrame, error) {
-	f, _ := v.pool.Get().(*YUVFrame)
+func (v *VideoReader) NextYUV() (*detect.YUVFrame, error) {
+	f, _ := v.pool.Get().(*detect.YUVFrame)
 	if f == nil {
-		f = NewYUVFrame(v.Info.Width, v.Info.Height)
+		f = detect.NewYUVFrame(v.Info.Width, v.Info.Height)
 	}
 	if v.y4m {
 		if err := skipY4MFrameHeader(v.r, &v.frameLine); err != nil {
@@ -211,7 +213,7 @@ func (v *VideoReader) NextYUV() (*YUVFrame, error) {
 }
 
 // ReleaseYUV hands a frame back for reuse.
-func (v *VideoReader) ReleaseYUV(f *YUVFrame) { v.pool.Put(f) }
+func (v *VideoReader) ReleaseYUV(f *detect.YUVFrame) { v.pool.Put(f) }
 
 // Next returns the next frame, or io.EOF. ffmpeg writes RGBA straight
 // into the image's pixels: measured, that beats rgb24 plus a conversion
@@ -295,7 +297,7 @@ func (v *VideoWriter) BeginYUV(r *VideoReader) error {
 }
 
 // WriteYUV encodes one yuv420p frame.
-func (v *VideoWriter) WriteYUV(f *YUVFrame) error {
+func (v *VideoWriter) WriteYUV(f *detect.YUVFrame) error {
 	if _, err := v.w.Write(y4mFrame); err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
-	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/internal/atomicfile"
 	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/model"
@@ -462,12 +462,12 @@ func (n *Net) Weights() map[string][]float32 {
 
 // evaluate computes the validation loss and, when asked, mAP on val, with
 // BatchNorm's running statistics and no gradients.
-func evaluate(ctx context.Context, net *Net, val []Sample, size, batch int, stretch bool, anchors [9][2]float64, classes []string, withMAP bool) (float64, *inference.Metrics) {
+func evaluate(ctx context.Context, net *Net, val []Sample, size, batch int, stretch bool, anchors [9][2]float64, classes []string, withMAP bool) (float64, *detect.Metrics) {
 	// in batches: one image at a time took 5× as long per image (a
 	// fifth of a small run's time went to validation)
 	l := &Loader{Samples: val, Size: size, Batch: batch, Workers: 2, Stretch: stretch, Partial: true}
 	var lossSum float64
-	var images []inference.EvalImage
+	var images []detect.EvalImage
 	n := 0
 	ts.NoGrad(func() {
 		for b := range l.Epoch(ctx, 0) {
@@ -490,18 +490,18 @@ func evaluate(ctx context.Context, net *Net, val []Sample, size, batch int, stre
 			lossSum += p.Total * float64(b.N)
 			n += b.N
 			if withMAP {
-				var heads []inference.Output
+				var heads []detect.Output
 				for _, o := range outs {
-					heads = append(heads, inference.Output{Shape: o.MustSize(), Data: floatsOf(o)})
+					heads = append(heads, detect.Output{Shape: o.MustSize(), Data: floatsOf(o)})
 				}
 				for i := range b.N {
-					dets := inference.NMS(inference.Decode(heads, i, len(classes), size, anchors, inference.MAPThresholds.Conf), inference.MAPThresholds.NMS, false)
-					var truth []inference.GroundTruth
+					dets := detect.NMS(detect.Decode(heads, i, len(classes), size, anchors, detect.MAPThresholds.Conf), detect.MAPThresholds.NMS, false)
+					var truth []detect.GroundTruth
 					for k, bx := range b.Targets.Boxes[i] {
-						truth = append(truth, inference.GroundTruth{Class: b.Targets.Classes[i][k],
+						truth = append(truth, detect.GroundTruth{Class: b.Targets.Classes[i][k],
 							Box: voc.Box{Xmin: bx[0] - bx[2]/2, Ymin: bx[1] - bx[3]/2, Xmax: bx[0] + bx[2]/2, Ymax: bx[1] + bx[3]/2}})
 					}
-					images = append(images, inference.EvalImage{Dets: dets, Truth: truth})
+					images = append(images, detect.EvalImage{Dets: dets, Truth: truth})
 				}
 			}
 			s.free()
@@ -514,6 +514,6 @@ func evaluate(ctx context.Context, net *Net, val []Sample, size, batch int, stre
 	if !withMAP {
 		return lossSum / float64(n), nil
 	}
-	m := inference.Evaluate(images, classes, inference.DisplayThresholds.Conf)
+	m := detect.Evaluate(images, classes, detect.DisplayThresholds.Conf)
 	return lossSum / float64(n), &m
 }

@@ -21,6 +21,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/atomicfile"
 	"github.com/labelloop/labelloop/internal/imgload"
@@ -54,8 +55,8 @@ type PredictScreen struct {
 	detPath  string
 	detThr   int
 	pic      *imgload.Picture
-	cands    []inference.Detection
-	shown    []inference.Detection
+	cands    []detect.Detection
+	shown    []detect.Detection
 	dataset  string
 	lastSave string
 	lastDir  string // where the last pictures were picked
@@ -66,7 +67,7 @@ type PredictScreen struct {
 	at                   int
 	nav                  *fyne.Container
 	navL                 *widget.Label
-	thr                  atomic.Pointer[inference.Thresholds] // the sliders, for the video player's goroutine
+	thr                  atomic.Pointer[detect.Thresholds] // the sliders, for the video player's goroutine
 	// background runs the network off the UI goroutine; tests make it inline
 	background func(func())
 }
@@ -84,10 +85,10 @@ func NewPredictScreen(w fyne.Window) *PredictScreen {
 	s.model.SetPlaceHolder("an .onnx model (Export makes one)")
 	s.conf = widget.NewSlider(candidateConf, 1)
 	s.conf.Step = 0.01
-	s.conf.SetValue(float64(inference.DisplayThresholds.Conf))
+	s.conf.SetValue(float64(detect.DisplayThresholds.Conf))
 	s.nms = widget.NewSlider(0.05, 1)
 	s.nms.Step = 0.05
-	s.nms.SetValue(inference.DisplayThresholds.NMS)
+	s.nms.SetValue(detect.DisplayThresholds.NMS)
 	s.confL, s.nmsL = widget.NewLabel(""), widget.NewLabel("")
 	s.conf.OnChanged = func(float64) { s.refilter(); s.changed() }
 	s.nms.OnChanged = func(float64) { s.refilter(); s.changed() }
@@ -198,7 +199,7 @@ func (s *PredictScreen) SetModel(path string) { s.model.SetText(path) }
 func (s *PredictScreen) labels() {
 	s.confL.SetText(fmt.Sprintf("%.2f", s.conf.Value))
 	s.nmsL.SetText(fmt.Sprintf("%.2f", s.nms.Value))
-	s.thr.Store(&inference.Thresholds{Conf: float32(s.conf.Value), NMS: s.nms.Value})
+	s.thr.Store(&detect.Thresholds{Conf: float32(s.conf.Value), NMS: s.nms.Value})
 }
 
 // Show runs the model on the first of the pictures (or videos) dropped or
@@ -239,11 +240,11 @@ func (s *PredictScreen) showAt() {
 	s.status.SetText("Detecting in " + filepath.Base(path) + "…")
 	s.background(func() {
 		var pic *imgload.Picture
-		var cands []inference.Detection
+		var cands []detect.Detection
 		var tm inference.Timing
 		det, err := load()
 		if err == nil {
-			pic, cands, tm, err = det.DetectFile(path, inference.Thresholds{Conf: candidateConf, NMS: 1.01})
+			pic, cands, tm, err = det.DetectFile(path, detect.Thresholds{Conf: candidateConf, NMS: 1.01})
 		}
 		fyne.Do(func() {
 			if err != nil {
@@ -275,11 +276,11 @@ func (s *PredictScreen) detector() (func() (*inference.Detector, error), bool) {
 }
 
 // thresholds are the sliders' values; safe from any goroutine.
-func (s *PredictScreen) thresholds() inference.Thresholds {
+func (s *PredictScreen) thresholds() detect.Thresholds {
 	if t := s.thr.Load(); t != nil {
 		return *t
 	}
-	return inference.DisplayThresholds
+	return detect.DisplayThresholds
 }
 
 // base is where runs/ goes: the dataset, else the working folder.
@@ -315,18 +316,18 @@ func (s *PredictScreen) refilter() {
 	if s.pic == nil || s.det == nil {
 		return
 	}
-	var keep []inference.Detection
+	var keep []detect.Detection
 	for _, d := range s.cands {
 		if d.Score >= float32(s.conf.Value) {
 			keep = append(keep, d)
 		}
 	}
-	s.shown = inference.NMS(keep, s.nms.Value, false)
+	s.shown = detect.NMS(keep, s.nms.Value, false)
 	classes := s.det.Info.Classes
 	if s.enlargedOf != s.pic.Img { // once per picture, not on every slider move
 		s.enlarged, s.enlargedOf = displayCopy(s.pic.Img), s.pic.Img
 	}
-	s.img.Image = inference.Annotate(s.enlarged, s.pic.W, s.pic.H, s.shown, classes)
+	s.img.Image = detect.Annotate(s.enlarged, s.pic.W, s.pic.H, s.shown, classes)
 	s.img.Refresh()
 	var b strings.Builder
 	fmt.Fprintln(&b, wording.Count(len(s.shown), "detection", "detections"))
@@ -379,7 +380,7 @@ func (s *PredictScreen) save() {
 			}
 			if derr == nil {
 				derr = writeAnnotated(filepath.Join(dir, strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))+".png"),
-					inference.Annotate(pic.Img, pic.W, pic.H, dets, det.Info.Classes))
+					detect.Annotate(pic.Img, pic.W, pic.H, dets, det.Info.Classes))
 			}
 			if derr != nil {
 				failed = append(failed, derr.Error())

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/wording"
 	"github.com/labelloop/labelloop/voc"
@@ -21,7 +22,7 @@ import (
 // unlabelled images with the model (the app wires it to labelloop
 // autolabel) and says how many it wrote. It reports progress and stops
 // between images when ctx is cancelled.
-type PrelabelAllFunc func(ctx context.Context, dataset string, det *inference.Detector, t inference.Thresholds, progress func(done, total int)) (written, boxes, empty int, err error)
+type PrelabelAllFunc func(ctx context.Context, dataset string, det *inference.Detector, t detect.Thresholds, progress func(done, total int)) (written, boxes, empty int, err error)
 
 // prelabel runs the Predict tab's model on the open image and adds its
 // detections (at the Predict tab's thresholds) as one undoable edit, leaving the image
@@ -40,7 +41,7 @@ func (w *Window) prelabel() {
 	threads, thr := w.Predict.threadCount(), w.Predict.thresholds()
 	w.background(func() {
 		det, err := w.Predict.load(mp, threads)
-		var dets []inference.Detection
+		var dets []detect.Detection
 		var classes []string
 		if err == nil {
 			_, dets, _, err = det.DetectFile(path, thr)

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/imgload"
 	"github.com/labelloop/labelloop/internal/runs"
@@ -175,7 +176,7 @@ func (v *videoBar) showFrameAt(sec float64) {
 	path, info := v.path, v.info
 	v.s.background(func() {
 		var img *image.RGBA
-		var cands []inference.Detection
+		var cands []detect.Detection
 		det, err := load()
 		var vr *inference.VideoReader
 		if err == nil {
@@ -189,7 +190,7 @@ func (v *videoBar) showFrameAt(sec float64) {
 			}
 		}
 		if err == nil {
-			cands, _, err = det.Detect(img, info.Width, info.Height, inference.Thresholds{Conf: candidateConf, NMS: 1.01})
+			cands, _, err = det.Detect(img, info.Width, info.Height, detect.Thresholds{Conf: candidateConf, NMS: 1.01})
 		}
 		fyne.Do(func() {
 			if err != nil {
@@ -291,7 +292,7 @@ func (v *videoBar) loop(det *inference.Detector, path string, info inference.Vid
 		}
 		copy(d.Pix, img.Pix)
 		vr.Release(img)
-		inference.DrawOn(d, info.Width, info.Height, dets, det.Info.Classes)
+		detect.DrawOn(d, info.Width, info.Height, dets, det.Info.Classes)
 		// never run ahead of the video's clock (a live one keeps its own)
 		if wait := time.Until(t0.Add(time.Duration(n+1) * frameDur)); wait > 0 && !live {
 			select {
@@ -358,7 +359,7 @@ func (v *videoBar) saveVideo() {
 	v.prog.SetValue(0)
 	v.prog.Show()
 	path, info := v.path, v.info
-	t := inference.Thresholds{Conf: float32(v.s.conf.Value), NMS: v.s.nms.Value}
+	t := detect.Thresholds{Conf: float32(v.s.conf.Value), NMS: v.s.nms.Value}
 	total := max(1, info.Duration*info.FPS)
 	out := filepath.Join(dir, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))+".mp4")
 	go func() {
@@ -367,7 +368,7 @@ func (v *videoBar) saveVideo() {
 		frames := 0
 		det, err := load()
 		if err == nil {
-			frames, err = inference.ProcessVideo(ctx, det, path, t, out, func(n int, dets []inference.Detection) {
+			frames, err = inference.ProcessVideo(ctx, det, path, t, out, func(n int, dets []detect.Detection) {
 				recs = append(recs, inference.Records(path, n, dets, det.Info.Classes)...)
 				if time.Since(last) > 100*time.Millisecond {
 					last = time.Now()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/wording"
 	"github.com/labelloop/labelloop/voc"
@@ -14,7 +15,7 @@ import (
 
 func runAutolabel(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("autolabel", flag.ContinueOnError)
-	mf := addModelFlags(fs, float64(inference.DisplayThresholds.Conf), inference.DisplayThresholds.NMS)
+	mf := addModelFlags(fs, float64(detect.DisplayThresholds.Conf), detect.DisplayThresholds.NMS)
 	overwrite := fs.Bool("overwrite", false, "also replace existing annotations (each backed up first)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: labelloop autolabel --model M [--conf 0.5] [--overwrite] DIR")
@@ -62,7 +63,7 @@ type AutolabelResult struct {
 // progress (optional) sees images done out of the total after each image;
 // when ctx is cancelled it stops between images, every file written so far
 // complete, and r.Cancelled is set.
-func Autolabel(ctx context.Context, ds *voc.Dataset, det *inference.Detector, t inference.Thresholds, overwrite bool, progress func(done, total int), stderr io.Writer) AutolabelResult {
+func Autolabel(ctx context.Context, ds *voc.Dataset, det *inference.Detector, t detect.Thresholds, overwrite bool, progress func(done, total int), stderr io.Writer) AutolabelResult {
 	var r AutolabelResult
 	total := 0
 	for _, it := range ds.Items {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/synth"
 	"github.com/labelloop/labelloop/model"
@@ -57,7 +58,7 @@ func singleImage(t *testing.T, label, modelPath, img string, pyWeights []string)
 		for round := 0; round < 3; round++ {
 			var tot []time.Duration
 			for i := 0; i < 12; i++ {
-				_, dets, tm, err := det.DetectFile(img, inference.DisplayThresholds)
+				_, dets, tm, err := det.DetectFile(img, detect.DisplayThresholds)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -121,13 +122,13 @@ func videoRatio(t *testing.T, label, modelPath, clip string, rounds int) float64
 	vr.Close()
 	n := float64(len(frames))
 	for _, f := range frames[:10] { // warm-up: the session's first runs are slow
-		det.Detect(f.img, 1280, 720, inference.DisplayThresholds)
+		det.Detect(f.img, 1280, 720, detect.DisplayThresholds)
 	}
 	var startup []time.Duration
 	for range 3 {
 		ctx, cancel := context.WithCancel(context.Background())
 		t0 := time.Now()
-		inference.ProcessVideo(ctx, det, clip, inference.DisplayThresholds, filepath.Join(t.TempDir(), "o.mp4"), func(int, []inference.Detection) {
+		inference.ProcessVideo(ctx, det, clip, detect.DisplayThresholds, filepath.Join(t.TempDir(), "o.mp4"), func(int, []detect.Detection) {
 			if ctx.Err() == nil {
 				startup = append(startup, time.Since(t0))
 				cancel()
@@ -143,7 +144,7 @@ func videoRatio(t *testing.T, label, modelPath, clip string, rounds int) float64
 	alone := func(part []*inferenceFrame) time.Duration {
 		t0 := time.Now()
 		for _, f := range part {
-			dets, _, _ := det.Detect(f.img, 1280, 720, inference.DisplayThresholds)
+			dets, _, _ := det.Detect(f.img, 1280, 720, detect.DisplayThresholds)
 			boxes += len(dets)
 		}
 		return time.Since(t0)
@@ -151,7 +152,7 @@ func videoRatio(t *testing.T, label, modelPath, clip string, rounds int) float64
 	for round := 0; round < rounds; round++ {
 		detOnly := alone(frames[:len(frames)/2])
 		t0 := time.Now()
-		if _, _, err := predictVideo(context.Background(), det, openVideo(clip, t.TempDir(), true), clip, inference.DisplayThresholds); err != nil {
+		if _, _, err := predictVideo(context.Background(), det, openVideo(clip, t.TempDir(), true), clip, detect.DisplayThresholds); err != nil {
 			t.Fatal(err)
 		}
 		full := time.Since(t0)
@@ -177,7 +178,7 @@ func videoRatio(t *testing.T, label, modelPath, clip string, rounds int) float64
 		}
 		before := time.Since(t0)
 		for _, f := range frames[:len(frames)/2] {
-			d2.Detect(f.img, 1280, 720, inference.DisplayThresholds)
+			d2.Detect(f.img, 1280, 720, detect.DisplayThresholds)
 		}
 		detOnly := time.Since(t0)
 		t0 = time.Now()
@@ -187,7 +188,7 @@ func videoRatio(t *testing.T, label, modelPath, clip string, rounds int) float64
 		full := time.Since(t0)
 		t0 = time.Now()
 		for _, f := range frames[len(frames)/2:] {
-			d2.Detect(f.img, 1280, 720, inference.DisplayThresholds)
+			d2.Detect(f.img, 1280, 720, detect.DisplayThresholds)
 		}
 		detOnly += time.Since(t0)
 		d2.Close()
@@ -279,7 +280,7 @@ func TestBenchInference(t *testing.T) {
 	var rates []float64
 	for _, workers := range []int{1, 2} {
 		t0 := time.Now()
-		_, failed, _ := predictImages(context.Background(), det1, imgs, inference.DisplayThresholds, workers, t.TempDir(), false, io.Discard)
+		_, failed, _ := predictImages(context.Background(), det1, imgs, detect.DisplayThresholds, workers, t.TempDir(), false, io.Discard)
 		if failed != 0 {
 			t.Fatalf("%d failed", failed)
 		}

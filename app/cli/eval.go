@@ -12,15 +12,15 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/voc"
 )
 
 func runEval(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	mf := addModelFlags(fs, float64(inference.MAPThresholds.Conf), inference.MAPThresholds.NMS)
+	mf := addModelFlags(fs, float64(detect.MAPThresholds.Conf), detect.MAPThresholds.NMS)
 	split := fs.String("split", "test", "ImageSets/Main list to evaluate (all labelled images if it does not exist)")
-	display := fs.Float64("display-conf", float64(inference.DisplayThresholds.Conf), "score threshold for precision, recall and F1")
+	display := fs.Float64("display-conf", float64(detect.DisplayThresholds.Conf), "score threshold for precision, recall and F1")
 	workers := fs.Int("workers", runtime.NumCPU(), "images processed at once")
 	asJSON := fs.Bool("json", false, "print the metrics as JSON")
 	fs.Usage = func() {
@@ -53,7 +53,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	for i, c := range det.Info.Classes {
 		classIdx[c] = i
 	}
-	images := make([]inference.EvalImage, len(items))
+	images := make([]detect.EvalImage, len(items))
 	unknown := map[string]int{}
 	var failed atomic.Int32
 	var mu sync.Mutex
@@ -86,7 +86,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 						mu.Unlock()
 						continue
 					}
-					images[i].Truth = append(images[i].Truth, inference.GroundTruth{Class: c, Box: o.Box, Difficult: o.Difficult})
+					images[i].Truth = append(images[i].Truth, detect.GroundTruth{Class: c, Box: o.Box, Difficult: o.Difficult})
 				}
 			}
 		}()
@@ -95,10 +95,10 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	for name, n := range unknown {
 		fmt.Fprintf(stderr, "warning: %d ground-truth boxes of class %q, which the model does not know, were left out\n", n, name)
 	}
-	m := inference.Evaluate(images, det.Info.Classes, float32(*display))
+	m := detect.Evaluate(images, det.Info.Classes, float32(*display))
 	if *asJSON {
 		js := struct {
-			inference.Metrics
+			detect.Metrics
 			Split  string `json:"split"`
 			Failed int    `json:"failed"`
 		}{m, *split, int(failed.Load())}

@@ -15,6 +15,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/synth"
 	"github.com/labelloop/labelloop/model"
@@ -321,7 +322,7 @@ func TestAutolabelProgressCancel(t *testing.T) {
 	defer det.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	var seen []int
-	r := Autolabel(ctx, ds, det, inference.DisplayThresholds, false, func(done, total int) {
+	r := Autolabel(ctx, ds, det, detect.DisplayThresholds, false, func(done, total int) {
 		if total != 4 {
 			t.Errorf("total %d, want 4", total)
 		}

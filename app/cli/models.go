@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/voc"
@@ -35,8 +36,8 @@ func addModelFlags(fs *flag.FlagSet, conf, nms float64) modelFlags {
 	}
 }
 
-func (m modelFlags) thresholds() inference.Thresholds {
-	return inference.Thresholds{Conf: float32(*m.conf), NMS: *m.nms, Agnostic: *m.agnostic}
+func (m modelFlags) thresholds() detect.Thresholds {
+	return detect.Thresholds{Conf: float32(*m.conf), NMS: *m.nms, Agnostic: *m.agnostic}
 }
 
 // load opens the model for parallel images at a time (1 for a video or

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/atomicfile"
 	"github.com/labelloop/labelloop/internal/runs"
@@ -26,7 +27,7 @@ import (
 
 func runPredict(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
-	mf := addModelFlags(fs, float64(inference.DisplayThresholds.Conf), inference.DisplayThresholds.NMS)
+	mf := addModelFlags(fs, float64(detect.DisplayThresholds.Conf), detect.DisplayThresholds.NMS)
 	workers := fs.Int("workers", runtime.NumCPU(), "images processed at once")
 	project := fs.String("project", "runs", "where run folders go")
 	format := fs.String("format", "jsonl", "detections file format: jsonl or csv")
@@ -167,7 +168,7 @@ func ms(d time.Duration, n int) float64 {
 }
 
 // predictImages runs images on several workers; results keep input order.
-func predictImages(ctx context.Context, det *inference.Detector, images []string, t inference.Thresholds, workers int, out string, save bool, stderr io.Writer) ([]inference.Record, int, inference.Timing) {
+func predictImages(ctx context.Context, det *inference.Detector, images []string, t detect.Thresholds, workers int, out string, save bool, stderr io.Writer) ([]inference.Record, int, inference.Timing) {
 	results := make([][]inference.Record, len(images))
 	var failed atomic.Int32
 	var mu sync.Mutex
@@ -194,7 +195,7 @@ func predictImages(ctx context.Context, det *inference.Detector, images []string
 				results[i] = inference.Records(path, 0, dets, det.Info.Classes)
 				if save {
 					var buf bytes.Buffer
-					jpeg.Encode(&buf, inference.Annotate(pic.Img, pic.W, pic.H, dets, det.Info.Classes), &jpeg.Options{Quality: 90})
+					jpeg.Encode(&buf, detect.Annotate(pic.Img, pic.W, pic.H, dets, det.Info.Classes), &jpeg.Options{Quality: 90})
 					name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + ".jpg"
 					if err := atomicfile.WriteFile(filepath.Join(out, name), buf.Bytes(), 0o644); err != nil {
 						failed.Add(1)

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 )
 
@@ -22,9 +23,9 @@ func openVideo(path, out string, save bool) *inference.VideoJob {
 
 // predictVideo detects in an opened video (see inference.ProcessVideo).
 // Cancelling ctx stops it with the video so far written out whole.
-func predictVideo(ctx context.Context, det *inference.Detector, job *inference.VideoJob, path string, t inference.Thresholds) ([]inference.Record, int, error) {
+func predictVideo(ctx context.Context, det *inference.Detector, job *inference.VideoJob, path string, t detect.Thresholds) ([]inference.Record, int, error) {
 	var recs []inference.Record
-	frames, err := job.Process(ctx, det, t, func(n int, dets []inference.Detection) {
+	frames, err := job.Process(ctx, det, t, func(n int, dets []detect.Detection) {
 		recs = append(recs, inference.Records(inference.SourceName(path), n, dets, det.Info.Classes)...)
 	})
 	return recs, frames, err

@@ -1,4 +1,4 @@
-package inference
+package detect
 
 import (
 	"cmp"
@@ -14,6 +14,12 @@ type Detection struct {
 	Class int
 	Score float32
 	Box   voc.Box
+}
+
+// Output is one output tensor of the network (from ONNX Runtime or libtorch).
+type Output struct {
+	Shape []int64
+	Data  []float32
 }
 
 // Thresholds filter and suppress detections.
@@ -53,7 +59,7 @@ func Decode(outs []Output, b, nc, inputSize int, anchors [9][2]float64, conf flo
 	var cells, best []int32
 	var bestV []float32
 	for k, o := range outs {
-		if k >= len(model.AnchorMask) || !headFits(o, b, nc) {
+		if k >= len(model.AnchorMask) || !HeadFits(o, b, nc) {
 			continue // not a head of this model (Detector.run reports it)
 		}
 		h, w := int(o.Shape[2]), int(o.Shape[3])
@@ -113,9 +119,9 @@ func Decode(outs []Output, b, nc, inputSize int, anchors [9][2]float64, conf flo
 	return dets
 }
 
-// headFits reports whether o is an N×3(5+nc)×H×W head whose data holds
+// HeadFits reports whether o is an N×3(5+nc)×H×W head whose data holds
 // image b.
-func headFits(o Output, b, nc int) bool {
+func HeadFits(o Output, b, nc int) bool {
 	if len(o.Shape) != 4 || o.Shape[1] != int64(3*(5+nc)) || o.Shape[2] < 1 || o.Shape[3] < 1 || b < 0 || int64(b) >= o.Shape[0] {
 		return false
 	}
