@@ -2,11 +2,11 @@ package inference
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image"
 
 	"github.com/labelloop/labelloop/detect"
+	"github.com/labelloop/labelloop/video"
 )
 
 // ProcessVideo runs decoding, the network, and box decoding + drawing +
@@ -27,24 +27,24 @@ func ProcessVideo(ctx context.Context, det *Detector, path string, t detect.Thre
 // first frame here, a model 0.5 s or more).
 type VideoJob struct {
 	done chan struct{}
-	vr   *VideoReader
-	vw   *VideoWriter
+	vr   *video.VideoReader
+	vw   *video.VideoWriter
 	err  error
 	live bool
 }
 
 // OpenVideoJob starts opening path (and, when out is set, the encoder
 // writing out) in the background; next to a CPU detector (gpu false) the
-// decoder gets one thread (see openY4M).
+// decoder gets one thread (see video.OpenPipeline).
 func OpenVideoJob(path, out string, gpu bool) *VideoJob {
 	threads := 1
 	if gpu {
 		threads = 0 // ffmpeg's choice
 	}
-	j := &VideoJob{done: make(chan struct{}), live: IsLive(path)}
+	j := &VideoJob{done: make(chan struct{}), live: video.IsLive(path)}
 	go func() {
 		defer close(j.done)
-		j.vr, j.vw, j.err = openPipeline(path, out, threads)
+		j.vr, j.vw, j.err = video.OpenPipeline(path, out, threads)
 	}()
 	return j
 }
@@ -74,7 +74,7 @@ func (j *VideoJob) Process(ctx context.Context, det *Detector, t detect.Threshol
 	vr, vw, live := j.vr, j.vw, j.live
 	defer vr.Close()
 	next, release := func() (image.Image, error) { return vr.Next() }, func(img image.Image) { vr.Release(img.(*image.RGBA)) }
-	if vr.y4m {
+	if vr.YUV() {
 		next, release = func() (image.Image, error) { return vr.NextYUV() }, func(img image.Image) { vr.ReleaseYUV(img.(*detect.YUVFrame)) }
 	}
 	info := vr.Info
@@ -90,13 +90,13 @@ func (j *VideoJob) Process(ctx context.Context, det *Detector, t detect.Threshol
 	errc := make(chan error, 2)
 	// Stopping kills the decoder too: a stalled stream must not keep
 	// Ctrl+C waiting for its next frame.
-	defer context.AfterFunc(ctx, func() { vr.cmd.Process.Kill() })()
-	// A live source hands on only its newest frame (see Frames); frames
+	defer context.AfterFunc(ctx, vr.Kill)()
+	// A live source hands on only its newest frame (see video.Frames); frames
 	// from a file all go through.
-	decoded := Frames(ctx, next, release, live, errc)
+	decoded := video.Frames(ctx, next, release, live, errc)
 	type frame struct {
-		Numbered[image.Image] // *detect.YUVFrame or *image.RGBA
-		raw                   rawOutput
+		video.Numbered[image.Image] // *detect.YUVFrame or *image.RGBA
+		raw                         rawOutput
 	}
 	detected := make(chan frame, 4)
 	go func() {
@@ -184,45 +184,4 @@ func (j *VideoJob) Process(ctx context.Context, det *Detector, t detect.Threshol
 		return 0, fmt.Errorf("no frames decoded")
 	}
 	return frames, nil
-}
-
-// openPipeline starts the decoder and, when out is set, the encoder. The
-// encoder starts first, on y4m input, so that both children load at once;
-// a video of odd size sends both back for RGBA ones.
-func openPipeline(path, out string, threads int) (*VideoReader, *VideoWriter, error) {
-	var vw *VideoWriter
-	var err error
-	if out != "" {
-		if vw, err = CreateVideoYUV(out); err != nil {
-			return nil, nil, err
-		}
-	}
-	vr, err := openY4M(path, threads)
-	if err == nil {
-		if vw != nil {
-			if err = vw.BeginYUV(vr); err != nil {
-				vr.Close()
-				vw.Abort()
-				return nil, nil, fmt.Errorf("encoding: %w", err)
-			}
-		}
-		return vr, vw, nil
-	}
-	if vw != nil {
-		vw.Abort()
-		vw = nil
-	}
-	if !errors.Is(err, errOddSize) {
-		return nil, nil, err
-	}
-	if vr, err = OpenVideo(path); err != nil {
-		return nil, nil, err
-	}
-	if out != "" {
-		if vw, err = CreateVideo(out, vr.Info); err != nil {
-			vr.Close()
-			return nil, nil, err
-		}
-	}
-	return vr, vw, nil
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/labelloop/labelloop/internal/imgload"
 	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/internal/wording"
+	"github.com/labelloop/labelloop/video"
 )
 
 // PredictScreen is the Predict tab: a model, pictures dropped on the window
@@ -228,7 +229,7 @@ func (s *PredictScreen) showAt() {
 	} else {
 		s.nav.Hide()
 	}
-	if inference.IsVideoPath(path) {
+	if video.IsVideoPath(path) {
 		s.video.open(path)
 		return
 	}
@@ -347,7 +348,7 @@ func (s *PredictScreen) save() {
 	}
 	var pics []string
 	for _, p := range s.queue {
-		if !inference.IsVideoPath(p) {
+		if !video.IsVideoPath(p) {
 			pics = append(pics, p)
 		}
 	}
@@ -436,7 +437,7 @@ func (s *PredictScreen) askLive() {
 
 // playLive plays a camera or stream; anything else is refused with why.
 func (s *PredictScreen) playLive(src string) {
-	if !inference.IsLive(src) {
+	if !video.IsLive(src) {
 		s.status.SetText(src + ": not a camera (/dev/videoN) or a stream address (rtsp://, udp://, …)")
 		return
 	}

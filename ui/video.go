@@ -20,6 +20,7 @@ import (
 	"github.com/labelloop/labelloop/internal/imgload"
 	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/internal/wording"
+	"github.com/labelloop/labelloop/video"
 )
 
 // videoBar plays a video (or a camera) in the Predict tab with boxes drawn
@@ -38,7 +39,7 @@ type videoBar struct {
 	setting bool // the player moves the seek slider: not a user seek
 
 	path string
-	info inference.VideoInfo
+	info video.VideoInfo
 	pos  float64 // seconds of the frame shown
 
 	mu      sync.Mutex
@@ -85,7 +86,7 @@ func (v *videoBar) open(path string) {
 	v.Content.Hide()
 	v.s.status.SetText("Opening " + filepath.Base(path) + "…")
 	v.s.background(func() {
-		info, err := inference.ProbeVideo(path)
+		info, err := video.ProbeVideo(path)
 		fyne.Do(func() {
 			if v.path != path {
 				return // another file was opened meanwhile
@@ -99,7 +100,7 @@ func (v *videoBar) open(path string) {
 	})
 }
 
-func (v *videoBar) opened(info inference.VideoInfo) {
+func (v *videoBar) opened(info video.VideoInfo) {
 	v.info, v.pos = info, 0
 	live := info.Duration == 0
 	v.setting = true
@@ -130,7 +131,7 @@ func (v *videoBar) close() {
 func (v *videoBar) toggle() {
 	if v.playing() {
 		v.halt()
-		if !inference.IsLive(v.path) { // a live source has no going back: its last frame stays
+		if !video.IsLive(v.path) { // a live source has no going back: its last frame stays
 			v.showFrameAt(v.pos) // hold the frame with all candidates, for the sliders
 		}
 		return
@@ -178,9 +179,9 @@ func (v *videoBar) showFrameAt(sec float64) {
 		var img *image.RGBA
 		var cands []detect.Detection
 		det, err := load()
-		var vr *inference.VideoReader
+		var vr *video.VideoReader
 		if err == nil {
-			vr, err = inference.OpenProbedAt(path, info, sec)
+			vr, err = video.OpenProbedAt(path, info, sec)
 		}
 		if err == nil {
 			img, err = vr.Next()
@@ -221,7 +222,7 @@ func (v *videoBar) start() {
 	v.mu.Unlock()
 	v.play.SetText("Pause")
 	path, info, from := v.path, v.info, v.pos
-	if inference.IsLive(path) {
+	if video.IsLive(path) {
 		from = 0 // now: a live source cannot seek
 	}
 	v.players.Add(1)
@@ -252,8 +253,8 @@ func (v *videoBar) start() {
 // loop is the player. It never waits on the UI goroutine (which may be
 // halting it): frames go to the screen with fyne.Do, drawn in one of three
 // buffers that come back once the next frame replaces them.
-func (v *videoBar) loop(det *inference.Detector, path string, info inference.VideoInfo, from float64, stop chan struct{}) error {
-	vr, err := inference.OpenProbedAt(path, info, from)
+func (v *videoBar) loop(det *inference.Detector, path string, info video.VideoInfo, from float64, stop chan struct{}) error {
+	vr, err := video.OpenProbedAt(path, info, from)
 	if err != nil {
 		return err
 	}
@@ -266,7 +267,7 @@ func (v *videoBar) loop(det *inference.Detector, path string, info inference.Vid
 	frameDur := time.Duration(float64(time.Second) / max(info.FPS, 1))
 	t0 := time.Now()
 	// a camera or stream shows its newest frame, never a queue behind it
-	live := inference.IsLive(path)
+	live := video.IsLive(path)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
@@ -278,7 +279,7 @@ func (v *videoBar) loop(det *inference.Detector, path string, info inference.Vid
 	}()
 	errc := make(chan error, 1)
 	done := 0
-	for f := range inference.Frames(ctx, vr.Next, vr.Release, live, errc) {
+	for f := range video.Frames(ctx, vr.Next, vr.Release, live, errc) {
 		img, n := f.Frame, f.N
 		dets, _, err := det.Detect(img, info.Width, info.Height, v.s.thresholds())
 		if err != nil {

@@ -18,10 +18,10 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/labelloop/labelloop/annotate"
-	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/imgload"
 	"github.com/labelloop/labelloop/internal/wording"
 	"github.com/labelloop/labelloop/training/protocol"
+	"github.com/labelloop/labelloop/video"
 	"github.com/labelloop/labelloop/voc"
 )
 
@@ -264,7 +264,7 @@ func NewWindow(a fyne.App, recent []string) *Window {
 
 // mediaIn lists a folder's pictures and videos, in natural order.
 func mediaIn(dir string) []string {
-	out, _ := inference.ListMedia(dir, true)
+	out, _ := video.ListMedia(dir, true)
 	sort.Slice(out, func(i, j int) bool { return voc.NaturalLess(out[i], out[j]) })
 	return out
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/labelloop/labelloop/internal/synth"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/model/onnx"
+	"github.com/labelloop/labelloop/video"
 )
 
 func medianMS(d []time.Duration) float64 {
@@ -107,7 +108,7 @@ func videoRatio(t *testing.T, label, modelPath, clip string, rounds int) float64
 		t.Fatal(err)
 	}
 	defer det.Close()
-	vr, err := inference.OpenVideo(clip)
+	vr, err := video.OpenVideo(clip)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +276,7 @@ func TestBenchInference(t *testing.T) {
 	o.Width, o.Height = 320, 240
 	o.Layout = "flat"
 	synth.Generate(folder, o)
-	imgs, _ := inference.ListMedia(folder, false)
+	imgs, _ := video.ListMedia(folder, false)
 	det1, _ := inference.Load(modelPath, inference.LoadOptions{Threads: 1})
 	var rates []float64
 	for _, workers := range []int{1, 2} {

@@ -23,6 +23,7 @@ import (
 	"github.com/labelloop/labelloop/internal/atomicfile"
 	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/internal/wording"
+	"github.com/labelloop/labelloop/video"
 )
 
 func runPredict(args []string, stdout, stderr io.Writer) int {
@@ -49,7 +50,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	}
 	var images, videos []string
 	for _, p := range pos {
-		if inference.IsLive(p) && !inference.IsCamera(p) {
+		if video.IsLive(p) && !video.IsCamera(p) {
 			videos = append(videos, p) // a stream's URL: nothing on disk
 			continue
 		}
@@ -58,7 +59,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
 			return ExitUsage
 		case fi.IsDir():
-			found, err := inference.ListMedia(p, false)
+			found, err := video.ListMedia(p, false)
 			if err != nil {
 				fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
 				return ExitUsage
@@ -120,12 +121,12 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 		switch {
 		case err == nil:
 		case ctx.Err() != nil:
-			fmt.Fprintf(stderr, "labelloop predict: %s: stopped after %d frames\n", inference.SourceName(v), frames)
-			if inference.IsLive(v) {
+			fmt.Fprintf(stderr, "labelloop predict: %s: stopped after %d frames\n", video.SourceName(v), frames)
+			if video.IsLive(v) {
 				live++
 			}
 		default:
-			fmt.Fprintf(stderr, "labelloop predict: %s: %v\n", inference.SourceName(v), err)
+			fmt.Fprintf(stderr, "labelloop predict: %s: %v\n", video.SourceName(v), err)
 			failed++
 		}
 		recs = append(recs, vr...)

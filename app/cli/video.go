@@ -7,9 +7,10 @@ import (
 
 	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/video"
 )
 
-func isVideo(p string) bool { return inference.IsVideoPath(p) }
+func isVideo(p string) bool { return video.IsVideoPath(p) }
 
 // openVideo starts a video's decoder and, when save, its encoder writing
 // into out (see inference.OpenVideoJob).
@@ -26,7 +27,7 @@ func openVideo(path, out string, save bool) *inference.VideoJob {
 func predictVideo(ctx context.Context, det *inference.Detector, job *inference.VideoJob, path string, t detect.Thresholds) ([]inference.Record, int, error) {
 	var recs []inference.Record
 	frames, err := job.Process(ctx, det, t, func(n int, dets []detect.Detection) {
-		recs = append(recs, inference.Records(inference.SourceName(path), n, dets, det.Info.Classes)...)
+		recs = append(recs, inference.Records(video.SourceName(path), n, dets, det.Info.Classes)...)
 	})
 	return recs, frames, err
 }
@@ -34,10 +35,10 @@ func predictVideo(ctx context.Context, det *inference.Detector, job *inference.V
 // videoName names a video's output after its file, or after a stream's
 // address (rtsp://cam.local:554/live -> cam.local_554_live).
 func videoName(path string) string {
-	if !inference.IsLive(path) || inference.IsCamera(path) {
+	if !video.IsLive(path) || video.IsCamera(path) {
 		return strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
-	_, rest, _ := strings.Cut(inference.SourceName(path), "://")
+	_, rest, _ := strings.Cut(video.SourceName(path), "://")
 	rest, _, _ = strings.Cut(rest, "?")
 	name := strings.Trim(strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {

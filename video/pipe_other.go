@@ -1,5 +1,5 @@
 //go:build !linux
 
-package inference
+package video
 
 func growPipe(any) {}

@@ -1,6 +1,6 @@
 //go:build unix
 
-package inference
+package video
 
 import (
 	"os/exec"

@@ -1,4 +1,4 @@
-package inference
+package video
 
 import (
 	"bytes"
@@ -242,6 +242,13 @@ func (v *VideoReader) Close() {
 	v.cmd.Wait()
 }
 
+// YUV reports a reader whose frames come as yuv420p (NextYUV), not RGBA.
+func (v *VideoReader) YUV() bool { return v.y4m }
+
+// Kill stops the decoder at once, so a read blocked on a stalled stream
+// returns; Close still waits for it.
+func (v *VideoReader) Kill() { v.cmd.Process.Kill() }
+
 // VideoWriter encodes frames to a file with an ffmpeg child (H.264; no
 // audio). x264's ultrafast preset: the encoder shares the CPU with the
 // detector, and a bigger file is a better trade than a slower pipeline.
@@ -317,4 +324,46 @@ func (v *VideoWriter) Abort() {
 	v.cmd.Process.Kill()
 	v.w.Close()
 	v.cmd.Wait()
+}
+
+// OpenPipeline starts the decoder and, when out is set, the encoder. The
+// encoder starts first, on y4m input, so that both children load at once;
+// a video of odd size sends both back for RGBA ones. Next to a CPU
+// detector the decoder gets threads 1 (see openY4M); 0 is ffmpeg's choice.
+func OpenPipeline(path, out string, threads int) (*VideoReader, *VideoWriter, error) {
+	var vw *VideoWriter
+	var err error
+	if out != "" {
+		if vw, err = CreateVideoYUV(out); err != nil {
+			return nil, nil, err
+		}
+	}
+	vr, err := openY4M(path, threads)
+	if err == nil {
+		if vw != nil {
+			if err = vw.BeginYUV(vr); err != nil {
+				vr.Close()
+				vw.Abort()
+				return nil, nil, fmt.Errorf("encoding: %w", err)
+			}
+		}
+		return vr, vw, nil
+	}
+	if vw != nil {
+		vw.Abort()
+		vw = nil
+	}
+	if !errors.Is(err, errOddSize) {
+		return nil, nil, err
+	}
+	if vr, err = OpenVideo(path); err != nil {
+		return nil, nil, err
+	}
+	if out != "" {
+		if vw, err = CreateVideo(out, vr.Info); err != nil {
+			vr.Close()
+			return nil, nil, err
+		}
+	}
+	return vr, vw, nil
 }
