@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 )
 
@@ -83,4 +84,25 @@ func readLines(r io.Reader, fn func([]byte)) error {
 			return nil
 		}
 	}
+}
+
+// ReadEvents reads an events.jsonl file (a run's history).
+func ReadEvents(path string) ([]Event, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []Event
+	// lines that are not events (a last line half written when the worker
+	// was killed) are skipped
+	err = readLines(f, func(line []byte) {
+		if e, err := ParseEvent(line); err == nil {
+			out = append(out, e)
+		}
+	})
+	if err != nil {
+		return out, fmt.Errorf("%s: %w", path, err)
+	}
+	return out, nil
 }

@@ -168,24 +168,3 @@ func (t *tail) String() string {
 	defer t.mu.Unlock()
 	return string(t.buf)
 }
-
-// ReadEvents reads an events.jsonl file (a run's history).
-func ReadEvents(path string) ([]Event, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []Event
-	// lines that are not events (a last line half written when the worker
-	// was killed) are skipped
-	err = readLines(f, func(line []byte) {
-		if e, err := ParseEvent(line); err == nil {
-			out = append(out, e)
-		}
-	})
-	if err != nil {
-		return out, fmt.Errorf("%s: %w", path, err)
-	}
-	return out, nil
-}
