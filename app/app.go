@@ -16,7 +16,7 @@ import (
 	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/wording"
-	"github.com/labelloop/labelloop/training/protocol"
+	"github.com/labelloop/labelloop/training/worker"
 	"github.com/labelloop/labelloop/voc"
 
 	"github.com/labelloop/labelloop/ui"
@@ -35,7 +35,7 @@ func Run(args []string) int {
 	prefs := a.Preferences()
 	w := ui.NewWindow(a, prefs.StringList("recent"))
 	w.Train.Start = startWorker
-	if _, err := protocol.FindWorker(); err != nil {
+	if _, err := worker.Find(); err != nil {
 		w.Train.SetWorkerProblem(err.Error())
 	}
 	if f := prefs.String("train-form"); f != "" {

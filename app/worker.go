@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/labelloop/labelloop/training/protocol"
+	"github.com/labelloop/labelloop/training/worker"
 )
 
 // startWorker runs labelloop-train on cfg (written to a run.json in the
@@ -14,7 +15,7 @@ import (
 // process: a crash or an out-of-memory there ends in an error event and
 // never takes the window down.
 func startWorker(cfg protocol.Config) (<-chan protocol.Event, func(), error) {
-	exe, err := protocol.FindWorker()
+	exe, err := worker.Find()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -39,7 +40,7 @@ func startWorker(cfg protocol.Config) (<-chan protocol.Event, func(), error) {
 		tmp = filepath.Clean(f.Name())
 		args = append(args, "--config", tmp)
 	}
-	w, err := protocol.Start(context.Background(), exe, args...)
+	w, err := worker.Start(context.Background(), exe, args...)
 	if err != nil {
 		return nil, nil, err
 	}

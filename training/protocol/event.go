@@ -49,10 +49,10 @@ func ParseEvent(line []byte) (Event, error) {
 	return e, nil
 }
 
-// readLines calls fn with each line of r (without its newline). Lines over
+// ReadLines calls fn with each line of r (without its newline). Lines over
 // MaxEventLine are skipped whole: a reader that stopped at one would leave
 // the worker blocked on a full pipe.
-func readLines(r io.Reader, fn func([]byte)) error {
+func ReadLines(r io.Reader, fn func([]byte)) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var long []byte
 	skipping := false
@@ -96,7 +96,7 @@ func ReadEvents(path string) ([]Event, error) {
 	var out []Event
 	// lines that are not events (a last line half written when the worker
 	// was killed) are skipped
-	err = readLines(f, func(line []byte) {
+	err = ReadLines(f, func(line []byte) {
 		if e, err := ParseEvent(line); err == nil {
 			out = append(out, e)
 		}

@@ -1,4 +1,4 @@
-package protocol
+package worker
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/labelloop/labelloop/training/protocol"
 )
 
 func script(t *testing.T, body string) string {
@@ -16,8 +18,8 @@ func script(t *testing.T, body string) string {
 	return p
 }
 
-func drain(w *Worker) []Event {
-	var out []Event
+func drain(w *Worker) []protocol.Event {
+	var out []protocol.Event
 	for e := range w.Events {
 		out = append(out, e)
 	}
@@ -88,7 +90,29 @@ exit 127
 
 func TestFindWorkerMissing(t *testing.T) {
 	t.Setenv("LABELLOOP_TRAIN", filepath.Join(t.TempDir(), "nope"))
-	if _, err := FindWorker(); err == nil || !strings.Contains(err.Error(), "not installed") {
+	if _, err := Find(); err == nil || !strings.Contains(err.Error(), "not installed") {
 		t.Fatalf("err %v", err)
+	}
+}
+
+// A line longer than any event (2 MB) is skipped and the events after it
+// still arrive: the reader used to stop there, so "done" never came and
+// the worker could block on a full pipe.
+func TestWorkerSkipsOverlongLines(t *testing.T) {
+	exe := script(t, `echo '{"event":"started"}'
+head -c 2200000 /dev/zero | tr '\0' x; echo
+echo '{"event":"batch","step":1,"steps":2}'
+echo '{"event":"done","step":2}'
+`)
+	w, err := Start(context.Background(), exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := drain(w)
+	if len(got) != 3 || got[1].Step != 1 || got[2].Event != "done" {
+		t.Fatalf("%+v", got)
+	}
+	if err := w.Wait(); err != nil {
+		t.Fatal(err)
 	}
 }

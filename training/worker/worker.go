@@ -1,4 +1,6 @@
-package protocol
+// Package worker finds and starts the training worker (labelloop-train)
+// and reads its events; the wire types are in package protocol.
+package worker
 
 import (
 	"context"
@@ -11,39 +13,41 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+
+	"github.com/labelloop/labelloop/training/protocol"
 )
 
-// WorkerName is the training worker's executable.
-var WorkerName = "labelloop-train" + map[bool]string{true: ".exe"}[runtime.GOOS == "windows"]
+// ExeName is the training worker's executable.
+var ExeName = "labelloop-train" + map[bool]string{true: ".exe"}[runtime.GOOS == "windows"]
 
-// ErrNoWorker says the worker is not installed where the app looks.
-var ErrNoWorker = errors.New("the training worker (" + WorkerName + ") is not installed")
+// ErrNotInstalled says the worker is not installed where the app looks.
+var ErrNotInstalled = errors.New("the training worker (" + ExeName + ") is not installed")
 
-// FindWorker looks for the worker beside the running executable, then in
+// Find looks for the worker beside the running executable, then in
 // $LABELLOOP_TRAIN, then on PATH.
-func FindWorker() (string, error) {
+func Find() (string, error) {
 	if p := os.Getenv("LABELLOOP_TRAIN"); p != "" {
 		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("%w: LABELLOOP_TRAIN=%s: %v", ErrNoWorker, p, err)
+			return "", fmt.Errorf("%w: LABELLOOP_TRAIN=%s: %v", ErrNotInstalled, p, err)
 		}
 		return p, nil
 	}
 	if exe, err := os.Executable(); err == nil {
 		dir := filepath.Dir(exe)
-		for _, p := range []string{filepath.Join(dir, WorkerName), filepath.Join(dir, "..", "lib", "labelloop", WorkerName)} {
+		for _, p := range []string{filepath.Join(dir, ExeName), filepath.Join(dir, "..", "lib", "labelloop", ExeName)} {
 			if _, err := os.Stat(p); err == nil {
 				return p, nil
 			}
 		}
 	}
-	if p, err := exec.LookPath(WorkerName); err == nil {
+	if p, err := exec.LookPath(ExeName); err == nil {
 		return p, nil
 	}
 	where := "put it beside the app or set LABELLOOP_TRAIN to it."
 	if runtime.GOOS == "linux" {
 		where = "install it beside the app (make build puts it in bin/; the labelloop-train package in /usr/lib/labelloop) or set LABELLOOP_TRAIN."
 	}
-	return "", fmt.Errorf("%w: %s %s", ErrNoWorker, where, InstallHint)
+	return "", fmt.Errorf("%w: %s %s", ErrNotInstalled, where, InstallHint)
 }
 
 // Worker is a running training worker: its events arrive on Events, which
@@ -51,7 +55,7 @@ func FindWorker() (string, error) {
 // out of memory, a missing libtorch) ends with an "error" event carrying
 // the last lines it wrote to stderr.
 type Worker struct {
-	Events <-chan Event
+	Events <-chan protocol.Event
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
 	once   sync.Once
@@ -75,14 +79,14 @@ func Start(ctx context.Context, exe string, args ...string) (*Worker, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", exe, err)
 	}
-	events := make(chan Event, 64)
+	events := make(chan protocol.Event, 64)
 	w := &Worker{Events: events, cmd: cmd, stdin: stdin, done: make(chan struct{})}
 	go func() {
 		defer close(w.done)
 		defer close(events)
 		sawEnd := false
-		readLines(stdout, func(line []byte) {
-			e, err := ParseEvent(line)
+		protocol.ReadLines(stdout, func(line []byte) {
+			e, err := protocol.ParseEvent(line)
 			if err != nil {
 				return // not a protocol line
 			}
@@ -104,7 +108,7 @@ func Start(ctx context.Context, exe string, args ...string) (*Worker, error) {
 			if hint := libraryHint(stderr.String()); hint != "" {
 				msg = hint + "\n\n" + msg
 			}
-			events <- Event{Event: "error", Message: msg}
+			events <- protocol.Event{Event: "error", Message: msg}
 		}
 	}()
 	return w, nil
@@ -118,7 +122,7 @@ func libraryHint(stderr string) string {
 		return ""
 	}
 	if !strings.Contains(stderr, "torch") && !strings.Contains(stderr, "c10") {
-		return "The training worker is missing a library it needs (see below); reinstall " + WorkerName + "."
+		return "The training worker is missing a library it needs (see below); reinstall " + ExeName + "."
 	}
 	return "The training worker needs libtorch 1.13, which is not installed. " + InstallHint
 }
