@@ -109,7 +109,7 @@ func NewPredictScreen(w fyne.Window) *PredictScreen {
 	openModel := widget.NewButton("Model…", func() {
 		dir := filepath.Dir(strings.TrimSpace(s.model.Text))
 		if strings.TrimSpace(s.model.Text) == "" {
-			dir = filepath.Join(s.base(), "runs")
+			dir = runs.Of(s.base())
 		}
 		showFilePicker(s.window, pickOptions{title: "Choose a model", dir: dir, exts: []string{".onnx"},
 			onPick: func(p []string) { s.model.SetText(p[0]) }})
@@ -156,11 +156,8 @@ func NewPredictScreen(w fyne.Window) *PredictScreen {
 func (s *PredictScreen) SetDataset(dir string) {
 	s.dataset = dir
 	if s.model.Text == "" {
-		for _, run := range trainRuns(dir) { // newest first, by number: train-10 after train-9
-			if m := filepath.Join(run, "weights", "best.onnx"); fileExists(m) {
-				s.model.SetText(m)
-				break
-			}
+		if m := runs.Models(runs.List(runs.Of(dir), runs.Train), runs.Best); len(m) > 0 {
+			s.model.SetText(m[0]) // newest first, by number: train-10 after train-9
 		}
 	}
 }
@@ -359,7 +356,7 @@ func (s *PredictScreen) save() {
 	if !ok {
 		return
 	}
-	dir, err := runs.Next(filepath.Join(s.base(), "runs"), "predict")
+	dir, err := runs.Next(runs.Of(s.base()), runs.Predict)
 	if err != nil {
 		s.status.SetText("Saving failed: " + err.Error())
 		return
@@ -461,9 +458,4 @@ func displayCopy(img image.Image) image.Image {
 	out := image.NewRGBA(image.Rect(0, 0, int(float64(b.Dx())*f), int(float64(b.Dy())*f)))
 	xdraw.CatmullRom.Scale(out, out.Bounds(), img, b, xdraw.Src, nil)
 	return out
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/training/protocol"
 )
@@ -152,7 +153,7 @@ func (s *TrainScreen) Config() (protocol.Config, error) {
 	c := protocol.Config{Dataset: s.dataset, Backbone: s.backbone.Selected, Optimizer: s.optimizer.Selected,
 		Anchors: s.anchors.Selected, Augment: s.augment.Selected, Init: strings.TrimSpace(s.initW.Text)}
 	if s.dataset != "" {
-		c.Project = filepath.Join(s.dataset, "runs")
+		c.Project = runs.Of(s.dataset)
 	}
 	for _, f := range []struct {
 		name string
@@ -273,7 +274,7 @@ func (s *TrainScreen) onResume() {
 		ch.Reset()
 	}
 	s.logLines = nil
-	if past, err := protocol.ReadEvents(filepath.Join(s.lastRun, "events.jsonl")); err == nil {
+	if past, err := runs.Open(s.lastRun).Events(); err == nil {
 		for _, e := range past {
 			s.Apply(e)
 		}
@@ -327,7 +328,7 @@ func (s *TrainScreen) Apply(e protocol.Event) {
 	case "started":
 		s.lastRun, s.steps = e.Run, e.Steps
 		if s.planned == 0 {
-			s.planned = runConfig(e.Run).Epochs
+			s.planned = runs.Open(e.Run).Config().Epochs
 		}
 		s.device.SetText(fmt.Sprintf("%s × %d threads", e.Device, e.Threads))
 		s.addLogAt(eventTime(e), fmt.Sprintf("started %s on %s (%d steps)", e.Run, e.Device, e.Steps))
@@ -384,7 +385,7 @@ func (s *TrainScreen) Apply(e protocol.Event) {
 		if e.Stopped {
 			s.status.SetText(fmt.Sprintf("Stopped at step %d; the last weights are saved. Resume continues it.", e.Step))
 		} else {
-			s.status.SetText(fmt.Sprintf("Done: %d steps. The best weights are in %s.", e.Step, filepath.Join(e.Run, "weights", "best.safetensors")))
+			s.status.SetText(fmt.Sprintf("Done: %d steps. The best weights are in %s.", e.Step, runs.Open(e.Run).Checkpoint(runs.Best)))
 		}
 		s.addLogAt(eventTime(e), "done")
 	case "error":
@@ -436,13 +437,13 @@ func (s *TrainScreen) refreshRuns() {
 	if s.dataset == "" {
 		return
 	}
-	dirs := trainRuns(s.dataset)
-	if len(dirs) > 0 && !s.running {
-		s.lastRun = dirs[0]
+	list := runs.List(runs.Of(s.dataset), runs.Train)
+	if len(list) > 0 && !s.running {
+		s.lastRun = list[0].Dir
 	}
 	s.setRunning(s.running)
 	s.runs.background = s.background
-	s.runs.Load(dirs)
+	s.runs.Load(list)
 }
 
 // browseInit picks the weights to start from: a checkpoint of an earlier
@@ -450,7 +451,7 @@ func (s *TrainScreen) refreshRuns() {
 func (s *TrainScreen) browseInit() {
 	dir := filepath.Dir(strings.TrimSpace(s.initW.Text))
 	if strings.TrimSpace(s.initW.Text) == "" && s.dataset != "" {
-		dir = filepath.Join(s.dataset, "runs")
+		dir = runs.Of(s.dataset)
 	}
 	if s.window == nil {
 		return

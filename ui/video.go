@@ -346,7 +346,7 @@ func (v *videoBar) saveVideo() {
 		v.s.status.SetText("A camera cannot be saved from here: use labelloop predict " + v.path)
 		return
 	}
-	dir, err := runs.Next(filepath.Join(v.s.base(), "runs"), "predict")
+	dir, err := runs.Next(runs.Of(v.s.base()), runs.Predict)
 	if err != nil {
 		v.s.status.SetText("Saving failed: " + err.Error())
 		return
