@@ -185,22 +185,22 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 		}
 		// a longer run or a moved dataset holds for later resumes too
 		cj, _ := json.MarshalIndent(cfg, "", "  ")
-		if err := atomicfile.WriteFile(filepath.Join(dir, "config.json"), append(cj, '\n'), 0o644); err != nil {
+		if err := atomicfile.WriteFile(runs.Open(dir).ConfigPath(), append(cj, '\n'), 0o644); err != nil {
 			return dir, err
 		}
 	} else {
-		if dir, err = runs.Next(cfg.Project, "train"); err == nil {
-			err = os.Mkdir(filepath.Join(dir, "weights"), 0o755)
-		}
+		r, err := runs.NewTrain(cfg.Project)
 		if err != nil {
 			return "", err
 		}
+		dir = r.Dir
 		cj, _ := json.MarshalIndent(cfg, "", "  ")
-		if err := atomicfile.WriteFile(filepath.Join(dir, "config.json"), append(cj, '\n'), 0o644); err != nil {
+		if err := atomicfile.WriteFile(r.ConfigPath(), append(cj, '\n'), 0o644); err != nil {
 			return dir, err
 		}
 	}
-	evf, err := os.OpenFile(filepath.Join(dir, "events.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	run := runs.Open(dir)
+	evf, err := os.OpenFile(run.EventsPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return dir, err
 	}
@@ -216,7 +216,7 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 	}
 	sv := newSaver()
 	defer sv.close()
-	resultsPath := filepath.Join(dir, "results.csv")
+	resultsPath := run.ResultsPath()
 	results := "epoch,train_loss,box,obj,cls,val_loss,map50,lr\n"
 	if resumed != nil {
 		if b, err := os.ReadFile(resultsPath); err == nil {
@@ -248,7 +248,7 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 		c := *ck
 		c.Epoch, c.Metrics = epoch, metrics
 		w := net.Weights()
-		p := weightsPath(dir, kind)
+		p := run.Checkpoint(kind)
 		meta := map[string]string{metaEpoch: strconv.Itoa(epoch), metaStep: strconv.Itoa(step), metaScore: strconv.FormatFloat(best, 'g', -1, 64)}
 		return sv.do(func() error {
 			if err := model.SaveCheckpointMeta(p, &c, w, meta); err != nil {
@@ -267,7 +267,7 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 			if err := saveLastSet(dir, &c, w, slots, rs); err != nil {
 				return err
 			}
-			send(Event{Event: "checkpoint", Kind: "last", Path: weightsPath(dir, "last"), Epoch: epoch})
+			send(Event{Event: "checkpoint", Kind: "last", Path: run.Checkpoint(runs.Last), Epoch: epoch})
 			return nil
 		})
 	}
