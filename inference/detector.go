@@ -174,8 +174,8 @@ func Load(path string, opt LoadOptions) (*Detector, error) {
 	return d, nil
 }
 
-// Close frees the session.
-func (d *Detector) Close() { d.s.Close() }
+// Close frees the session; the error is ONNX Runtime's.
+func (d *Detector) Close() error { return d.s.Close() }
 
 // Device is where the network runs ("cpu" or "cuda"), and why CUDA was
 // not used if it was tried.

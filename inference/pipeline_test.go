@@ -34,7 +34,11 @@ func smallDetector(t *testing.T) *Detector {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(det.Close)
+	t.Cleanup(func() {
+		if err := det.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return det
 }
 

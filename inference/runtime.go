@@ -200,8 +200,13 @@ func newSessionNamed(model []byte, input string, outputs []string, opt Options) 
 	return &Session{s: s, outputs: outputs, Device: device, Note: note}, nil
 }
 
-// Close frees the session.
-func (s *Session) Close() { s.s.Destroy() }
+// Close frees the session and reports ONNX Runtime's error in doing so.
+func (s *Session) Close() error {
+	if err := s.s.Destroy(); err != nil {
+		return fmt.Errorf("closing the ONNX Runtime session: %w", err)
+	}
+	return nil
+}
 
 // Run runs an N×3×H×W float input.
 func (s *Session) Run(x []float32, n, h, w int) ([]detect.Output, error) {
