@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	xdraw "golang.org/x/image/draw"
@@ -25,6 +24,7 @@ import (
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/atomicfile"
 	"github.com/labelloop/labelloop/internal/imgload"
+	"github.com/labelloop/labelloop/internal/lease"
 	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/internal/wording"
 	"github.com/labelloop/labelloop/video"
@@ -42,21 +42,22 @@ type PredictScreen struct {
 	// app keeps them between runs).
 	OnSettings func(model string, conf, nms float64, threads int)
 
-	model    *widget.Entry
-	conf     *widget.Slider
-	nms      *widget.Slider
-	threads  *widget.Select
-	confL    *widget.Label
-	nmsL     *widget.Label
-	img      *canvas.Image
-	list     *widget.Label
-	status   *widget.Label
-	detMu    sync.Mutex // Predict and the editor's pre-label both load the model off the UI goroutine
-	det      *inference.Detector
-	detPath  string
-	detThr   int
+	model   *widget.Entry
+	conf    *widget.Slider
+	nms     *widget.Slider
+	threads *widget.Select
+	confL   *widget.Label
+	nmsL    *widget.Label
+	img     *canvas.Image
+	list    *widget.Label
+	status  *widget.Label
+	// dets holds the open model: Predict, the video player, saves and the
+	// editor's pre-label each lease it, so a model change never closes
+	// it under one of them
+	dets     *lease.Holder[detKey, *inference.Detector]
 	pic      *imgload.Picture
 	cands    []detect.Detection
+	classes  []string // the class names of the model that found cands
 	shown    []detect.Detection
 	dataset  string
 	lastSave string
@@ -76,12 +77,21 @@ type PredictScreen struct {
 // mediaExts are what the Predict tab opens: pictures and videos.
 var mediaExts = []string{".jpg", ".jpeg", ".png", ".bmp", ".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".ts"}
 
+// detKey is what a detector is opened for.
+type detKey struct {
+	path    string
+	threads int
+}
+
 // candidateConf is the lowest score the sliders can show.
 const candidateConf = 0.01
 
 // NewPredictScreen builds the tab; w is for dialogs.
 func NewPredictScreen(w fyne.Window) *PredictScreen {
 	s := &PredictScreen{window: w, background: func(f func()) { go f() }}
+	s.dets = lease.New(func(k detKey) (*inference.Detector, error) {
+		return inference.Load(k.path, inference.LoadOptions{Threads: k.threads})
+	}, func(err error) { fyne.Do(func() { s.status.SetText(err.Error()) }) })
 	s.model = widget.NewEntry()
 	s.model.SetPlaceHolder("an .onnx model (Export makes one)")
 	s.conf = widget.NewSlider(candidateConf, 1)
@@ -240,20 +250,23 @@ func (s *PredictScreen) showAt() {
 		var pic *imgload.Picture
 		var cands []detect.Detection
 		var tm inference.Timing
-		det, err := load()
+		var classes []string
+		l, err := load()
 		if err == nil {
-			pic, cands, tm, err = det.DetectFile(path, detect.Thresholds{Conf: candidateConf, NMS: 1.01})
+			pic, cands, tm, err = l.Value.DetectFile(path, detect.Thresholds{Conf: candidateConf, NMS: 1.01})
+			classes = l.Value.Info.Classes
+			l.Release()
 		}
 		fyne.Do(func() {
 			if err != nil {
 				s.status.SetText(err.Error())
-				s.pic, s.cands, s.shown = nil, nil, nil // not the previous picture under this one's name
+				s.pic, s.cands, s.shown, s.classes = nil, nil, nil, nil // not the previous picture under this one's name
 				s.img.Image = nil
 				s.img.Refresh()
 				s.list.SetText(filepath.Base(path) + " could not be read.")
 				return
 			}
-			s.pic, s.cands = pic, cands
+			s.pic, s.cands, s.classes = pic, cands, classes
 			s.status.SetText(fmt.Sprintf("%s: %v (network %v)", filepath.Base(path), tm.Total().Round(100_000), tm.Net.Round(100_000)))
 			s.refilter()
 		})
@@ -261,16 +274,25 @@ func (s *PredictScreen) showAt() {
 }
 
 // detector returns a loader of the chosen model, or says why there is
-// none. The loader opens the model once (an ONNX Runtime session takes
-// a moment): call it off the UI goroutine.
-func (s *PredictScreen) detector() (func() (*inference.Detector, error), bool) {
-	mp := strings.TrimSpace(s.model.Text)
-	if mp == "" {
+// none. The loader leases the model, opening it once (an ONNX Runtime
+// session takes a moment): call it off the UI goroutine, and Release the
+// lease when done with the detector.
+func (s *PredictScreen) detector() (func() (*lease.Lease[*inference.Detector], error), bool) {
+	if s.ModelPath() == "" {
 		s.status.SetText("Choose a model first (Export makes one from a training run).")
 		return nil, false
 	}
-	threads := s.threadCount()
-	return func() (*inference.Detector, error) { return s.load(mp, threads) }, true
+	return s.leaser(), true
+}
+
+// ModelPath is the chosen model ("" when none is).
+func (s *PredictScreen) ModelPath() string { return strings.TrimSpace(s.model.Text) }
+
+// leaser reads the chosen model and thread count now (on the UI
+// goroutine) and returns a loader of a lease on it for later.
+func (s *PredictScreen) leaser() func() (*lease.Lease[*inference.Detector], error) {
+	mp, threads := s.ModelPath(), s.threadCount()
+	return func() (*lease.Lease[*inference.Detector], error) { return s.load(mp, threads) }
 }
 
 // thresholds are the sliders' values; safe from any goroutine.
@@ -289,29 +311,16 @@ func (s *PredictScreen) base() string {
 	return s.dataset
 }
 
-// load opens the model once (and again when it changes) and returns it.
-func (s *PredictScreen) load(path string, threads int) (*inference.Detector, error) {
-	s.detMu.Lock()
-	defer s.detMu.Unlock()
-	if s.det != nil && s.detPath == path && s.detThr == threads {
-		return s.det, nil
-	}
-	if s.det != nil {
-		s.det.Close()
-		s.det = nil
-	}
-	det, err := inference.Load(path, inference.LoadOptions{Threads: threads})
-	if err != nil {
-		return nil, err
-	}
-	s.det, s.detPath, s.detThr = det, path, threads
-	return det, nil
+// load leases the model, opened once (and again when it or the thread
+// count changes; the one before closes when its last lease ends).
+func (s *PredictScreen) load(path string, threads int) (*lease.Lease[*inference.Detector], error) {
+	return s.dets.Get(detKey{path, threads})
 }
 
 // refilter applies the sliders to the candidates: no network run.
 func (s *PredictScreen) refilter() {
 	s.labels()
-	if s.pic == nil || s.det == nil {
+	if s.pic == nil || s.classes == nil {
 		return
 	}
 	var keep []detect.Detection
@@ -321,7 +330,7 @@ func (s *PredictScreen) refilter() {
 		}
 	}
 	s.shown = detect.NMS(keep, s.nms.Value, false)
-	classes := s.det.Info.Classes
+	classes := s.classes
 	if s.enlargedOf != s.pic.Img { // once per picture, not on every slider move
 		s.enlarged, s.enlargedOf = displayCopy(s.pic.Img), s.pic.Img
 	}
@@ -367,11 +376,15 @@ func (s *PredictScreen) save() {
 	s.background(func() {
 		var recs []inference.Record
 		var failed []string
-		det, err := load()
+		l, err := load()
+		if err == nil {
+			defer l.Release()
+		}
 		for i, p := range pics {
 			if err != nil {
 				break
 			}
+			det := l.Value
 			pic, dets, derr := shownPic, shown, error(nil)
 			if p != shownPic.Path {
 				pic, dets, _, derr = det.DetectFile(p, thr)

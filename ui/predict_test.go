@@ -51,7 +51,7 @@ func TestPredictSlidersRefilter(t *testing.T) {
 	s.SetDataset(root)
 	s.SetModel(mp)
 	s.Show(filepath.Join(root, "JPEGImages", "shapes-00000.jpg"))
-	if s.det == nil || len(s.cands) == 0 {
+	if s.classes == nil || len(s.cands) == 0 {
 		t.Fatalf("no candidates: %s", s.status.Text)
 	}
 	s.conf.SetValue(0.9)

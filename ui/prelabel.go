@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/internal/lease"
 	"github.com/labelloop/labelloop/internal/wording"
 	"github.com/labelloop/labelloop/voc"
 )
@@ -24,6 +24,16 @@ import (
 // between images when ctx is cancelled.
 type PrelabelAllFunc func(ctx context.Context, dataset string, det *inference.Detector, t detect.Thresholds, progress func(done, total int)) (written, boxes, empty int, err error)
 
+// modelSource is what labelling asks of the Predict tab: the chosen model,
+// the sliders' thresholds, and a loader of a lease on the open detector
+// (settings read when asked, on the UI goroutine; the lease taken later,
+// off it).
+type modelSource interface {
+	ModelPath() string
+	thresholds() detect.Thresholds
+	leaser() func() (*lease.Lease[*inference.Detector], error)
+}
+
 // prelabel runs the Predict tab's model on the open image and adds its
 // detections (at the Predict tab's thresholds) as one undoable edit, leaving the image
 // unverified for review. Ctrl+P.
@@ -31,21 +41,22 @@ func (w *Window) prelabel() {
 	if w.doc == nil || w.cur < 0 {
 		return
 	}
-	mp := strings.TrimSpace(w.Predict.model.Text)
+	mp := w.models.ModelPath()
 	if mp == "" {
 		w.status.SetText("Pre-label: choose a model in the Predict tab (Export makes one from a training run).")
 		return
 	}
 	path, cur := w.ds.Items[w.cur].Image, w.cur
 	w.status.SetText("Pre-labelling…")
-	threads, thr := w.Predict.threadCount(), w.Predict.thresholds()
+	load, thr := w.models.leaser(), w.models.thresholds()
 	w.background(func() {
-		det, err := w.Predict.load(mp, threads)
+		l, err := load()
 		var dets []detect.Detection
 		var classes []string
 		if err == nil {
-			_, dets, _, err = det.DetectFile(path, thr)
-			classes = det.Info.Classes
+			_, dets, _, err = l.Value.DetectFile(path, thr)
+			classes = l.Value.Info.Classes
+			l.Release()
 		}
 		fyne.Do(func() {
 			if err != nil {
@@ -72,7 +83,7 @@ func (w *Window) prelabelAll() {
 	if w.ds == nil || w.PrelabelAll == nil {
 		return
 	}
-	mp := strings.TrimSpace(w.Predict.model.Text)
+	mp := w.models.ModelPath()
 	if mp == "" {
 		w.status.SetText("Pre-label: choose a model in the Predict tab (Export makes one from a training run).")
 		return
@@ -80,7 +91,7 @@ func (w *Window) prelabelAll() {
 	if w.hasUnsaved() && !w.saveAll() {
 		return
 	}
-	root, thr, threads := w.ds.Root, w.Predict.thresholds(), w.Predict.threadCount()
+	root, thr, load := w.ds.Root, w.models.thresholds(), w.models.leaser()
 	ctx, cancel := context.WithCancel(context.Background())
 	bar := widget.NewProgressBar()
 	count := widget.NewLabel("Starting…")
@@ -96,10 +107,11 @@ func (w *Window) prelabelAll() {
 	var last time.Time
 	w.background(func() {
 		// the Predict tab's model, opened once for both
-		det, err := w.Predict.load(mp, threads)
+		l, err := load()
 		n, boxes, empty := 0, 0, 0
 		if err == nil {
-			n, boxes, empty, err = w.PrelabelAll(ctx, root, det, thr, func(done, total int) {
+			defer l.Release()
+			n, boxes, empty, err = w.PrelabelAll(ctx, root, l.Value, thr, func(done, total int) {
 				if time.Since(last) < 50*time.Millisecond {
 					return
 				}

@@ -178,7 +178,11 @@ func (v *videoBar) showFrameAt(sec float64) {
 	v.s.background(func() {
 		var img *image.RGBA
 		var cands []detect.Detection
-		det, err := load()
+		var classes []string
+		l, err := load()
+		if err == nil {
+			defer l.Release()
+		}
 		var vr *video.VideoReader
 		if err == nil {
 			vr, err = video.OpenProbedAt(path, info, sec)
@@ -191,7 +195,8 @@ func (v *videoBar) showFrameAt(sec float64) {
 			}
 		}
 		if err == nil {
-			cands, _, err = det.Detect(img, info.Width, info.Height, detect.Thresholds{Conf: candidateConf, NMS: 1.01})
+			cands, _, err = l.Value.Detect(img, info.Width, info.Height, detect.Thresholds{Conf: candidateConf, NMS: 1.01})
+			classes = l.Value.Info.Classes
 		}
 		fyne.Do(func() {
 			if err != nil {
@@ -202,7 +207,7 @@ func (v *videoBar) showFrameAt(sec float64) {
 				return
 			}
 			v.s.pic = &imgload.Picture{Path: path, Img: img, W: info.Width, H: info.Height}
-			v.s.cands = cands
+			v.s.cands, v.s.classes = cands, classes
 			v.s.status.SetText(fmt.Sprintf("%s at %s", filepath.Base(path), clock(sec)))
 			v.s.refilter()
 		})
@@ -228,9 +233,10 @@ func (v *videoBar) start() {
 	v.players.Add(1)
 	go func() {
 		defer v.players.Done()
-		det, err := load()
+		l, err := load()
 		if err == nil {
-			err = v.loop(det, path, info, from, stop)
+			err = v.loop(l.Value, path, info, from, stop)
+			l.Release()
 		}
 		fyne.Do(func() {
 			v.mu.Lock()
@@ -367,8 +373,9 @@ func (v *videoBar) saveVideo() {
 		var recs []inference.Record
 		last := time.Now()
 		frames := 0
-		det, err := load()
+		l, err := load()
 		if err == nil {
+			det := l.Value
 			frames, err = inference.ProcessVideo(ctx, det, path, t, out, func(n int, dets []detect.Detection) {
 				recs = append(recs, inference.Records(path, n, dets, det.Info.Classes)...)
 				if time.Since(last) > 100*time.Millisecond {
@@ -376,6 +383,7 @@ func (v *videoBar) saveVideo() {
 					fyne.Do(func() { v.prog.SetValue(min(1, float64(n+1)/total)) })
 				}
 			})
+			l.Release()
 		}
 		cancelled := errors.Is(err, context.Canceled)
 		if err == nil {

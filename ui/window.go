@@ -77,6 +77,8 @@ type Window struct {
 	Export  *ExportScreen
 	Predict *PredictScreen
 	Dataset *DatasetScreen
+	// models is the Predict tab as pre-labelling sees it
+	models modelSource
 	// PrelabelAll is "Pre-label all unlabelled"; the app sets it.
 	PrelabelAll PrelabelAllFunc
 }
@@ -201,6 +203,7 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	w.health = w.Dataset.text
 	w.Export = NewExportScreen(nil)
 	w.Predict = NewPredictScreen(w.Window)
+	w.models = w.Predict
 	w.Export.OnExported = w.Predict.SetModel
 	w.Train.OnEvent = func(e protocol.Event) {
 		if e.Event == "done" {
