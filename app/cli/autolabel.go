@@ -30,12 +30,12 @@ func runAutolabel(args []string, stdout, stderr io.Writer) int {
 	if ds == nil {
 		return code
 	}
-	det, err := mf.load(1) // one image at a time
+	det, err := mf.load(1, stderr) // one image at a time
 	if err != nil {
 		fmt.Fprintf(stderr, "labelloop autolabel: %v\n", err)
 		return ExitFindings
 	}
-	defer det.Close()
+	defer closeDetector(det, stderr, "autolabel")
 	res := Autolabel(context.Background(), ds, det, mf.thresholds(), *overwrite, nil, stderr)
 	fmt.Fprintf(stdout, "labelled %s (%s), %d with no detections left unlabelled, skipped %d that have annotations, %d failed\n",
 		wording.Count(res.Written, "image", "images"), wording.Count(res.Boxes, "box", "boxes"), res.Empty, res.Skipped, res.Failed)

@@ -43,12 +43,12 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "labelloop eval: %s: no labelled images to evaluate\n", ds.Root)
 		return ExitFindings
 	}
-	det, err := mf.load(*workers)
+	det, err := mf.load(*workers, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "labelloop eval: %v\n", err)
 		return ExitFindings
 	}
-	defer det.Close()
+	defer closeDetector(det, stderr, "eval")
 	classIdx := map[string]int{}
 	for i, c := range det.Info.Classes {
 		classIdx[c] = i

@@ -90,7 +90,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	if len(images) == 0 && len(videos) > 0 {
 		first = openVideo(videos[0], out, !*noSave)
 	}
-	det, err := mf.load(parallel)
+	det, err := mf.load(parallel, stderr)
 	if err != nil || ctx.Err() != nil {
 		if first != nil {
 			first.Cancel()
@@ -100,11 +100,11 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
 			return ExitFindings
 		}
-		det.Close()
+		closeDetector(det, stderr, "predict")
 		fmt.Fprintln(stderr, "interrupted before anything was done")
 		return ExitInterrupted
 	}
-	defer det.Close()
+	defer closeDetector(det, stderr, "predict")
 	start := time.Now()
 	recs, failed, tm := predictImages(ctx, det, images, mf.thresholds(), *workers, out, !*noSave, stderr)
 	live := 0
@@ -196,11 +196,18 @@ func predictImages(ctx context.Context, det *inference.Detector, images []string
 				results[i] = inference.Records(path, 0, dets, det.Info.Classes)
 				if save {
 					var buf bytes.Buffer
-					jpeg.Encode(&buf, detect.Annotate(pic.Img, pic.W, pic.H, dets, det.Info.Classes), &jpeg.Options{Quality: 90})
 					name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + ".jpg"
-					if err := atomicfile.WriteFile(filepath.Join(out, name), buf.Bytes(), 0o644); err != nil {
+					err := jpeg.Encode(&buf, detect.Annotate(pic.Img, pic.W, pic.H, dets, det.Info.Classes), &jpeg.Options{Quality: 90})
+					if err != nil {
+						err = fmt.Errorf("%s: encoding %s: %w", path, name, err)
+					} else {
+						err = atomicfile.WriteFile(filepath.Join(out, name), buf.Bytes(), 0o644)
+					}
+					if err != nil {
 						failed.Add(1)
+						mu.Lock() // the workers share stderr
 						fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
+						mu.Unlock()
 					}
 				}
 			}
