@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -35,13 +36,22 @@ func startWorker(cfg protocol.Config) (<-chan protocol.Event, func(), error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		json.NewEncoder(f).Encode(cfg)
-		f.Close()
 		tmp = filepath.Clean(f.Name())
+		err = json.NewEncoder(f).Encode(cfg)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil { // a full disk: the worker would read half a config
+			os.Remove(tmp)
+			return nil, nil, fmt.Errorf("writing the run's settings to %s: %w", tmp, err)
+		}
 		args = append(args, "--config", tmp)
 	}
 	w, err := worker.Start(context.Background(), exe, args...)
 	if err != nil {
+		if tmp != "" {
+			os.Remove(tmp)
+		}
 		return nil, nil, err
 	}
 	// the worker keeps its own copy (runs/train-N/config.json)

@@ -60,7 +60,10 @@ func ExportCheckpoint(weights, out, resize string) (ExportResult, error) {
 	if err != nil {
 		return r, err
 	}
-	g, _ := model.Build(ck.Config())
+	g, err := model.Build(ck.Config())
+	if err != nil {
+		return r, fmt.Errorf("%s: %w", weights, err)
+	}
 	mode := ck.Resize
 	if resize != "" {
 		mode = resize
@@ -96,8 +99,10 @@ func verifyExport(path string, data []byte, size int) error {
 	if err != nil {
 		return err
 	}
-	defer sess.Close()
 	outs, err := sess.Run(model.FixtureInput(size), 1, size, size)
+	if cerr := sess.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return err
 	}
