@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,7 +72,7 @@ func singleImage(t *testing.T, label, modelPath, img string, pyWeights []string)
 				}
 			}
 			total = append(total, tot...)
-			args := append([]string{"scripts/bench_torch_infer.py", img, "416", itoa(threads), "6"}, pyWeights...)
+			args := append([]string{"scripts/bench_torch_infer.py", img, "416", strconv.Itoa(threads), "6"}, pyWeights...)
 			cmd := exec.Command("/usr/bin/python3", args...)
 			cmd.Dir = "../.." // the script imports its network from scripts/
 			out, err := cmd.Output()
@@ -91,8 +93,8 @@ func singleImage(t *testing.T, label, modelPath, img string, pyWeights []string)
 		if ratios[1] < 2 {
 			t.Errorf("%s, %d threads: only %.2fx faster than PyTorch, bar is 2x", label, threads, ratios[1])
 		}
-		if share < 0.85 {
-			barMissed(t, label, "%s, %d threads: the network is %.0f%% of the time, bar is 85%%", label, threads, 100*share)
+		if bar := barFor(label, 0.85, 0.75); share < bar {
+			t.Errorf("%s, %d threads: the network is %.0f%% of the time, bar is %.0f%%", label, threads, 100*share, 100*bar)
 		}
 	}
 }
@@ -200,19 +202,23 @@ func videoRatio(t *testing.T, label, modelPath, clip string, rounds int) float64
 	slices.Sort(e2e)
 	t.Logf("720p 30 fps clip, %s, %d frames, end to end: labelloop predict / (model load + detection) = %.2f (median of %d rounds)",
 		label, len(frames), e2e[1], len(e2e))
+	// ffmpeg's ~0.35 s start-up overlaps the model's load; what is left of
+	// it weighs most on the 3-second clip (1.15-1.36 measured)
+	if e2e[1] > 1.5 {
+		t.Errorf("%s: labelloop predict takes %.2fx loading the model and detecting, bar is 1.5x", label, e2e[1])
+	}
 	return med
 }
 
-// barMissed fails the bench for a detector's weights; the fixture
-// formula's are a worst case no detector produces (~3,000 candidates and
-// 504 labelled boxes per frame), reported beside it but not held to the
-// bars.
-func barMissed(t *testing.T, label, format string, args ...any) {
-	if label == "fixture weights" {
-		t.Logf("worst case, "+format, args...)
-		return
+// barFor is the bar a row is held to: a detector's weights the bar, the
+// fixture formula's the looser worstCase one, as its weights are a worst
+// case no detector produces (~3,000 candidates and 504 labelled boxes per
+// frame). Every row fails the bench when it misses its bar.
+func barFor(label string, bar, worstCase float64) float64 {
+	if strings.HasPrefix(label, "fixture weights") {
+		return worstCase
 	}
-	t.Errorf(format, args...)
+	return bar
 }
 
 // TestBenchInference is `make bench`'s inference figures.
@@ -242,7 +248,7 @@ func TestBenchInference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		singleImage(t, "trained", r.Path, img, []string{ck, itoa(len(c.Classes))})
+		singleImage(t, "trained", r.Path, img, []string{ck, strconv.Itoa(len(c.Classes))})
 		trained = r.Path
 	} else {
 		t.Log("LABELLOOP_BENCH_TRAINED not set: no trained-model row (make bench trains one)")
@@ -265,8 +271,8 @@ func TestBenchInference(t *testing.T) {
 	}
 	for _, m := range models {
 		videoRatio(t, m[0]+", 3 s", m[1], short, 3)
-		if r := videoRatio(t, m[0]+", 10 s", m[1], long, 7); r > 1.15 {
-			barMissed(t, m[0], "%s: the pipeline takes %.2fx detection alone, bar is 1.15x", m[0], r)
+		if r, bar := videoRatio(t, m[0]+", 10 s", m[1], long, 7), barFor(m[0], 1.15, 1.3); r > bar {
+			t.Errorf("%s: the pipeline takes %.2fx detection alone, bar is %.2fx", m[0], r, bar)
 		}
 	}
 
@@ -290,8 +296,9 @@ func TestBenchInference(t *testing.T) {
 	det1.Close()
 	t.Logf("folder of %d images (320x240, 416 input, 1 ONNX thread each): 1 worker %.1f img/s, 2 workers %.1f img/s (%.2fx)",
 		len(imgs), rates[0], rates[1], rates[1]/rates[0])
+	if r := rates[1] / rates[0]; r < 1.5 { // two cores: 1.67-1.94x measured
+		t.Errorf("2 workers predict %.2fx as many images a second as 1, bar is 1.5x", r)
+	}
 }
 
 type inferenceFrame struct{ img *image.RGBA }
-
-func itoa(i int) string { return string(rune('0' + i)) }
