@@ -412,7 +412,7 @@ func (w *Window) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	it := w.ds.Items[i]
 	name := it.ID
 	if it.Image != "" {
-		name = baseName(it.Image)
+		name = filepath.Base(it.Image)
 	}
 	o.(*widget.Label).SetText(fmt.Sprintf("%s   %s", name, w.items[i].label(it)))
 }

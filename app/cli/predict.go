@@ -65,7 +65,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 				return ExitUsage
 			}
 			images = append(images, found...)
-		case isVideo(p):
+		case video.IsVideoPath(p):
 			videos = append(videos, p)
 		default:
 			images = append(images, p)

@@ -10,8 +10,6 @@ import (
 	"github.com/labelloop/labelloop/video"
 )
 
-func isVideo(p string) bool { return video.IsVideoPath(p) }
-
 // openVideo starts a video's decoder and, when save, its encoder writing
 // into out (see inference.OpenVideoJob).
 func openVideo(path, out string, save bool) *inference.VideoJob {
