@@ -36,7 +36,7 @@ type Window struct {
 	report   *voc.Report
 	classes  []string
 	items    []itemState
-	filter   string
+	filter   listFilter
 	shown    []int // item indices the list shows, after the filter
 	cur      int   // item being edited, -1 for none
 	doc      *annotate.Doc
@@ -111,8 +111,43 @@ func (s itemState) label(it voc.Item) string {
 	return "labelled"
 }
 
-// Filters the image list offers.
-var listFilters = []string{"All", "Unlabelled", "Pre-labelled", "Labelled", "Verified", "Unsaved", "Errors"}
+// listFilter is a choice of the image list's filter; its text is the menu's.
+type listFilter string
+
+// The image list's filters.
+const (
+	filterAll         listFilter = "All"
+	filterUnlabelled  listFilter = "Unlabelled"
+	filterPrelabelled listFilter = "Pre-labelled"
+	filterLabelled    listFilter = "Labelled"
+	filterVerified    listFilter = "Verified"
+	filterUnsaved     listFilter = "Unsaved"
+	filterErrors      listFilter = "Errors"
+)
+
+// listFilters are the filters in the menu's order, each with the items it
+// keeps: this table drives both the menu and the list.
+var listFilters = []struct {
+	name listFilter
+	keep func(it voc.Item, s itemState) bool
+}{
+	{filterAll, func(voc.Item, itemState) bool { return true }},
+	{filterUnlabelled, func(it voc.Item, _ itemState) bool { return it.Image != "" && it.XML == "" }},
+	{filterPrelabelled, func(_ voc.Item, s itemState) bool { return s.prelabelled }},
+	{filterLabelled, func(it voc.Item, _ itemState) bool { return it.XML != "" }},
+	{filterVerified, func(_ voc.Item, s itemState) bool { return s.verified }},
+	{filterUnsaved, func(_ voc.Item, s itemState) bool { return s.unsaved }},
+	{filterErrors, func(_ voc.Item, s itemState) bool { return s.err }},
+}
+
+// filterNames are the filters' menu entries.
+func filterNames() []string {
+	names := make([]string, len(listFilters))
+	for i, f := range listFilters {
+		names[i] = string(f.name)
+	}
+	return names
+}
 
 // displaySide is the long side pictures are decoded to: enough for a
 // full-screen view; 24 MP photos come out at a quarter or half size.
@@ -120,7 +155,7 @@ const displaySide = 2048
 
 // NewWindow builds the main window; recent lists recently opened folders.
 func NewWindow(a fyne.App, recent []string) *Window {
-	w := &Window{Window: a.NewWindow("LabelLoop"), cur: -1, Autosave: true, filter: "All",
+	w := &Window{Window: a.NewWindow("LabelLoop"), cur: -1, Autosave: true, filter: filterAll,
 		stash: map[int]*annotate.Doc{}, ownWrites: map[string]time.Time{}, hidden: map[string]bool{}, cache: imgload.NewCache(8, displaySide),
 		background: func(f func()) { go f() }}
 	w.editor = NewEditor()
@@ -158,7 +193,7 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	}
 	// a chosen filter gives the keys back to the editor (a focused Select
 	// took D and W until the canvas was clicked)
-	w.filterSel = widget.NewSelect(listFilters, func(f string) { w.filter = f; w.refilter(); w.Canvas().Unfocus() })
+	w.filterSel = widget.NewSelect(filterNames(), func(f string) { w.filter = listFilter(f); w.refilter(); w.Canvas().Unfocus() })
 	w.filterSel.SetSelected("All")
 
 	open := widget.NewButton("Open folder…", w.pickFolder)
@@ -361,21 +396,10 @@ func (w *Window) setReport(rep *voc.Report) {
 }
 
 func (w *Window) passes(i int) bool {
-	s := w.items[i]
-	it := w.ds.Items[i]
-	switch w.filter {
-	case "Unlabelled":
-		return it.Image != "" && it.XML == ""
-	case "Labelled":
-		return it.XML != ""
-	case "Pre-labelled":
-		return s.prelabelled
-	case "Verified":
-		return s.verified
-	case "Unsaved":
-		return s.unsaved
-	case "Errors":
-		return s.err
+	for _, f := range listFilters {
+		if f.name == w.filter {
+			return f.keep(w.ds.Items[i], w.items[i])
+		}
 	}
 	return true
 }
