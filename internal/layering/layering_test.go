@@ -22,8 +22,10 @@ var bars = []struct {
 		"detect is the pure arithmetic both runtimes share"},
 	{"./training/protocol/...", []string{"os/exec", "github.com/sugarme/gotch"},
 		"the wire types are read by the app without starting or linking anything"},
-	{"./inference/... ./video/... ./voc/... ./annotate/... ./internal/runs/...", []string{"github.com/sugarme/gotch", "fyne.io/fyne/v2"},
+	{"./inference/... ./video/... ./voc/... ./annotate/... ./internal/... ./app/cli/...", []string{"github.com/sugarme/gotch", "fyne.io/fyne/v2"},
 		"libtorch stays in the worker, Fyne in ui and app"},
+	{". ./app/... ./ui/...", []string{"github.com/sugarme/gotch"},
+		"the app starts the training worker as a process; only cmd/labelloop-train links libtorch"},
 }
 
 func TestDependencyBars(t *testing.T) {
