@@ -17,6 +17,7 @@ import (
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/wording"
 	"github.com/labelloop/labelloop/training/worker"
+	"github.com/labelloop/labelloop/usecase"
 	"github.com/labelloop/labelloop/voc"
 
 	"github.com/labelloop/labelloop/ui"
@@ -61,12 +62,15 @@ func Run(args []string) int {
 		if err != nil {
 			return 0, 0, 0, err
 		}
-		var log strings.Builder
-		r := cli.Autolabel(ctx, ds, det, t, false, progress, &log)
-		if r.Failed > 0 {
-			return r.Written, r.Boxes, r.Empty, fmt.Errorf("%s failed:\n%s", wording.Count(r.Failed, "image", "images"), log.String())
+		r := usecase.Autolabel(ctx, ds, det, t, false, progress)
+		if len(r.Failed) > 0 {
+			lines := make([]string, len(r.Failed))
+			for i, f := range r.Failed {
+				lines[i] = f.Error()
+			}
+			return r.Written, r.Boxes, r.Empty, fmt.Errorf("%s failed:\n%s", wording.Count(len(r.Failed), "image", "images"), strings.Join(lines, "\n"))
 		}
-		return r.Written, r.Boxes, r.Empty, nil
+		return r.Written, r.Boxes, r.Empty, r.ClassesErr
 	}
 	w.Export.Export = func(weights string) (string, string, error) {
 		r, err := cli.ExportCheckpoint(weights, "", "")

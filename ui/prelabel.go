@@ -15,7 +15,7 @@ import (
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/lease"
 	"github.com/labelloop/labelloop/internal/wording"
-	"github.com/labelloop/labelloop/voc"
+	"github.com/labelloop/labelloop/usecase"
 )
 
 // PrelabelAllFunc writes unverified annotations for the dataset's
@@ -66,10 +66,7 @@ func (w *Window) prelabel() {
 			if w.cur != cur || w.doc == nil {
 				return // the user moved on
 			}
-			objs := make([]voc.Object, len(dets))
-			for i, d := range dets {
-				objs[i] = voc.Object{Name: classes[d.Class], Box: d.Box}
-			}
+			objs := usecase.Objects(dets, classes)
 			w.doc.Prelabel(objs, filepath.Base(mp))
 			w.docChanged()
 			w.editor.Refresh() // the boxes came from outside the editor
