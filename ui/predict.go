@@ -1,10 +1,8 @@
 package ui
 
 import (
-	"bytes"
 	"fmt"
 	"image"
-	"image/png"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -22,11 +20,11 @@ import (
 
 	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
-	"github.com/labelloop/labelloop/internal/atomicfile"
 	"github.com/labelloop/labelloop/internal/imgload"
 	"github.com/labelloop/labelloop/internal/lease"
 	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/internal/wording"
+	"github.com/labelloop/labelloop/usecase"
 	"github.com/labelloop/labelloop/video"
 )
 
@@ -390,8 +388,7 @@ func (s *PredictScreen) save() {
 				pic, dets, _, derr = det.DetectFile(p, thr)
 			}
 			if derr == nil {
-				derr = writeAnnotated(filepath.Join(dir, strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))+".png"),
-					detect.Annotate(pic.Img, pic.W, pic.H, dets, det.Info.Classes))
+				_, derr = usecase.SaveAnnotated(dir, p, detect.Annotate(pic.Img, pic.W, pic.H, dets, det.Info.Classes))
 			}
 			if derr != nil {
 				failed = append(failed, derr.Error())
@@ -416,15 +413,6 @@ func (s *PredictScreen) save() {
 			}
 		})
 	})
-}
-
-// writeAnnotated writes an annotated picture as PNG, whole or not at all.
-func writeAnnotated(path string, img image.Image) error {
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(path, buf.Bytes(), 0o644)
 }
 
 // askLive asks for a camera (the first one found is offered) or a stream's

@@ -1,18 +1,15 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"image/jpeg"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -20,9 +17,9 @@ import (
 
 	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
-	"github.com/labelloop/labelloop/internal/atomicfile"
 	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/internal/wording"
+	"github.com/labelloop/labelloop/usecase"
 	"github.com/labelloop/labelloop/video"
 )
 
@@ -195,15 +192,7 @@ func predictImages(ctx context.Context, det *inference.Detector, images []string
 				mu.Unlock()
 				results[i] = inference.Records(path, 0, dets, det.Info.Classes)
 				if save {
-					var buf bytes.Buffer
-					name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + ".jpg"
-					err := jpeg.Encode(&buf, detect.Annotate(pic.Img, pic.W, pic.H, dets, det.Info.Classes), &jpeg.Options{Quality: 90})
-					if err != nil {
-						err = fmt.Errorf("%s: encoding %s: %w", path, name, err)
-					} else {
-						err = atomicfile.WriteFile(filepath.Join(out, name), buf.Bytes(), 0o644)
-					}
-					if err != nil {
+					if _, err := usecase.SaveAnnotated(out, path, detect.Annotate(pic.Img, pic.W, pic.H, dets, det.Info.Classes)); err != nil {
 						failed.Add(1)
 						mu.Lock() // the workers share stderr
 						fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
