@@ -7,7 +7,6 @@ import (
 	"image"
 	"io"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/labelloop/labelloop/internal/imgload"
 	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/internal/wording"
+	"github.com/labelloop/labelloop/usecase"
 	"github.com/labelloop/labelloop/video"
 )
 
@@ -368,16 +368,15 @@ func (v *videoBar) saveVideo() {
 	path, info := v.path, v.info
 	t := detect.Thresholds{Conf: float32(v.s.conf.Value), NMS: v.s.nms.Value}
 	total := max(1, info.Duration*info.FPS)
-	out := filepath.Join(dir, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))+".mp4")
 	go func() {
 		var recs []inference.Record
 		last := time.Now()
 		frames := 0
 		l, err := load()
 		if err == nil {
-			det := l.Value
-			frames, err = inference.ProcessVideo(ctx, det, path, t, out, func(n int, dets []detect.Detection) {
-				recs = append(recs, inference.Records(path, n, dets, det.Info.Classes)...)
+			dev, _ := l.Value.Device()
+			job := usecase.OpenVideo(path, dir, true, dev != "cpu")
+			recs, frames, err = usecase.PredictVideo(ctx, l.Value, job, path, t, func(n int) {
 				if time.Since(last) > 100*time.Millisecond {
 					last = time.Now()
 					fyne.Do(func() { v.prog.SetValue(min(1, float64(n+1)/total)) })

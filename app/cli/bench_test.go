@@ -20,6 +20,7 @@ import (
 	"github.com/labelloop/labelloop/internal/synth"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/model/onnx"
+	"github.com/labelloop/labelloop/usecase"
 	"github.com/labelloop/labelloop/video"
 )
 
@@ -155,7 +156,7 @@ func videoRatio(t *testing.T, label, modelPath, clip string, rounds int) float64
 	for round := 0; round < rounds; round++ {
 		detOnly := alone(frames[:len(frames)/2])
 		t0 := time.Now()
-		if _, _, err := predictVideo(context.Background(), det, openVideo(clip, t.TempDir(), true), clip, detect.DisplayThresholds); err != nil {
+		if _, _, err := usecase.PredictVideo(context.Background(), det, usecase.OpenVideo(clip, t.TempDir(), true, inference.GPUPresent()), clip, detect.DisplayThresholds, nil); err != nil {
 			t.Fatal(err)
 		}
 		full := time.Since(t0)

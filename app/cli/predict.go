@@ -85,7 +85,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	// A video alone: its ffmpeg children start while the model loads.
 	var first *inference.VideoJob
 	if len(images) == 0 && len(videos) > 0 {
-		first = openVideo(videos[0], out, !*noSave)
+		first = usecase.OpenVideo(videos[0], out, !*noSave, inference.GPUPresent())
 	}
 	det, err := mf.load(parallel, stderr)
 	if err != nil || ctx.Err() != nil {
@@ -111,10 +111,10 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 		}
 		job := first
 		if i > 0 || job == nil {
-			job = openVideo(v, out, !*noSave)
+			job = usecase.OpenVideo(v, out, !*noSave, inference.GPUPresent())
 		}
 		first = nil
-		vr, frames, err := predictVideo(ctx, det, job, v, mf.thresholds())
+		vr, frames, err := usecase.PredictVideo(ctx, det, job, v, mf.thresholds(), nil)
 		switch {
 		case err == nil:
 		case ctx.Err() != nil:

@@ -1,4 +1,4 @@
-package cli
+package usecase
 
 import (
 	"context"
@@ -10,22 +10,31 @@ import (
 	"github.com/labelloop/labelloop/video"
 )
 
-// openVideo starts a video's decoder and, when save, its encoder writing
-// into out (see inference.OpenVideoJob).
-func openVideo(path, out string, save bool) *inference.VideoJob {
+// OpenVideo starts a video's decoder and, when save, its encoder writing
+// VideoOutput(dir, path) (see inference.OpenVideoJob); gpu (a detector
+// not on the CPU) leaves the decoder ffmpeg's choice of threads.
+func OpenVideo(path, dir string, save, gpu bool) *inference.VideoJob {
 	dst := ""
 	if save {
-		dst = filepath.Join(out, videoName(path)+".mp4")
+		dst = VideoOutput(dir, path)
 	}
-	return inference.OpenVideoJob(path, dst, inference.GPUPresent())
+	return inference.OpenVideoJob(path, dst, gpu)
 }
 
-// predictVideo detects in an opened video (see inference.ProcessVideo).
+// VideoOutput is where a video's annotated copy goes in dir.
+func VideoOutput(dir, path string) string { return filepath.Join(dir, videoName(path)+".mp4") }
+
+// PredictVideo detects in an opened video (see inference.ProcessVideo)
+// and returns its detections, one record per box, and the frames done;
+// onFrame (optional) hears each frame's number as it is detected.
 // Cancelling ctx stops it with the video so far written out whole.
-func predictVideo(ctx context.Context, det *inference.Detector, job *inference.VideoJob, path string, t detect.Thresholds) ([]inference.Record, int, error) {
+func PredictVideo(ctx context.Context, det *inference.Detector, job *inference.VideoJob, path string, t detect.Thresholds, onFrame func(n int)) ([]inference.Record, int, error) {
 	var recs []inference.Record
 	frames, err := job.Process(ctx, det, t, func(n int, dets []detect.Detection) {
 		recs = append(recs, inference.Records(video.SourceName(path), n, dets, det.Info.Classes)...)
+		if onFrame != nil {
+			onFrame(n)
+		}
 	})
 	return recs, frames, err
 }
