@@ -132,21 +132,20 @@ func (r Run) Config() protocol.Config {
 // Checkpoints lists the kind checkpoints that exist across runs, in
 // runs' order.
 func Checkpoints(list []Run, kind string) []string {
-	var out []string
-	for _, r := range list {
-		if p := r.Checkpoint(kind); exists(p) {
-			out = append(out, p)
-		}
-	}
-	return out
+	return existing(list, func(r Run) string { return r.Checkpoint(kind) })
 }
 
 // Models lists the kind exported models that exist across runs, in runs'
 // order.
 func Models(list []Run, kind string) []string {
+	return existing(list, func(r Run) string { return r.ONNX(kind) })
+}
+
+// existing is each run's file at path that exists, as a regular file.
+func existing(list []Run, path func(Run) string) []string {
 	var out []string
 	for _, r := range list {
-		if p := r.ONNX(kind); exists(p) {
+		if p := path(r); exists(p) {
 			out = append(out, p)
 		}
 	}
