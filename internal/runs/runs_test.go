@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -11,7 +12,7 @@ func TestNextNumbers(t *testing.T) {
 	p := t.TempDir()
 	for i := 1; i <= 3; i++ {
 		dir, err := Next(p, Predict)
-		if err != nil || dir != filepath.Join(p, "predict-"+string(rune('0'+i))) {
+		if err != nil || dir != filepath.Join(p, "predict-"+strconv.Itoa(i)) {
 			t.Fatalf("%d: %s %v", i, dir, err)
 		}
 	}
