@@ -159,6 +159,11 @@ func train(args []string) int {
 	_, err := training.Run(stop.ctx, cfg, func(e training.Event) {
 		stop.seen(e)
 		ev.write(e)
+		if e.Event == "started" && e.Message != "" { // notes for the person (a resume from best, .pth taken in part)
+			for _, line := range strings.Split(e.Message, "\n") {
+				fmt.Fprintln(os.Stderr, "labelloop-train:", line)
+			}
+		}
 	})
 	if err != nil {
 		return fail(err)
