@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -32,27 +31,10 @@ type Window struct {
 	OnOpen   func(dir string) // after a dataset opens (recent folders)
 	Autosave bool             // save when leaving an edited image (default on)
 
-	ds       *voc.Dataset
-	report   *voc.Report
-	classes  []string
-	items    []itemState
-	filter   listFilter
-	shown    []int // item indices the list shows, after the filter
-	cur      int   // item being edited, -1 for none
-	doc      *annotate.Doc
-	pic      *imgload.Picture
-	stash    map[int]*annotate.Doc // edits whose save failed, kept in memory
-	prevObjs []voc.Object          // the previous image's boxes, for Ctrl+V
-	cache    *imgload.Cache
-	hidden   map[string]bool // class filter
-	counts   map[string]int  // boxes per class: the check's, kept current on save
-	onDisk   []voc.Object    // the open image's boxes as last saved
-	defClass string
-	loadGen  int
-	unwatch  chan struct{} // closes the open folder's watcher
-	// ownWrites are the annotation files this window saved, with their
-	// times, so that the folder watcher does not reload them
-	ownWrites   map[string]time.Time
+	session     // the labelling state (session.go)
+	cache       *imgload.Cache
+	loadGen     int
+	unwatch     chan struct{} // closes the open folder's watcher
 	help        dialog.Dialog // the shortcut sheet while it is open
 	verifiedBtn *widget.Button
 	spaceUse    bool // Space was used for panning since it went down
@@ -83,80 +65,13 @@ type Window struct {
 	PrelabelAll PrelabelAllFunc
 }
 
-// itemState is what the image list shows for one item.
-type itemState struct {
-	edited      bool // the open image has edits not saved yet
-	boxes       int
-	verified    bool
-	prelabelled bool // a model's boxes, not reviewed yet
-	err         bool
-	unsaved     bool
-}
-
-func (s itemState) label(it voc.Item) string {
-	switch {
-	case s.unsaved, s.edited:
-		return "unsaved"
-	case s.err:
-		return "error"
-	case it.Image == "":
-		return "no image"
-	case it.XML == "":
-		return "unlabelled"
-	case s.verified:
-		return "verified"
-	case s.prelabelled:
-		return "pre-labelled"
-	}
-	return "labelled"
-}
-
-// listFilter is a choice of the image list's filter; its text is the menu's.
-type listFilter string
-
-// The image list's filters.
-const (
-	filterAll         listFilter = "All"
-	filterUnlabelled  listFilter = "Unlabelled"
-	filterPrelabelled listFilter = "Pre-labelled"
-	filterLabelled    listFilter = "Labelled"
-	filterVerified    listFilter = "Verified"
-	filterUnsaved     listFilter = "Unsaved"
-	filterErrors      listFilter = "Errors"
-)
-
-// listFilters are the filters in the menu's order, each with the items it
-// keeps: this table drives both the menu and the list.
-var listFilters = []struct {
-	name listFilter
-	keep func(it voc.Item, s itemState) bool
-}{
-	{filterAll, func(voc.Item, itemState) bool { return true }},
-	{filterUnlabelled, func(it voc.Item, _ itemState) bool { return it.Image != "" && it.XML == "" }},
-	{filterPrelabelled, func(_ voc.Item, s itemState) bool { return s.prelabelled }},
-	{filterLabelled, func(it voc.Item, _ itemState) bool { return it.XML != "" }},
-	{filterVerified, func(_ voc.Item, s itemState) bool { return s.verified }},
-	{filterUnsaved, func(_ voc.Item, s itemState) bool { return s.unsaved }},
-	{filterErrors, func(_ voc.Item, s itemState) bool { return s.err }},
-}
-
-// filterNames are the filters' menu entries.
-func filterNames() []string {
-	names := make([]string, len(listFilters))
-	for i, f := range listFilters {
-		names[i] = string(f.name)
-	}
-	return names
-}
-
 // displaySide is the long side pictures are decoded to: enough for a
 // full-screen view; 24 MP photos come out at a quarter or half size.
 const displaySide = 2048
 
 // NewWindow builds the main window; recent lists recently opened folders.
 func NewWindow(a fyne.App, recent []string) *Window {
-	w := &Window{Window: a.NewWindow("LabelLoop"), cur: -1, Autosave: true, filter: filterAll,
-		stash: map[int]*annotate.Doc{}, ownWrites: map[string]time.Time{}, hidden: map[string]bool{}, cache: imgload.NewCache(8, displaySide),
+	w := &Window{Window: a.NewWindow("LabelLoop"), Autosave: true, session: newSession(), cache: imgload.NewCache(8, displaySide),
 		background: func(f func()) { go f() }}
 	w.editor = NewEditor()
 	w.editor.Colors = func(name string) color.Color { return ClassColor(w.classes, name) }
@@ -395,25 +310,9 @@ func (w *Window) setReport(rep *voc.Report) {
 	w.editor.Refresh() // class colours follow the class list
 }
 
-func (w *Window) passes(i int) bool {
-	for _, f := range listFilters {
-		if f.name == w.filter {
-			return f.keep(w.ds.Items[i], w.items[i])
-		}
-	}
-	return true
-}
-
 // refilter recomputes the rows the list shows and keeps the selection.
 func (w *Window) refilter() {
-	w.shown = w.shown[:0]
-	if w.ds != nil {
-		for i := range w.ds.Items {
-			if w.passes(i) {
-				w.shown = append(w.shown, i)
-			}
-		}
-	}
+	w.shown = w.visible(w.shown)
 	w.list.Refresh()
 	w.selectRow()
 }
