@@ -16,6 +16,7 @@ import (
 	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/wording"
+	"github.com/labelloop/labelloop/training/protocol"
 	"github.com/labelloop/labelloop/training/worker"
 	"github.com/labelloop/labelloop/usecase"
 	"github.com/labelloop/labelloop/voc"
@@ -35,7 +36,9 @@ func Run(args []string) int {
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	prefs := a.Preferences()
 	w := ui.NewWindow(a, prefs.StringList("recent"))
-	w.Train.Start = startWorker
+	w.Train.Start = func(cfg protocol.Config) (<-chan protocol.Event, func(), error) {
+		return usecase.StartTraining(context.Background(), cfg)
+	}
 	if _, err := worker.Find(); err != nil {
 		w.Train.SetWorkerProblem(err.Error())
 	}

@@ -1,4 +1,4 @@
-package app
+package usecase
 
 import (
 	"context"
@@ -11,11 +11,12 @@ import (
 	"github.com/labelloop/labelloop/training/worker"
 )
 
-// startWorker runs labelloop-train on cfg (written to a run.json in the
-// dataset's runs folder) for the Train screen. The worker is a separate
-// process: a crash or an out-of-memory there ends in an error event and
-// never takes the window down.
-func startWorker(cfg protocol.Config) (<-chan protocol.Event, func(), error) {
+// StartTraining runs labelloop-train on cfg (written to a run.json in the
+// dataset's runs folder), or resumes cfg.Resume, and hands on its events;
+// stop asks it to save its last weights and quit, cancelling ctx kills it
+// at once. The worker is a separate process: a crash or an out-of-memory
+// there ends in an error event and never takes the window down.
+func StartTraining(ctx context.Context, cfg protocol.Config) (events <-chan protocol.Event, stop func(), err error) {
 	exe, err := worker.Find()
 	if err != nil {
 		return nil, nil, err
@@ -47,7 +48,7 @@ func startWorker(cfg protocol.Config) (<-chan protocol.Event, func(), error) {
 		}
 		args = append(args, "--config", tmp)
 	}
-	w, err := worker.Start(context.Background(), exe, args...)
+	w, err := worker.Start(ctx, exe, args...)
 	if err != nil {
 		if tmp != "" {
 			os.Remove(tmp)
