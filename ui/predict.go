@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"os"
@@ -372,32 +373,21 @@ func (s *PredictScreen) save() {
 	shownPic, shown := s.pic, s.shown // the picture on screen is not detected again
 	s.status.SetText(fmt.Sprintf("Saving %s…", wording.Count(len(pics), "picture", "pictures")))
 	s.background(func() {
-		var recs []inference.Record
-		var failed []string
+		var r usecase.PredictResult
 		l, err := load()
 		if err == nil {
-			defer l.Release()
+			opt := usecase.PredictOptions{Thresholds: thr, Workers: 1, Out: dir, Save: true,
+				Given: map[string]usecase.Detected{shownPic.Path: {Pic: shownPic, Dets: shown}}}
+			r = usecase.PredictImages(context.Background(), l.Value, pics, opt, func(done, total int) {
+				fyne.Do(func() { s.status.SetText(fmt.Sprintf("Saving: %d of %d…", done, total)) })
+			})
+			l.Release()
 		}
-		for i, p := range pics {
-			if err != nil {
-				break
-			}
-			det := l.Value
-			pic, dets, derr := shownPic, shown, error(nil)
-			if p != shownPic.Path {
-				pic, dets, _, derr = det.DetectFile(p, thr)
-			}
-			if derr == nil {
-				_, derr = usecase.SaveAnnotated(dir, p, detect.Annotate(pic.Img, pic.W, pic.H, dets, det.Info.Classes))
-			}
-			if derr != nil {
-				failed = append(failed, derr.Error())
-				continue
-			}
-			recs = append(recs, inference.Records(p, 0, dets, det.Info.Classes)...)
-			n := i + 1
-			fyne.Do(func() { s.status.SetText(fmt.Sprintf("Saving: %d of %d…", n, len(pics))) })
+		failed := make([]string, len(r.Failed))
+		for i, f := range r.Failed {
+			failed[i] = f.Error()
 		}
+		recs := r.Records
 		if err == nil {
 			err = inference.WriteRecords(filepath.Join(dir, "detections.jsonl"), recs, "jsonl")
 		}

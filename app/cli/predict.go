@@ -10,8 +10,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -165,47 +163,12 @@ func ms(d time.Duration, n int) float64 {
 	return float64(d) / float64(time.Millisecond) / float64(n)
 }
 
-// predictImages runs images on several workers; results keep input order.
+// predictImages runs images on several workers (usecase.PredictImages),
+// saying on stderr which failed; results keep input order.
 func predictImages(ctx context.Context, det *inference.Detector, images []string, t detect.Thresholds, workers int, out string, save bool, stderr io.Writer) ([]inference.Record, int, inference.Timing) {
-	results := make([][]inference.Record, len(images))
-	var failed atomic.Int32
-	var mu sync.Mutex
-	var total inference.Timing
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < max(1, workers); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(images) && ctx.Err() == nil; i = int(next.Add(1) - 1) {
-				path := images[i]
-				pic, dets, tm, err := det.DetectFile(path, t)
-				if err != nil {
-					failed.Add(1)
-					mu.Lock()
-					fmt.Fprintf(stderr, "labelloop predict: %s: %v\n", path, err)
-					mu.Unlock()
-					continue
-				}
-				mu.Lock()
-				total.Pre, total.Net, total.Post = total.Pre+tm.Pre, total.Net+tm.Net, total.Post+tm.Post
-				mu.Unlock()
-				results[i] = inference.Records(path, 0, dets, det.Info.Classes)
-				if save {
-					if _, err := usecase.SaveAnnotated(out, path, detect.Annotate(pic.Img, pic.W, pic.H, dets, det.Info.Classes)); err != nil {
-						failed.Add(1)
-						mu.Lock() // the workers share stderr
-						fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
-						mu.Unlock()
-					}
-				}
-			}
-		}()
+	r := usecase.PredictImages(ctx, det, images, usecase.PredictOptions{Thresholds: t, Workers: workers, Out: out, Save: save}, nil)
+	for _, f := range r.Failed {
+		fmt.Fprintf(stderr, "labelloop predict: %v\n", f)
 	}
-	wg.Wait()
-	var recs []inference.Record
-	for _, r := range results {
-		recs = append(recs, r...)
-	}
-	return recs, int(failed.Load()), total
+	return r.Records, len(r.Failed), r.Timing
 }
