@@ -75,7 +75,7 @@ func Run(ctx context.Context, cfg Config, emit func(Event)) (string, error) {
 	if err := t.sv.flush(); err != nil {
 		return t.dir, t.saveError(err)
 	}
-	t.send(Event{Event: "done", Step: t.step, Run: t.dir})
+	t.send(Event{Event: protocol.EventDone, Step: t.step, Run: t.dir})
 	return t.dir, nil
 }
 
@@ -337,7 +337,7 @@ func (t *trainer) start() {
 	if t.resumed != nil {
 		t.firstEpoch, t.step, t.best = t.resumed.NextEpoch, t.resumed.Step, t.resumed.Best
 	}
-	t.send(Event{Event: "started", Run: t.dir, Device: dev, Threads: Threads(), Steps: t.total, Epoch: t.firstEpoch, Message: strings.Join(t.notes, "\n")})
+	t.send(Event{Event: protocol.EventStarted, Run: t.dir, Device: dev, Threads: Threads(), Steps: t.total, Epoch: t.firstEpoch, Message: strings.Join(t.notes, "\n")})
 	t.ck = &model.Checkpoint{Backbone: cfg.Backbone, Classes: t.classes, Anchors: t.anchors, InputSize: cfg.InputSize, Resize: cfg.Resize}
 }
 
@@ -394,7 +394,7 @@ func (t *trainer) epoch(epoch int) (epochEnd, error) {
 	}
 	elapsed := time.Since(t0)
 	mean := LossParts{Box: sum.Box / float64(n), Obj: sum.Obj / float64(n), Cls: sum.Cls / float64(n), Total: sum.Total / float64(n)}
-	ev := Event{Event: "epoch", Epoch: epoch, Step: t.step, Steps: t.total, Loss: &mean, ImgPerS: float64(n*batch) / elapsed.Seconds(),
+	ev := Event{Event: protocol.EventEpoch, Epoch: epoch, Step: t.step, Steps: t.total, Loss: &mean, ImgPerS: float64(n*batch) / elapsed.Seconds(),
 		DataWait: wait.Seconds() / elapsed.Seconds(), Frozen: t.frozen, LR: lrAt(base, t.step, t.total, t.warm)}
 	return t.endOfEpoch(epoch, ev, mean)
 }
@@ -404,7 +404,7 @@ func (t *trainer) epoch(epoch int) (epochEnd, error) {
 func (t *trainer) trainStep(b Batch, epoch int, base float64) (LossParts, error) {
 	cfg := &t.cfg
 	if b.Err != nil {
-		t.send(Event{Event: "error", Message: b.Err.Error()})
+		t.send(Event{Event: protocol.EventError, Message: b.Err.Error()})
 		return LossParts{}, b.Err
 	}
 	lr := lrAt(base, t.step, t.total, t.warm)
@@ -428,11 +428,11 @@ func (t *trainer) trainStep(b Batch, epoch int, base float64) (LossParts, error)
 	}
 	if math.IsNaN(p.Total) || math.IsInf(p.Total, 0) {
 		msg := fmt.Sprintf("%v at epoch %d, step %d: lower the learning rate (now %.2g) or check the labels", ErrNaN, epoch, t.step, lr)
-		t.send(Event{Event: "error", Message: msg})
+		t.send(Event{Event: protocol.EventError, Message: msg})
 		return p, fmt.Errorf("%w: %s", ErrNaN, msg)
 	}
 	pp := p
-	t.send(Event{Event: "batch", Epoch: epoch, Step: t.step, Steps: t.total, Loss: &pp, LR: lr, ImgPerS: float64(b.N) / time.Since(ts0).Seconds()})
+	t.send(Event{Event: protocol.EventBatch, Epoch: epoch, Step: t.step, Steps: t.total, Loss: &pp, LR: lr, ImgPerS: float64(b.N) / time.Since(ts0).Seconds()})
 	return p, nil
 }
 
@@ -450,7 +450,7 @@ func (t *trainer) endOfEpoch(epoch int, ev Event, mean LossParts) (epochEnd, err
 		ev.ValLoss, metrics["val_loss"] = vl, vl
 		if m != nil {
 			metrics["map50"], metrics["map50_95"] = m.MAP50, m.MAP5095
-			t.send(Event{Event: "eval", Epoch: epoch, Metrics: map[string]float64{"map50": m.MAP50, "map50_95": m.MAP5095, "precision": m.Precision, "recall": m.Recall}})
+			t.send(Event{Event: protocol.EventEval, Epoch: epoch, Metrics: map[string]float64{"map50": m.MAP50, "map50_95": m.MAP5095, "precision": m.Precision, "recall": m.Recall}})
 		}
 	}
 	t.send(ev)
@@ -491,7 +491,7 @@ func (t *trainer) stopped(epoch int) error {
 	if err := t.sv.flush(); err != nil {
 		return t.saveError(err)
 	}
-	t.send(Event{Event: "done", Stopped: true, Step: t.step, Run: t.dir})
+	t.send(Event{Event: protocol.EventDone, Stopped: true, Step: t.step, Run: t.dir})
 	return nil
 }
 
@@ -511,7 +511,7 @@ func (t *trainer) saveBest(epoch int, metrics map[string]float64) error {
 		if err := model.SaveCheckpointMeta(p, &c, w, meta); err != nil {
 			return err
 		}
-		t.send(Event{Event: "checkpoint", Kind: runs.Best, Path: p, Epoch: epoch})
+		t.send(Event{Event: protocol.EventCheckpoint, Kind: runs.Best, Path: p, Epoch: epoch})
 		return nil
 	})
 }
@@ -526,7 +526,7 @@ func (t *trainer) saveLast(epoch, next int, metrics map[string]float64) error {
 		if err := saveLastSet(t.dir, &c, w, slots, rs); err != nil {
 			return err
 		}
-		t.send(Event{Event: "checkpoint", Kind: runs.Last, Path: t.run.Checkpoint(runs.Last), Epoch: epoch})
+		t.send(Event{Event: protocol.EventCheckpoint, Kind: runs.Last, Path: t.run.Checkpoint(runs.Last), Epoch: epoch})
 		return nil
 	})
 }
@@ -537,7 +537,7 @@ func (t *trainer) saveError(err error) error {
 	if err != nil {
 		t.sv.flush() // saves already queued report first: the error is the run's last word
 		err = fmt.Errorf("a checkpoint could not be saved, so the run stops (free space, then --resume): %w", err)
-		t.send(Event{Event: "error", Message: err.Error()})
+		t.send(Event{Event: protocol.EventError, Message: err.Error()})
 	}
 	return err
 }

@@ -290,7 +290,7 @@ func trimEvents(dir string, next int) error {
 	var b []byte
 	for _, e := range evs {
 		switch e.Event {
-		case "batch", "epoch", "eval", "checkpoint":
+		case protocol.EventBatch, protocol.EventEpoch, protocol.EventEval, protocol.EventCheckpoint:
 			if e.Epoch >= next {
 				continue
 			}

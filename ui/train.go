@@ -325,14 +325,14 @@ func (s *TrainScreen) launch(c protocol.Config) {
 // goroutine for each of the worker's lines (about 20 a second at most).
 func (s *TrainScreen) Apply(e protocol.Event) {
 	switch e.Event {
-	case "started":
+	case protocol.EventStarted:
 		s.lastRun, s.steps = e.Run, e.Steps
 		if s.planned == 0 {
 			s.planned = runs.Open(e.Run).Config().Epochs
 		}
 		s.device.SetText(fmt.Sprintf("%s × %d threads", e.Device, e.Threads))
 		s.addLogAt(eventTime(e), fmt.Sprintf("started %s on %s (%d steps)", e.Run, e.Device, e.Steps))
-	case "batch":
+	case protocol.EventBatch:
 		if e.Loss != nil {
 			x := float64(e.Step)
 			s.loss.Add(0, x, e.Loss.Total)
@@ -357,7 +357,7 @@ func (s *TrainScreen) Apply(e protocol.Event) {
 			epoch += "/" + strconv.Itoa(s.planned)
 		}
 		s.status.SetText(fmt.Sprintf("epoch %s · step %d/%d · %.1f images/s%s", epoch, e.Step, s.steps, e.ImgPerS, eta))
-	case "epoch":
+	case protocol.EventEpoch:
 		if e.Loss != nil {
 			s.val.Add(0, float64(e.Epoch), e.Loss.Total)
 		}
@@ -371,14 +371,14 @@ func (s *TrainScreen) Apply(e protocol.Event) {
 		}
 		s.addLogAt(eventTime(e), fmt.Sprintf("epoch %d: loss %.4f, val %.4f, %.1f images/s, waited for data %.1f%%%s",
 			e.Epoch, lossTotal(e.Loss), e.ValLoss, e.ImgPerS, 100*e.DataWait, frozen))
-	case "eval":
+	case protocol.EventEval:
 		s.mapChart.Add(0, float64(e.Epoch), e.Metrics["map50"])
 		s.mapChart.Refresh()
 		s.addLogAt(eventTime(e), fmt.Sprintf("epoch %d: mAP@0.5 %.3f, mAP@0.5:0.95 %.3f, precision %.3f, recall %.3f",
 			e.Epoch, e.Metrics["map50"], e.Metrics["map50_95"], e.Metrics["precision"], e.Metrics["recall"]))
-	case "checkpoint":
+	case protocol.EventCheckpoint:
 		s.addLogAt(eventTime(e), fmt.Sprintf("saved %s (epoch %d)", e.Path, e.Epoch))
-	case "done":
+	case protocol.EventDone:
 		if !e.Stopped {
 			s.progress.SetValue(1)
 		}
@@ -388,7 +388,7 @@ func (s *TrainScreen) Apply(e protocol.Event) {
 			s.status.SetText(fmt.Sprintf("Done: %d steps. The best weights are in %s.", e.Step, runs.Open(e.Run).Checkpoint(runs.Best)))
 		}
 		s.addLogAt(eventTime(e), "done")
-	case "error":
+	case protocol.EventError:
 		s.status.SetText("Training failed: " + e.Message)
 		s.addLogAt(eventTime(e), "error: "+e.Message)
 	}

@@ -156,7 +156,7 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	w.models = w.Predict
 	w.Export.OnExported = w.Predict.SetModel
 	w.Train.OnEvent = func(e protocol.Event) {
-		if e.Event == "done" {
+		if e.Event == protocol.EventDone {
 			w.Export.Refresh()
 		}
 	}

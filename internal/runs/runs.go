@@ -182,17 +182,17 @@ func (r Run) Summary() (Summary, error) {
 	}
 	for _, e := range ev {
 		switch e.Event {
-		case "error":
+		case protocol.EventError:
 			s.Failure = e.Message
-		case "done":
+		case protocol.EventDone:
 			s.Finished = !e.Stopped
-		case "eval":
+		case protocol.EventEval:
 			m := e.Metrics["map50"]
 			s.MapX, s.MapY = append(s.MapX, float64(e.Epoch)), append(s.MapY, m)
 			if m > s.BestMAP {
 				s.BestMAP, s.BestEpoch = m, e.Epoch
 			}
-		case "epoch":
+		case protocol.EventEpoch:
 			s.Epochs = e.Epoch
 			if e.ValLoss > 0 {
 				s.ValX, s.ValY = append(s.ValX, float64(e.Epoch)), append(s.ValY, e.ValLoss)

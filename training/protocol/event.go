@@ -15,7 +15,7 @@ import (
 const MaxEventLine = 1 << 20
 
 // EventNames are the events the worker writes ("imported" by import-pth).
-var EventNames = []string{"started", "batch", "epoch", "eval", "checkpoint", "done", "error", "imported"}
+var EventNames = []Kind{EventStarted, EventBatch, EventEpoch, EventEval, EventCheckpoint, EventDone, EventError, EventImported}
 
 // ParseEvent reads one line of the worker's output or of events.jsonl. A
 // line that is not JSON, names no known event, or carries a negative count

@@ -90,7 +90,7 @@ func Start(ctx context.Context, exe string, args ...string) (*Worker, error) {
 			if err != nil {
 				return // not a protocol line
 			}
-			sawEnd = sawEnd || e.Event == "done" || e.Event == "error"
+			sawEnd = sawEnd || e.Event == protocol.EventDone || e.Event == protocol.EventError
 			events <- e
 		})
 		// whatever stopped the reading, the pipe is drained so the worker
@@ -108,7 +108,7 @@ func Start(ctx context.Context, exe string, args ...string) (*Worker, error) {
 			if hint := libraryHint(stderr.String()); hint != "" {
 				msg = hint + "\n\n" + msg
 			}
-			events <- protocol.Event{Event: "error", Message: msg}
+			events <- protocol.Event{Event: protocol.EventError, Message: msg}
 		}
 	}()
 	return w, nil
