@@ -33,7 +33,7 @@ export CGO_LDFLAGS  := -L$(TORCH_STUBS) -Wl,--as-needed
 export OMP_WAIT_POLICY := passive
 
 BIN := bin
-PURE_PKGS := ./voc/... ./app/cli/... ./annotate/... ./internal/synth/... ./internal/runs/... ./training/protocol/...
+PURE_PKGS := ./voc/... ./app/cli/... ./annotate/... ./internal/synth/... ./internal/runs/... ./training/protocol/... ./training/worker/... ./internal/atomicfile/... ./internal/classname/... ./internal/lease/...
 
 .PHONY: test-gui package-tools package-linux package-linux-test package-windows bench-learn test-fixture bench-deps setup apt-packages go-check ort build build-native run test bench lint fuzz soak clean demo screenshot
 
@@ -109,7 +109,7 @@ run: setup build demo/.done
 test: setup
 	$(GO) vet ./...
 	$(GO) test -race -count=1 $(PURE_PKGS)
-	$(GO) test -count=1 -timeout 25m $$($(GO) list ./... | grep -v -e /voc -e /app/cli -e /annotate -e /internal/synth -e /internal/runs -e /training/protocol -e /guitest)
+	$(GO) test -count=1 -timeout 25m $$($(GO) list ./... | grep -v -e /voc -e /app/cli -e /annotate -e /internal/synth -e /internal/runs -e /training/protocol -e /training/worker -e /internal/atomicfile -e /internal/classname -e /internal/lease -e /guitest)
 	$(MAKE) test-gui
 
 # The real-window suite: bin/labelloop as users get it, on an Xvfb display
@@ -167,7 +167,7 @@ $(BENCH_CK): | build demo/.done
 bench: setup bench-deps $(BENCH_CK)
 	set -o pipefail; LABELLOOP_BENCH=1 LABELLOOP_BENCH_TRAINED=$(CURDIR)/$(BENCH_CK) $(GO) test -count=1 -timeout 3600s -run 'TestBench' -v ./voc/ ./ui/ ./internal/imgload/ ./app/cli/ ./training/ ./model/pth/ | grep -v -e '^=== RUN' -e 'Fyne error' -e 'Cause:' -e 'At:'
 	$(GO) test -run XXX -bench 'ParseXML|ScanAnnotation|ReadSmallFiles' -benchmem ./voc/
-	$(GO) test -run XXX -bench 'DrawOnYUV' -benchmem ./inference/
+	$(GO) test -run XXX -bench 'DrawOnYUV' -benchmem ./detect/
 	set -o pipefail; LABELLOOP_GUI=1 LABELLOOP_BENCH=1 $(GO) test -count=1 -run TestBenchNextImageLatency -v ./guitest/ | grep -e 'latency' -e '^---' -e '^ok' -e FAIL
 	$(MAKE) bench-learn
 

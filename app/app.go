@@ -13,9 +13,12 @@ import (
 
 	"github.com/labelloop/labelloop/app/cli"
 	"github.com/labelloop/labelloop/assets"
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/wording"
 	"github.com/labelloop/labelloop/training/protocol"
+	"github.com/labelloop/labelloop/training/worker"
+	"github.com/labelloop/labelloop/usecase"
 	"github.com/labelloop/labelloop/voc"
 
 	"github.com/labelloop/labelloop/ui"
@@ -39,8 +42,10 @@ func Run(args []string) int {
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	prefs := a.Preferences()
 	w := ui.NewWindow(a, prefs.StringList("recent"))
-	w.Train.Start = startWorker
-	if _, err := protocol.FindWorker(); err != nil {
+	w.Train.Start = func(cfg protocol.Config) (<-chan protocol.Event, func(), error) {
+		return usecase.StartTraining(context.Background(), cfg)
+	}
+	if _, err := worker.Find(); err != nil {
 		w.Train.SetWorkerProblem(err.Error())
 	}
 	if f := prefs.String("train-form"); f != "" {
@@ -62,17 +67,20 @@ func Run(args []string) int {
 		prefs.SetFloat("nms", nms)
 		prefs.SetInt("threads", threads)
 	}
-	w.PrelabelAll = func(ctx context.Context, dir string, det *inference.Detector, t inference.Thresholds, progress func(done, total int)) (int, int, int, error) {
+	w.PrelabelAll = func(ctx context.Context, dir string, det *inference.Detector, t detect.Thresholds, progress func(done, total int)) (int, int, int, error) {
 		ds, err := voc.Open(dir)
 		if err != nil {
 			return 0, 0, 0, err
 		}
-		var log strings.Builder
-		r := cli.Autolabel(ctx, ds, det, t, false, progress, &log)
-		if r.Failed > 0 {
-			return r.Written, r.Boxes, r.Empty, fmt.Errorf("%s failed:\n%s", wording.Count(r.Failed, "image", "images"), log.String())
+		r := usecase.Autolabel(ctx, ds, det, t, false, progress)
+		if len(r.Failed) > 0 {
+			lines := make([]string, len(r.Failed))
+			for i, f := range r.Failed {
+				lines[i] = f.Error()
+			}
+			return r.Written, r.Boxes, r.Empty, fmt.Errorf("%s failed:\n%s", wording.Count(len(r.Failed), "image", "images"), strings.Join(lines, "\n"))
 		}
-		return r.Written, r.Boxes, r.Empty, nil
+		return r.Written, r.Boxes, r.Empty, r.ClassesErr
 	}
 	w.Export.Export = func(weights string) (string, string, error) {
 		r, err := cli.ExportCheckpoint(weights, "", "")

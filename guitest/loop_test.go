@@ -123,7 +123,7 @@ func TestLoop(t *testing.T) {
 	a.WaitText("2 of 2", 5*time.Second)
 	a.Click("Save results")
 	a.WaitText("Saved 2 pictures in*", 30*time.Second) // both opened, not only the one shown
-	saved, _ := filepath.Glob(filepath.Join(root, "runs", "predict-*", "*.png"))
+	saved, _ := filepath.Glob(filepath.Join(root, "runs", "predict-*", "*.jpg"))
 	if len(saved) != 2 {
 		t.Fatalf("Save results wrote %v", saved)
 	}

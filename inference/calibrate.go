@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/internal/pix"
 	"github.com/labelloop/labelloop/model/onnx"
 	"github.com/labelloop/labelloop/voc"
@@ -140,7 +141,7 @@ func Calibrate(ctx context.Context, model []byte, tensors []string, images []str
 			if err != nil {
 				return nil, err
 			}
-			if _, err := Preprocess(img, img.Rect.Dx(), img.Rect.Dy(), opt.Size, opt.Letterbox, buf); err != nil {
+			if _, err := detect.Preprocess(img, img.Rect.Dx(), img.Rect.Dy(), opt.Size, opt.Letterbox, buf); err != nil {
 				return nil, fmt.Errorf("%s: %w", path, err)
 			}
 			outs, err := s.Run(buf, 1, opt.Size, opt.Size)
@@ -162,7 +163,7 @@ func Calibrate(ctx context.Context, model []byte, tensors []string, images []str
 // 1: histograms), a tensor per goroutine at a time: while they run the
 // network is idle, and each tensor's statistics are its own, so the
 // result does not depend on the order.
-func (st *CalibStats) add(outs []Output, pass int) error {
+func (st *CalibStats) add(outs []detect.Output, pass int) error {
 	errs := make([]error, len(outs))
 	var next atomic.Int64
 	var wg sync.WaitGroup

@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/internal/imgload"
 	"github.com/labelloop/labelloop/internal/pix"
 	"github.com/labelloop/labelloop/model"
@@ -177,8 +178,8 @@ func Load(path string, opt LoadOptions) (*Detector, error) {
 	return d, nil
 }
 
-// Close frees the session.
-func (d *Detector) Close() { d.s.Close() }
+// Close frees the session; the error is ONNX Runtime's.
+func (d *Detector) Close() error { return d.s.Close() }
 
 // Device is where the network runs ("cpu" or "cuda"), and why CUDA was
 // not used if it was tried.
@@ -186,7 +187,7 @@ func (d *Detector) Device() (string, string) { return d.s.Device, d.s.Note }
 
 // Detect finds objects in a picture (img shows an origW×origH image,
 // possibly decoded smaller).
-func (d *Detector) Detect(img image.Image, origW, origH int, t Thresholds) ([]Detection, Timing, error) {
+func (d *Detector) Detect(img image.Image, origW, origH int, t detect.Thresholds) ([]detect.Detection, Timing, error) {
 	r, tm, err := d.run(img, origW, origH)
 	if err != nil {
 		return nil, tm, err
@@ -201,8 +202,8 @@ func (d *Detector) Detect(img image.Image, origW, origH int, t Thresholds) ([]De
 // that a video pipeline decodes one frame's boxes while the network runs
 // on the next.
 type rawOutput struct {
-	outs  []Output
-	frame Frame
+	outs  []detect.Output
+	frame detect.Frame
 }
 
 // run makes the network's input and runs it (Detect's pre and network).
@@ -211,7 +212,7 @@ func (d *Detector) run(img image.Image, origW, origH int) (rawOutput, Timing, er
 	buf := d.bufs.Get().([]float32)
 	defer d.bufs.Put(buf)
 	size := d.Info.InputSize
-	frame, err := Preprocess(img, origW, origH, size, d.Info.Letterbox, buf)
+	frame, err := detect.Preprocess(img, origW, origH, size, d.Info.Letterbox, buf)
 	if err != nil {
 		return rawOutput{}, Timing{}, fmt.Errorf("%s: %w", d.Info.Path, err)
 	}
@@ -222,7 +223,7 @@ func (d *Detector) run(img image.Image, origW, origH int) (rawOutput, Timing, er
 	}
 	// a graph may compute other shapes than it declares
 	for k, o := range outs {
-		if k > 2 || !headFits(o, 0, d.Info.NumClasses) || o.Shape[2] != int64(size/model.Strides[k]) || o.Shape[3] != o.Shape[2] {
+		if k > 2 || !detect.HeadFits(o, 0, d.Info.NumClasses) || o.Shape[2] != int64(size/model.Strides[k]) || o.Shape[3] != o.Shape[2] {
 			return rawOutput{}, Timing{}, fmt.Errorf("%s: output %d has shape %v, not the 1×%d×%d×%d its header declares",
 				d.Info.Path, k, o.Shape, 3*(5+d.Info.NumClasses), size/model.Strides[min(k, 2)], size/model.Strides[min(k, 2)])
 		}
@@ -232,16 +233,16 @@ func (d *Detector) run(img image.Image, origW, origH int) (rawOutput, Timing, er
 
 // decode turns a run's outputs into boxes in the original picture's pixels
 // (Detect's post-processing).
-func (d *Detector) decode(r rawOutput, t Thresholds) []Detection {
+func (d *Detector) decode(r rawOutput, t detect.Thresholds) []detect.Detection {
 	size := d.Info.InputSize
-	dets := NMS(Decode(r.outs, 0, d.Info.NumClasses, size, d.Info.Anchors, t.Conf), t.NMS, t.Agnostic)
-	return ToOriginal(dets, r.frame)
+	dets := detect.NMS(detect.Decode(r.outs, 0, d.Info.NumClasses, size, d.Info.Anchors, t.Conf), t.NMS, t.Agnostic)
+	return detect.ToOriginal(dets, r.frame)
 }
 
 // DetectFile decodes an image file at full size, as the seed's pipeline
 // does, and detects in it. The picture returned is for drawing: photos
 // are reduced (block averages) to between one and two input sizes.
-func (d *Detector) DetectFile(path string, t Thresholds) (*imgload.Picture, []Detection, Timing, error) {
+func (d *Detector) DetectFile(path string, t detect.Thresholds) (*imgload.Picture, []detect.Detection, Timing, error) {
 	t0 := time.Now()
 	img, err := pix.Decode(path)
 	if err != nil {

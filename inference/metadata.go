@@ -7,10 +7,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/labelloop/labelloop/internal/classname"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/model/onnx"
 	pb "github.com/labelloop/labelloop/model/onnx/onnxpb"
-	"github.com/labelloop/labelloop/voc"
 )
 
 // maxClasses bounds the classes a detector file may declare: its head
@@ -92,14 +92,14 @@ func readMetadata(path string, props []*pb.StringStringEntryProto, info *ModelIn
 }
 
 // checkClasses reports a class list with a name no dataset could hold
-// (voc.CheckClassName) or a name twice.
+// (classname.Check) or a name twice.
 func checkClasses(classes []string) error {
 	if len(classes) > maxClasses {
 		return fmt.Errorf("%d classes, at most %d", len(classes), maxClasses)
 	}
 	seen := make(map[string]bool, len(classes))
 	for i, c := range classes {
-		if err := voc.CheckClassName(c); err != nil {
+		if err := classname.Check(c); err != nil {
 			return fmt.Errorf("class %d: %w", i+1, err)
 		}
 		if seen[c] {

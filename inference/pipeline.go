@@ -2,9 +2,11 @@ package inference
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image"
+
+	"github.com/labelloop/labelloop/detect"
+	"github.com/labelloop/labelloop/video"
 )
 
 // ProcessVideo runs decoding, the network, and box decoding + drawing +
@@ -13,9 +15,9 @@ import (
 // it is drawn; out == "" detects without writing a video. Cancelling ctx
 // stops it and returns ctx's error; the frames done so far have been seen.
 //
-// Frames travel as yuv420p (see YUVFrame); videos of odd size, which
+// Frames travel as yuv420p (see detect.YUVFrame); videos of odd size, which
 // yuv420p cannot hold, as RGBA.
-func ProcessVideo(ctx context.Context, det *Detector, path string, t Thresholds, out string, onFrame func(n int, dets []Detection)) (frames int, err error) {
+func ProcessVideo(ctx context.Context, det *Detector, path string, t detect.Thresholds, out string, onFrame func(n int, dets []detect.Detection)) (frames int, err error) {
 	dev, _ := det.Device()
 	return OpenVideoJob(path, out, dev != "cpu").Process(ctx, det, t, onFrame)
 }
@@ -25,24 +27,24 @@ func ProcessVideo(ctx context.Context, det *Detector, path string, t Thresholds,
 // first frame here, a model 0.5 s or more).
 type VideoJob struct {
 	done chan struct{}
-	vr   *VideoReader
-	vw   *VideoWriter
+	vr   *video.VideoReader
+	vw   *video.VideoWriter
 	err  error
 	live bool
 }
 
 // OpenVideoJob starts opening path (and, when out is set, the encoder
 // writing out) in the background; next to a CPU detector (gpu false) the
-// decoder gets one thread (see openY4M).
+// decoder gets one thread (see video.OpenPipeline).
 func OpenVideoJob(path, out string, gpu bool) *VideoJob {
 	threads := 1
 	if gpu {
 		threads = 0 // ffmpeg's choice
 	}
-	j := &VideoJob{done: make(chan struct{}), live: IsLive(path)}
+	j := &VideoJob{done: make(chan struct{}), live: video.IsLive(path)}
 	go func() {
 		defer close(j.done)
-		j.vr, j.vw, j.err = openPipeline(path, out, threads)
+		j.vr, j.vw, j.err = video.OpenPipeline(path, out, threads)
 	}()
 	return j
 }
@@ -59,7 +61,7 @@ func (j *VideoJob) Cancel() {
 }
 
 // Process runs the job through det (see ProcessVideo).
-func (j *VideoJob) Process(ctx context.Context, det *Detector, t Thresholds, onFrame func(n int, dets []Detection)) (frames int, err error) {
+func (j *VideoJob) Process(ctx context.Context, det *Detector, t detect.Thresholds, onFrame func(n int, dets []detect.Detection)) (frames int, err error) {
 	select {
 	case <-j.done:
 	case <-ctx.Done(): // stopped while a stream was still being probed
@@ -72,12 +74,12 @@ func (j *VideoJob) Process(ctx context.Context, det *Detector, t Thresholds, onF
 	vr, vw, live := j.vr, j.vw, j.live
 	defer vr.Close()
 	next, release := func() (image.Image, error) { return vr.Next() }, func(img image.Image) { vr.Release(img.(*image.RGBA)) }
-	if vr.y4m {
-		next, release = func() (image.Image, error) { return vr.NextYUV() }, func(img image.Image) { vr.ReleaseYUV(img.(*YUVFrame)) }
+	if vr.YUV() {
+		next, release = func() (image.Image, error) { return vr.NextYUV() }, func(img image.Image) { vr.ReleaseYUV(img.(*detect.YUVFrame)) }
 	}
 	info := vr.Info
 	write := func(img image.Image) error {
-		if f, ok := img.(*YUVFrame); ok {
+		if f, ok := img.(*detect.YUVFrame); ok {
 			return vw.WriteYUV(f)
 		}
 		return vw.Write(img.(*image.RGBA))
@@ -88,13 +90,13 @@ func (j *VideoJob) Process(ctx context.Context, det *Detector, t Thresholds, onF
 	errc := make(chan error, 2)
 	// Stopping kills the decoder too: a stalled stream must not keep
 	// Ctrl+C waiting for its next frame.
-	defer context.AfterFunc(ctx, func() { vr.cmd.Process.Kill() })()
-	// A live source hands on only its newest frame (see Frames); frames
+	defer context.AfterFunc(ctx, vr.Kill)()
+	// A live source hands on only its newest frame (see video.Frames); frames
 	// from a file all go through.
-	decoded := Frames(ctx, next, release, live, errc)
+	decoded := video.Frames(ctx, next, release, live, errc)
 	type frame struct {
-		Numbered[image.Image] // *YUVFrame or *image.RGBA
-		raw                   rawOutput
+		video.Numbered[image.Image] // *detect.YUVFrame or *image.RGBA
+		raw                         rawOutput
 	}
 	detected := make(chan frame, 4)
 	go func() {
@@ -137,10 +139,10 @@ func (j *VideoJob) Process(ctx context.Context, det *Detector, t Thresholds, onF
 				werr = write(held)
 			}
 			switch img := f.Frame.(type) { // the frame is ours: draw in place
-			case *YUVFrame:
-				DrawOnYUV(img, info.Width, info.Height, dets, det.Info.Classes)
+			case *detect.YUVFrame:
+				detect.DrawOnYUV(img, info.Width, info.Height, dets, det.Info.Classes)
 			case *image.RGBA:
-				DrawOn(img, info.Width, info.Height, dets, det.Info.Classes)
+				detect.DrawOn(img, info.Width, info.Height, dets, det.Info.Classes)
 			}
 			if werr == nil {
 				werr = write(f.Frame)
@@ -182,45 +184,4 @@ func (j *VideoJob) Process(ctx context.Context, det *Detector, t Thresholds, onF
 		return 0, fmt.Errorf("no frames decoded")
 	}
 	return frames, nil
-}
-
-// openPipeline starts the decoder and, when out is set, the encoder. The
-// encoder starts first, on y4m input, so that both children load at once;
-// a video of odd size sends both back for RGBA ones.
-func openPipeline(path, out string, threads int) (*VideoReader, *VideoWriter, error) {
-	var vw *VideoWriter
-	var err error
-	if out != "" {
-		if vw, err = CreateVideoYUV(out); err != nil {
-			return nil, nil, err
-		}
-	}
-	vr, err := openY4M(path, threads)
-	if err == nil {
-		if vw != nil {
-			if err = vw.BeginYUV(vr); err != nil {
-				vr.Close()
-				vw.Abort()
-				return nil, nil, fmt.Errorf("encoding: %w", err)
-			}
-		}
-		return vr, vw, nil
-	}
-	if vw != nil {
-		vw.Abort()
-		vw = nil
-	}
-	if !errors.Is(err, errOddSize) {
-		return nil, nil, err
-	}
-	if vr, err = OpenVideo(path); err != nil {
-		return nil, nil, err
-	}
-	if out != "" {
-		if vw, err = CreateVideo(out, vr.Info); err != nil {
-			vr.Close()
-			return nil, nil, err
-		}
-	}
-	return vr, vw, nil
 }

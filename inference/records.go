@@ -8,7 +8,8 @@ import (
 	"fmt"
 	"unicode/utf8"
 
-	"github.com/labelloop/labelloop/voc"
+	"github.com/labelloop/labelloop/detect"
+	"github.com/labelloop/labelloop/internal/atomicfile"
 )
 
 // Record is one detection as saved in detections.jsonl (or .csv), the
@@ -28,7 +29,7 @@ type Record struct {
 }
 
 // Records turns one picture's (or frame's) detections into records.
-func Records(file string, frame int, dets []Detection, classes []string) []Record {
+func Records(file string, frame int, dets []detect.Detection, classes []string) []Record {
 	var out []Record
 	raw := ""
 	if !utf8.ValidString(file) {
@@ -61,5 +62,5 @@ func WriteRecords(path string, recs []Record, format string) error {
 			enc.Encode(r)
 		}
 	}
-	return voc.WriteFileAtomic(path, buf.Bytes(), 0o644)
+	return atomicfile.WriteFile(path, buf.Bytes(), 0o644)
 }

@@ -8,6 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/labelloop/labelloop/detect"
+	"github.com/labelloop/labelloop/voc"
 )
 
 // A file name that is not UTF-8 (Latin-1 "café.jpg" from an old camera
@@ -17,7 +20,7 @@ import (
 func TestRecordsKeepNonUTF8Names(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "caf\xe9 \xff.jpg")
-	dets := []Detection{det(1, .9, bx(1, 2, 3, 4))}
+	dets := []detect.Detection{{Class: 1, Score: .9, Box: voc.Box{Xmin: 1, Ymin: 2, Xmax: 3, Ymax: 4}}}
 	recs := append(Records(bad, 0, dets, []string{"a", "b"}), Records("ünïcode.jpg", 3, dets, []string{"a", "b"})...)
 	p := filepath.Join(dir, "detections.jsonl")
 	if err := WriteRecords(p, recs, "jsonl"); err != nil {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/labelloop/labelloop/detect"
 	ort "github.com/yalue/onnxruntime_go"
 )
 
@@ -205,17 +206,16 @@ func newSessionNamed(model []byte, input string, outputs []string, opt Options) 
 	return &Session{s: s, outputs: outputs, Device: device, Note: note}, nil
 }
 
-// Close frees the session.
-func (s *Session) Close() { s.s.Destroy() }
-
-// Output is one output tensor.
-type Output struct {
-	Shape []int64
-	Data  []float32
+// Close frees the session and reports ONNX Runtime's error in doing so.
+func (s *Session) Close() error {
+	if err := s.s.Destroy(); err != nil {
+		return fmt.Errorf("closing the ONNX Runtime session: %w", err)
+	}
+	return nil
 }
 
 // Run runs an N×3×H×W float input.
-func (s *Session) Run(x []float32, n, h, w int) ([]Output, error) {
+func (s *Session) Run(x []float32, n, h, w int) ([]detect.Output, error) {
 	in, err := ort.NewTensor(ort.NewShape(int64(n), 3, int64(h), int64(w)), x)
 	if err != nil {
 		return nil, err
@@ -225,14 +225,14 @@ func (s *Session) Run(x []float32, n, h, w int) ([]Output, error) {
 	if err := s.s.Run([]ort.Value{in}, outs); err != nil {
 		return nil, err
 	}
-	res := make([]Output, len(outs))
+	res := make([]detect.Output, len(outs))
 	for i, v := range outs {
 		t, ok := v.(*ort.Tensor[float32])
 		if !ok {
 			v.Destroy()
 			return nil, fmt.Errorf("output %s is not float32", s.outputs[i])
 		}
-		res[i] = Output{Shape: t.GetShape(), Data: append([]float32(nil), t.GetData()...)}
+		res[i] = detect.Output{Shape: t.GetShape(), Data: append([]float32(nil), t.GetData()...)}
 		v.Destroy()
 	}
 	return res, nil

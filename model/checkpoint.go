@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/labelloop/labelloop/voc"
+	"github.com/labelloop/labelloop/internal/atomicfile"
 )
 
 // Checkpoint is a trained detector on disk: weights in safetensors (names
@@ -64,7 +64,7 @@ func SaveCheckpointMeta(path string, ck *Checkpoint, w map[string][]float32, met
 		return err
 	}
 	data, _ := json.MarshalIndent(ck, "", "  ")
-	return voc.WriteFileAtomic(SidecarPath(path), append(data, '\n'), 0o644)
+	return atomicfile.WriteFile(SidecarPath(path), append(data, '\n'), 0o644)
 }
 
 // LoadCheckpoint reads a checkpoint and checks every tensor against the

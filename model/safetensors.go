@@ -10,7 +10,7 @@ import (
 	"os"
 	"sort"
 
-	"github.com/labelloop/labelloop/voc"
+	"github.com/labelloop/labelloop/internal/atomicfile"
 )
 
 // Tensor is one safetensors entry.
@@ -101,7 +101,7 @@ func writeEntries(path string, es []entry, meta map[string]string) error {
 	for len(h)%8 != 0 { // the format pads the header with spaces
 		h = append(h, ' ')
 	}
-	return voc.WriteAtomic(path, 0o644, func(out io.Writer) error {
+	return atomicfile.Write(path, 0o644, func(out io.Writer) error {
 		if _, err := out.Write(binary.LittleEndian.AppendUint64(nil, uint64(len(h)))); err != nil {
 			return err
 		}

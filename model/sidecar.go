@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/labelloop/labelloop/voc"
+	"github.com/labelloop/labelloop/internal/classname"
 )
 
 // The input sizes a checkpoint or model file may have: multiples of 32
@@ -84,7 +84,7 @@ func (c *Checkpoint) check() (field string, err error) {
 	}
 	seen := make(map[string]bool, len(c.Classes))
 	for i, name := range c.Classes {
-		if err := voc.CheckClassName(name); err != nil {
+		if err := classname.Check(name); err != nil {
 			return "classes", fmt.Errorf("class %d: %w", i+1, err)
 		}
 		if seen[name] {

@@ -54,6 +54,12 @@ func TestBenchTrainStep(t *testing.T) {
 		rssA, rssB := a.stop(t), b.stop(t)
 		t.Logf("%s, forward+backward+Adam, batch %d, %dx%d, %s threads: labelloop %.0f ms/iter, PyTorch %.0f ms/iter (medians of %d), median paired ratio %.2f (bar <= 1.05); peak RSS %.0f MB vs %.0f MB, ratio %.2f (bar <= 1.2)",
 			bb, benchBatch, benchSize, benchSize, threads, median(ra), median(rb), benchIters, median(ratios), rssA, rssB, rssA/rssB)
+		if r := median(ratios); r > 1.05 {
+			t.Errorf("%s: a training step takes %.2fx PyTorch's, bar is 1.05x", bb, r)
+		}
+		if r := rssA / rssB; r > 1.2 {
+			t.Errorf("%s: peak RSS %.2fx PyTorch's, bar is 1.2x", bb, r)
+		}
 	}
 }
 

@@ -33,7 +33,7 @@ func TestRunWritesRunFolder(t *testing.T) {
 	root := splitDataset(t, 30)
 	cfg := Config{Dataset: root, InputSize: 64, Batch: 4, Epochs: 2, EvalEvery: 1, Project: filepath.Join(t.TempDir(), "runs"), Workers: 2}
 	var events []string
-	dir, err := Run(context.Background(), cfg, func(e Event) { events = append(events, e.Event) })
+	dir, err := Run(context.Background(), cfg, func(e Event) { events = append(events, string(e.Event)) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/imgload"
 	"github.com/labelloop/labelloop/internal/synth"
@@ -59,7 +60,7 @@ func sameDetections(t *testing.T, ck *model.Checkpoint, w map[string][]float32, 
 		t.Fatal(err)
 	}
 	x := make([]float32, 3*size*size)
-	frame, _ := inference.Preprocess(pic.Img, pic.W, pic.H, size, true, x)
+	frame, _ := detect.Preprocess(pic.Img, pic.W, pic.H, size, true, x)
 
 	sess, err := inference.NewSession(data, onnx.OutputNames[:], inference.Options{Threads: 1})
 	if err != nil {
@@ -82,9 +83,9 @@ func sameDetections(t *testing.T, ck *model.Checkpoint, w map[string][]float32, 
 	runtime.LockOSThread() // grad mode is per OS thread
 	defer runtime.UnlockOSThread()
 	ts.NoGrad(func() { outs = net.Forward(in, false) })
-	torchOut := make([]inference.Output, 3)
+	torchOut := make([]detect.Output, 3)
 	for k := range outs {
-		torchOut[k] = inference.Output{Shape: outs[k].MustSize(), Data: outs[k].Vals().([]float32)}
+		torchOut[k] = detect.Output{Shape: outs[k].MustSize(), Data: outs[k].Vals().([]float32)}
 		outs[k].MustDrop()
 		d := 0.0
 		for i := range torchOut[k].Data {
@@ -94,11 +95,11 @@ func sameDetections(t *testing.T, ck *model.Checkpoint, w map[string][]float32, 
 			t.Fatalf("head %d differs by %g", k, d)
 		}
 	}
-	detect := func(o []inference.Output) []inference.Detection {
-		d := inference.NMS(inference.Decode(o, 0, len(ck.Classes), size, ck.Anchors, conf), 0.3, false)
-		return inference.ToOriginal(d, frame)
+	detectAll := func(o []detect.Output) []detect.Detection {
+		d := detect.NMS(detect.Decode(o, 0, len(ck.Classes), size, ck.Anchors, conf), 0.3, false)
+		return detect.ToOriginal(d, frame)
 	}
-	a, b := detect(ortOut), detect(torchOut)
+	a, b := detectAll(ortOut), detectAll(torchOut)
 	if len(a) == 0 || len(a) != len(b) {
 		t.Fatalf("%d detections through ONNX Runtime, %d through libtorch", len(a), len(b))
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/internal/pix"
 	"github.com/labelloop/labelloop/internal/pix/pixtest"
 	"github.com/labelloop/labelloop/voc"
@@ -70,7 +70,7 @@ func TestLoaderReadsWhatCheckAcceptsAsPredictDoes(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := make([]float32, 3*size*size)
-		if _, err := inference.Preprocess(img, img.Rect.Dx(), img.Rect.Dy(), size, true, want); err != nil {
+		if _, err := detect.Preprocess(img, img.Rect.Dx(), img.Rect.Dy(), size, true, want); err != nil {
 			t.Fatal(err)
 		}
 		for i := range want {

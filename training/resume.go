@@ -13,9 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/labelloop/labelloop/internal/atomicfile"
+	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/training/protocol"
-	"github.com/labelloop/labelloop/voc"
 )
 
 // resumeState is what a run needs beyond its weights to go on where it
@@ -44,17 +45,17 @@ const (
 	metaScore = "labelloop.score"
 )
 
-func weightsPath(dir, kind string) string { return filepath.Join(dir, "weights", kind+".safetensors") }
-
 func statePath(dir, id string) string {
-	return filepath.Join(dir, "weights", "last.state-"+id+".safetensors")
+	return filepath.Join(runs.Open(dir).WeightsDir(), "last.state-"+id+".safetensors")
 }
 
 // Before the set, a run kept its state in three files, written one by one.
-func legacyResumePath(dir string) string { return filepath.Join(dir, "weights", "last.resume.json") }
+func legacyResumePath(dir string) string {
+	return filepath.Join(runs.Open(dir).WeightsDir(), "last.resume.json")
+}
 
 func legacySlotPath(dir, slot string) string {
-	return filepath.Join(dir, "weights", "last.optim-"+slot+".safetensors")
+	return filepath.Join(runs.Open(dir).WeightsDir(), "last.optim-"+slot+".safetensors")
 }
 
 // saveLastSet writes the last checkpoint as one set (see above).
@@ -75,10 +76,10 @@ func saveLastSet(dir string, ck *model.Checkpoint, w map[string][]float32, slots
 	if err := model.WriteTensors(sp, names, shapes, vals, meta); err != nil {
 		return err
 	}
-	err := model.SaveCheckpointMeta(weightsPath(dir, "last"), ck, w, map[string]string{metaSet: id,
+	err := model.SaveCheckpointMeta(runs.Open(dir).Checkpoint(runs.Last), ck, w, map[string]string{metaSet: id,
 		metaEpoch: strconv.Itoa(ck.Epoch), metaStep: strconv.Itoa(rs.Step), metaScore: strconv.FormatFloat(rs.Best, 'g', -1, 64)})
 	if err != nil {
-		if m, _ := model.ReadSafetensorsMetadata(weightsPath(dir, "last")); m[metaSet] != id {
+		if m, _ := model.ReadSafetensorsMetadata(runs.Open(dir).Checkpoint(runs.Last)); m[metaSet] != id {
 			os.Remove(sp) // never committed
 		}
 		return err
@@ -91,7 +92,7 @@ func saveLastSet(dir string, ck *model.Checkpoint, w map[string][]float32, slots
 // ones, or one whose save was cut short before its commit), and the
 // files of the format before sets.
 func removeStaleStates(dir, id string) {
-	old, _ := filepath.Glob(filepath.Join(dir, "weights", "last.state-*.safetensors"))
+	old, _ := filepath.Glob(filepath.Join(runs.Open(dir).WeightsDir(), "last.state-*.safetensors"))
 	for _, p := range old {
 		if p != statePath(dir, id) {
 			os.Remove(p)
@@ -106,7 +107,7 @@ func removeStaleStates(dir, id string) {
 // (".NAME.tmp-*" beside the file they were to replace) and says how many.
 func removeTemps(dir string) int {
 	n := 0
-	for _, d := range []string{dir, filepath.Join(dir, "weights")} {
+	for _, d := range []string{dir, runs.Open(dir).WeightsDir()} {
 		tmps, _ := filepath.Glob(filepath.Join(d, ".*.tmp-*"))
 		for _, p := range tmps {
 			if os.Remove(p) == nil {
@@ -130,7 +131,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // no usable last set, the best checkpoint with a fresh optimizer, and note
 // says so. Temporary files of interrupted saves are removed first.
 func loadResume(dir string) (cfg Config, w map[string][]float32, st resumeState, slots map[string]map[string][]float32, note string, err error) {
-	cp := filepath.Join(dir, "config.json")
+	cp := runs.Open(dir).ConfigPath()
 	data, err := os.ReadFile(cp)
 	if err != nil {
 		return cfg, nil, st, nil, "", fmt.Errorf("resume %s: not a training run folder: %w", dir, err)
@@ -164,7 +165,7 @@ func loadResume(dir string) (cfg Config, w map[string][]float32, st resumeState,
 // loadLastSet reads the last set (or a run's last files from before sets).
 func loadLastSet(dir string) (map[string][]float32, resumeState, map[string]map[string][]float32, error) {
 	var st resumeState
-	lp := weightsPath(dir, "last")
+	lp := runs.Open(dir).Checkpoint(runs.Last)
 	meta, err := model.ReadSafetensorsMetadata(lp)
 	if err != nil {
 		return nil, st, nil, err
@@ -228,7 +229,7 @@ func loadLegacyLast(dir string) (map[string][]float32, resumeState, map[string]m
 	if err := json.Unmarshal(data, &st); err != nil {
 		return nil, st, nil, fmt.Errorf("%s: %w", legacyResumePath(dir), err)
 	}
-	_, w, err := model.LoadCheckpoint(weightsPath(dir, "last"))
+	_, w, err := model.LoadCheckpoint(runs.Open(dir).Checkpoint(runs.Last))
 	if err != nil {
 		return nil, st, nil, err
 	}
@@ -253,7 +254,7 @@ func loadLegacyLast(dir string) (map[string][]float32, resumeState, map[string]m
 // from before it had them, its sidecar's epoch).
 func loadBest(dir, optimizer string) (map[string][]float32, resumeState, error) {
 	st := resumeState{Optimizer: optimizer, Best: -math.MaxFloat64}
-	bp := weightsPath(dir, "best")
+	bp := runs.Open(dir).Checkpoint(runs.Best)
 	ck, w, err := model.LoadCheckpoint(bp)
 	if err != nil {
 		return nil, st, err
@@ -279,7 +280,7 @@ func loadBest(dir, optimizer string) (map[string][]float32, resumeState, error) 
 // trimEvents drops from events.jsonl the events of epochs a resume runs
 // again (from next on), so no epoch is reported twice.
 func trimEvents(dir string, next int) error {
-	p := filepath.Join(dir, "events.jsonl")
+	p := runs.Open(dir).EventsPath()
 	evs, err := protocol.ReadEvents(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -289,7 +290,7 @@ func trimEvents(dir string, next int) error {
 	var b []byte
 	for _, e := range evs {
 		switch e.Event {
-		case "batch", "epoch", "eval", "checkpoint":
+		case protocol.EventBatch, protocol.EventEpoch, protocol.EventEval, protocol.EventCheckpoint:
 			if e.Epoch >= next {
 				continue
 			}
@@ -297,5 +298,5 @@ func trimEvents(dir string, next int) error {
 		line, _ := json.Marshal(e)
 		b = append(append(b, line...), '\n')
 	}
-	return voc.WriteFileAtomic(p, b, 0o644)
+	return atomicfile.WriteFile(p, b, 0o644)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/training/protocol"
 )
@@ -103,7 +104,7 @@ func TestResumeFromBest(t *testing.T) {
 	for _, p := range []string{"last.safetensors", "last.json"} {
 		os.Remove(filepath.Join(dir, "weights", p))
 	}
-	meta, err := model.ReadSafetensorsMetadata(weightsPath(dir, "best"))
+	meta, err := model.ReadSafetensorsMetadata(runs.Open(dir).Checkpoint(runs.Best))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,12 +2,11 @@ package training
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/labelloop/labelloop/internal/weights"
 	"github.com/labelloop/labelloop/model"
+	"github.com/labelloop/labelloop/training/protocol"
 )
 
 // resolveInit fetches the seed's published weights when the run starts
@@ -30,7 +29,7 @@ func resolveInit(ctx context.Context, cfg *Config, emit func(Event)) error {
 		return err
 	}
 	f := &weights.Fetcher{Dir: dir, Progress: func(done, total int64) {
-		emit(Event{Event: "download", Path: e.File, Bytes: done, Total: total, Message: e.SourceURL()})
+		emit(Event{Event: protocol.EventDownload, Path: e.File, Bytes: done, Total: total, Message: e.SourceURL()})
 	}}
 	p, err := f.Fetch(ctx, e)
 	if err != nil {
@@ -53,6 +52,5 @@ func startWeights(cfg Config, g *model.Graph) (map[string][]float32, *Event, err
 		return nil, nil, err
 	}
 	msg := t.Summary(filepath.Base(cfg.Init))
-	fmt.Fprintln(os.Stderr, "labelloop-train:", msg)
-	return t.Weights, &Event{Event: "transfer", Path: cfg.Init, Message: msg}, nil
+	return t.Weights, &Event{Event: protocol.EventTransfer, Path: cfg.Init, Message: msg}, nil
 }

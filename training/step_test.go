@@ -9,7 +9,7 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
-	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/internal/imgload"
 	"github.com/labelloop/labelloop/internal/synth"
 	"github.com/labelloop/labelloop/model"
@@ -26,7 +26,7 @@ func loadBatch(t *testing.T, samples []Sample, size int) (*ts.Tensor, BatchTarge
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, _ := inference.Preprocess(pic.Img, pic.W, pic.H, size, true, x[i*3*size*size:(i+1)*3*size*size])
+		f, _ := detect.Preprocess(pic.Img, pic.W, pic.H, size, true, x[i*3*size*size:(i+1)*3*size*size])
 		var boxes [][4]float64
 		for _, b := range s.Boxes {
 			x1, y1 := b.Xmin*f.ScaleX+f.DX, b.Ymin*f.ScaleY+f.DY

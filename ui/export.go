@@ -1,12 +1,10 @@
 package ui
 
 import (
-	"path/filepath"
-	"sort"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
+	"github.com/labelloop/labelloop/internal/runs"
 )
 
 // ExportFunc turns a checkpoint into a verified ONNX file (the app wires
@@ -67,14 +65,8 @@ func (s *ExportScreen) Refresh() {
 	if s.dataset == "" {
 		return
 	}
-	var list []string
-	for _, kind := range []string{"best", "last"} {
-		m, _ := filepath.Glob(filepath.Join(s.dataset, "runs", "train-*", "weights", kind+".safetensors"))
-		sort.Slice(m, func(i, j int) bool {
-			return runNumber(filepath.Dir(filepath.Dir(m[i]))) > runNumber(filepath.Dir(filepath.Dir(m[j])))
-		})
-		list = append(list, m...)
-	}
+	trained := runs.List(runs.Of(s.dataset), runs.Train)
+	list := append(runs.Checkpoints(trained, runs.Best), runs.Checkpoints(trained, runs.Last)...)
 	s.pick.Options = list
 	// the newest run's best, unless the person chose another checkpoint
 	if len(list) > 0 && (s.pick.Selected == "" || s.pick.Selected == s.auto) {

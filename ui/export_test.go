@@ -76,7 +76,15 @@ func TestPredictTabTakesInt8(t *testing.T) {
 	s.SetDataset(root)
 	s.SetModel(mp)
 	s.Show(filepath.Join(root, "JPEGImages", "shapes-00000.jpg"))
-	if s.det == nil || s.det.Info.Quantization != "int8" || len(s.cands) == 0 {
+	if len(s.cands) == 0 || s.classes == nil {
 		t.Fatalf("int8 model in Predict: %s", s.status.Text)
+	}
+	l, err := s.load(mp, s.threadCount())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	if q := l.Value.Info.Quantization; q != "int8" {
+		t.Fatalf("the Predict tab's model says quantization %q, want int8", q)
 	}
 }

@@ -15,8 +15,6 @@ import (
 	"github.com/labelloop/labelloop/voc"
 )
 
-func baseName(p string) string { return filepath.Base(p) }
-
 // Show switches the editor to item i: the current image is autosaved if
 // edited, the new picture comes from the cache (decoded ahead by the
 // prefetch) or is decoded off the UI goroutine, and the neighbours in the
@@ -111,7 +109,7 @@ func (w *Window) showPicture(i int, pic *imgload.Picture, err error) {
 	if msg != "" {
 		w.status.SetText(msg)
 	} else {
-		w.status.SetText(fmt.Sprintf("%s — %dx%d, %s", baseName(it.Image), pic.W, pic.H, wording.Count(len(doc.Objects()), "box", "boxes")))
+		w.status.SetText(fmt.Sprintf("%s — %dx%d, %s", filepath.Base(it.Image), pic.W, pic.H, wording.Count(len(doc.Objects()), "box", "boxes")))
 	}
 }
 
@@ -279,7 +277,7 @@ func (w *Window) docChanged() {
 	} else if m := w.doc.Prelabelled(); m != "" {
 		ver = ", pre-labelled by " + m + ": review, then Space"
 	}
-	w.status.SetText(fmt.Sprintf("%s%s — %s%s%s", baseName(w.ds.Items[w.cur].Image), flag, wording.Count(len(w.doc.Objects()), "box", "boxes"), ver, sel))
+	w.status.SetText(fmt.Sprintf("%s%s — %s%s%s", filepath.Base(w.ds.Items[w.cur].Image), flag, wording.Count(len(w.doc.Objects()), "box", "boxes"), ver, sel))
 	w.list.RefreshItem(w.rowOf(w.cur))
 }
 

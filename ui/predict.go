@@ -1,16 +1,14 @@
 package ui
 
 import (
-	"bytes"
+	"context"
 	"fmt"
 	"image"
-	"image/png"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	xdraw "golang.org/x/image/draw"
@@ -21,11 +19,14 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/imgload"
+	"github.com/labelloop/labelloop/internal/lease"
 	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/internal/wording"
-	"github.com/labelloop/labelloop/voc"
+	"github.com/labelloop/labelloop/usecase"
+	"github.com/labelloop/labelloop/video"
 )
 
 // PredictScreen is the Predict tab: a model, pictures dropped on the window
@@ -40,22 +41,23 @@ type PredictScreen struct {
 	// app keeps them between runs).
 	OnSettings func(model string, conf, nms float64, threads int)
 
-	model    *widget.Entry
-	conf     *widget.Slider
-	nms      *widget.Slider
-	threads  *widget.Select
-	confL    *widget.Label
-	nmsL     *widget.Label
-	img      *canvas.Image
-	list     *widget.Label
-	status   *widget.Label
-	detMu    sync.Mutex // Predict and the editor's pre-label both load the model off the UI goroutine
-	det      *inference.Detector
-	detPath  string
-	detThr   int
+	model   *widget.Entry
+	conf    *widget.Slider
+	nms     *widget.Slider
+	threads *widget.Select
+	confL   *widget.Label
+	nmsL    *widget.Label
+	img     *canvas.Image
+	list    *widget.Label
+	status  *widget.Label
+	// dets holds the open model: Predict, the video player, saves and the
+	// editor's pre-label each lease it, so a model change never closes
+	// it under one of them
+	dets     *lease.Holder[detKey, *inference.Detector]
 	pic      *imgload.Picture
-	cands    []inference.Detection
-	shown    []inference.Detection
+	cands    []detect.Detection
+	classes  []string // the class names of the model that found cands
+	shown    []detect.Detection
 	dataset  string
 	lastSave string
 	lastDir  string // where the last pictures were picked
@@ -66,7 +68,7 @@ type PredictScreen struct {
 	at                   int
 	nav                  *fyne.Container
 	navL                 *widget.Label
-	thr                  atomic.Pointer[inference.Thresholds] // the sliders, for the video player's goroutine
+	thr                  atomic.Pointer[detect.Thresholds] // the sliders, for the video player's goroutine
 	// TryVOC fetches the seed's VOC detector and exports it, returning the
 	// model's path (the app sets it; predicttry.go).
 	TryVOC      func(progress func(done, total int64)) (string, error)
@@ -81,20 +83,29 @@ type PredictScreen struct {
 // mediaExts are what the Predict tab opens: pictures and videos.
 var mediaExts = []string{".jpg", ".jpeg", ".png", ".bmp", ".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".ts"}
 
+// detKey is what a detector is opened for.
+type detKey struct {
+	path    string
+	threads int
+}
+
 // candidateConf is the lowest score the sliders can show.
 const candidateConf = 0.01
 
 // NewPredictScreen builds the tab; w is for dialogs.
 func NewPredictScreen(w fyne.Window) *PredictScreen {
 	s := &PredictScreen{window: w, background: func(f func()) { go f() }}
+	s.dets = lease.New(func(k detKey) (*inference.Detector, error) {
+		return inference.Load(k.path, inference.LoadOptions{Threads: k.threads})
+	}, func(err error) { fyne.Do(func() { s.status.SetText(err.Error()) }) })
 	s.model = widget.NewEntry()
 	s.model.SetPlaceHolder("an .onnx model (Export makes one)")
 	s.conf = widget.NewSlider(candidateConf, 1)
 	s.conf.Step = 0.01
-	s.conf.SetValue(float64(inference.DisplayThresholds.Conf))
+	s.conf.SetValue(float64(detect.DisplayThresholds.Conf))
 	s.nms = widget.NewSlider(0.05, 1)
 	s.nms.Step = 0.05
-	s.nms.SetValue(inference.DisplayThresholds.NMS)
+	s.nms.SetValue(detect.DisplayThresholds.NMS)
 	s.confL, s.nmsL = widget.NewLabel(""), widget.NewLabel("")
 	s.conf.OnChanged = func(float64) { s.refilter(); s.changed() }
 	s.nms.OnChanged = func(float64) { s.refilter(); s.changed() }
@@ -114,7 +125,7 @@ func NewPredictScreen(w fyne.Window) *PredictScreen {
 	openModel := widget.NewButton("Model…", func() {
 		dir := filepath.Dir(strings.TrimSpace(s.model.Text))
 		if strings.TrimSpace(s.model.Text) == "" {
-			dir = filepath.Join(s.base(), "runs")
+			dir = runs.Of(s.base())
 		}
 		showFilePicker(s.window, pickOptions{title: "Choose a model", dir: dir, exts: []string{".onnx"},
 			onPick: func(p []string) { s.model.SetText(p[0]) }})
@@ -161,11 +172,8 @@ func NewPredictScreen(w fyne.Window) *PredictScreen {
 func (s *PredictScreen) SetDataset(dir string) {
 	s.dataset = dir
 	if s.model.Text == "" {
-		for _, run := range trainRuns(dir) { // newest first, by number: train-10 after train-9
-			if m := filepath.Join(run, "weights", "best.onnx"); fileExists(m) {
-				s.model.SetText(m)
-				break
-			}
+		if m := runs.Models(runs.List(runs.Of(dir), runs.Train), runs.Best); len(m) > 0 {
+			s.model.SetText(m[0]) // newest first, by number: train-10 after train-9
 		}
 	}
 }
@@ -205,7 +213,7 @@ func (s *PredictScreen) SetModel(path string) { s.model.SetText(path) }
 func (s *PredictScreen) labels() {
 	s.confL.SetText(fmt.Sprintf("%.2f", s.conf.Value))
 	s.nmsL.SetText(fmt.Sprintf("%.2f", s.nms.Value))
-	s.thr.Store(&inference.Thresholds{Conf: float32(s.conf.Value), NMS: s.nms.Value})
+	s.thr.Store(&detect.Thresholds{Conf: float32(s.conf.Value), NMS: s.nms.Value})
 }
 
 // Show runs the model on the first of the pictures (or videos) dropped or
@@ -234,7 +242,7 @@ func (s *PredictScreen) showAt() {
 	} else {
 		s.nav.Hide()
 	}
-	if inference.IsVideoPath(path) {
+	if video.IsVideoPath(path) {
 		s.video.open(path)
 		return
 	}
@@ -246,22 +254,25 @@ func (s *PredictScreen) showAt() {
 	s.status.SetText("Detecting in " + filepath.Base(path) + "…")
 	s.background(func() {
 		var pic *imgload.Picture
-		var cands []inference.Detection
+		var cands []detect.Detection
 		var tm inference.Timing
-		det, err := load()
+		var classes []string
+		l, err := load()
 		if err == nil {
-			pic, cands, tm, err = det.DetectFile(path, inference.Thresholds{Conf: candidateConf, NMS: 1.01})
+			pic, cands, tm, err = l.Value.DetectFile(path, detect.Thresholds{Conf: candidateConf, NMS: 1.01})
+			classes = l.Value.Info.Classes
+			l.Release()
 		}
 		fyne.Do(func() {
 			if err != nil {
 				s.status.SetText(err.Error())
-				s.pic, s.cands, s.shown = nil, nil, nil // not the previous picture under this one's name
+				s.pic, s.cands, s.shown, s.classes = nil, nil, nil, nil // not the previous picture under this one's name
 				s.img.Image = nil
 				s.img.Refresh()
 				s.list.SetText(filepath.Base(path) + " could not be read.")
 				return
 			}
-			s.pic, s.cands = pic, cands
+			s.pic, s.cands, s.classes = pic, cands, classes
 			s.status.SetText(fmt.Sprintf("%s: %v (network %v)", filepath.Base(path), tm.Total().Round(100_000), tm.Net.Round(100_000)))
 			s.refilter()
 		})
@@ -269,11 +280,11 @@ func (s *PredictScreen) showAt() {
 }
 
 // detector returns a loader of the chosen model, or says why there is
-// none. The loader opens the model once (an ONNX Runtime session takes
-// a moment): call it off the UI goroutine.
-func (s *PredictScreen) detector() (func() (*inference.Detector, error), bool) {
-	mp := strings.TrimSpace(s.model.Text)
-	if mp == "" {
+// none. The loader leases the model, opening it once (an ONNX Runtime
+// session takes a moment): call it off the UI goroutine, and Release the
+// lease when done with the detector.
+func (s *PredictScreen) detector() (func() (*lease.Lease[*inference.Detector], error), bool) {
+	if s.ModelPath() == "" {
 		msg := "Choose a model first (Export makes one from a training run)."
 		if s.TryVOC != nil {
 			msg = "Choose a model first (Export makes one from a training run), or try the VOC detector."
@@ -281,16 +292,25 @@ func (s *PredictScreen) detector() (func() (*inference.Detector, error), bool) {
 		s.status.SetText(msg)
 		return nil, false
 	}
-	threads := s.threadCount()
-	return func() (*inference.Detector, error) { return s.load(mp, threads) }, true
+	return s.leaser(), true
+}
+
+// ModelPath is the chosen model ("" when none is).
+func (s *PredictScreen) ModelPath() string { return strings.TrimSpace(s.model.Text) }
+
+// leaser reads the chosen model and thread count now (on the UI
+// goroutine) and returns a loader of a lease on it for later.
+func (s *PredictScreen) leaser() func() (*lease.Lease[*inference.Detector], error) {
+	mp, threads := s.ModelPath(), s.threadCount()
+	return func() (*lease.Lease[*inference.Detector], error) { return s.load(mp, threads) }
 }
 
 // thresholds are the sliders' values; safe from any goroutine.
-func (s *PredictScreen) thresholds() inference.Thresholds {
+func (s *PredictScreen) thresholds() detect.Thresholds {
 	if t := s.thr.Load(); t != nil {
 		return *t
 	}
-	return inference.DisplayThresholds
+	return detect.DisplayThresholds
 }
 
 // base is where runs/ goes: the dataset, else the working folder.
@@ -301,43 +321,30 @@ func (s *PredictScreen) base() string {
 	return s.dataset
 }
 
-// load opens the model once (and again when it changes) and returns it.
-func (s *PredictScreen) load(path string, threads int) (*inference.Detector, error) {
-	s.detMu.Lock()
-	defer s.detMu.Unlock()
-	if s.det != nil && s.detPath == path && s.detThr == threads {
-		return s.det, nil
-	}
-	if s.det != nil {
-		s.det.Close()
-		s.det = nil
-	}
-	det, err := inference.Load(path, inference.LoadOptions{Threads: threads})
-	if err != nil {
-		return nil, err
-	}
-	s.det, s.detPath, s.detThr = det, path, threads
-	return det, nil
+// load leases the model, opened once (and again when it or the thread
+// count changes; the one before closes when its last lease ends).
+func (s *PredictScreen) load(path string, threads int) (*lease.Lease[*inference.Detector], error) {
+	return s.dets.Get(detKey{path, threads})
 }
 
 // refilter applies the sliders to the candidates: no network run.
 func (s *PredictScreen) refilter() {
 	s.labels()
-	if s.pic == nil || s.det == nil {
+	if s.pic == nil || s.classes == nil {
 		return
 	}
-	var keep []inference.Detection
+	var keep []detect.Detection
 	for _, d := range s.cands {
 		if d.Score >= float32(s.conf.Value) {
 			keep = append(keep, d)
 		}
 	}
-	s.shown = inference.NMS(keep, s.nms.Value, false)
-	classes := s.det.Info.Classes
+	s.shown = detect.NMS(keep, s.nms.Value, false)
+	classes := s.classes
 	if s.enlargedOf != s.pic.Img { // once per picture, not on every slider move
 		s.enlarged, s.enlargedOf = displayCopy(s.pic.Img), s.pic.Img
 	}
-	s.img.Image = inference.Annotate(s.enlarged, s.pic.W, s.pic.H, s.shown, classes)
+	s.img.Image = detect.Annotate(s.enlarged, s.pic.W, s.pic.H, s.shown, classes)
 	s.img.Refresh()
 	var b strings.Builder
 	fmt.Fprintln(&b, wording.Count(len(s.shown), "detection", "detections"))
@@ -357,7 +364,7 @@ func (s *PredictScreen) save() {
 	}
 	var pics []string
 	for _, p := range s.queue {
-		if !inference.IsVideoPath(p) {
+		if !video.IsVideoPath(p) {
 			pics = append(pics, p)
 		}
 	}
@@ -368,7 +375,7 @@ func (s *PredictScreen) save() {
 	if !ok {
 		return
 	}
-	dir, err := runs.Next(filepath.Join(s.base(), "runs"), "predict")
+	dir, err := runs.Next(runs.Of(s.base()), runs.Predict)
 	if err != nil {
 		s.status.SetText("Saving failed: " + err.Error())
 		return
@@ -377,29 +384,21 @@ func (s *PredictScreen) save() {
 	shownPic, shown := s.pic, s.shown // the picture on screen is not detected again
 	s.status.SetText(fmt.Sprintf("Saving %s…", wording.Count(len(pics), "picture", "pictures")))
 	s.background(func() {
-		var recs []inference.Record
-		var failed []string
-		det, err := load()
-		for i, p := range pics {
-			if err != nil {
-				break
-			}
-			pic, dets, derr := shownPic, shown, error(nil)
-			if p != shownPic.Path {
-				pic, dets, _, derr = det.DetectFile(p, thr)
-			}
-			if derr == nil {
-				derr = writeAnnotated(filepath.Join(dir, strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))+".png"),
-					inference.Annotate(pic.Img, pic.W, pic.H, dets, det.Info.Classes))
-			}
-			if derr != nil {
-				failed = append(failed, derr.Error())
-				continue
-			}
-			recs = append(recs, inference.Records(p, 0, dets, det.Info.Classes)...)
-			n := i + 1
-			fyne.Do(func() { s.status.SetText(fmt.Sprintf("Saving: %d of %d…", n, len(pics))) })
+		var r usecase.PredictResult
+		l, err := load()
+		if err == nil {
+			opt := usecase.PredictOptions{Thresholds: thr, Workers: 1, Out: dir, Save: true,
+				Given: map[string]usecase.Detected{shownPic.Path: {Pic: shownPic, Dets: shown}}}
+			r = usecase.PredictImages(context.Background(), l.Value, pics, opt, func(done, total int) {
+				fyne.Do(func() { s.status.SetText(fmt.Sprintf("Saving: %d of %d…", done, total)) })
+			})
+			l.Release()
 		}
+		failed := make([]string, len(r.Failed))
+		for i, f := range r.Failed {
+			failed[i] = f.Error()
+		}
+		recs := r.Records
 		if err == nil {
 			err = inference.WriteRecords(filepath.Join(dir, "detections.jsonl"), recs, "jsonl")
 		}
@@ -415,15 +414,6 @@ func (s *PredictScreen) save() {
 			}
 		})
 	})
-}
-
-// writeAnnotated writes an annotated picture as PNG, whole or not at all.
-func writeAnnotated(path string, img image.Image) error {
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return err
-	}
-	return voc.WriteFileAtomic(path, buf.Bytes(), 0o644)
 }
 
 // askLive asks for a camera (the first one found is offered) or a stream's
@@ -446,7 +436,7 @@ func (s *PredictScreen) askLive() {
 
 // playLive plays a camera or stream; anything else is refused with why.
 func (s *PredictScreen) playLive(src string) {
-	if !inference.IsLive(src) {
+	if !video.IsLive(src) {
 		s.status.SetText(src + ": not a camera (/dev/videoN) or a stream address (rtsp://, udp://, …)")
 		return
 	}
@@ -470,9 +460,4 @@ func displayCopy(img image.Image) image.Image {
 	out := image.NewRGBA(image.Rect(0, 0, int(float64(b.Dx())*f), int(float64(b.Dy())*f)))
 	xdraw.CatmullRom.Scale(out, out.Bounds(), img, b, xdraw.Src, nil)
 	return out
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }

@@ -40,7 +40,7 @@ func TestExportScreen(t *testing.T) {
 }
 
 // Predict runs the network once per picture; the sliders re-filter the
-// candidates without running it again, and results save as PNG + JSON.
+// candidates without running it again, and results save as JPEG + JSON.
 func TestPredictSlidersRefilter(t *testing.T) {
 	a := test.NewTempApp(t)
 	root := filepath.Join(t.TempDir(), "d")
@@ -51,7 +51,7 @@ func TestPredictSlidersRefilter(t *testing.T) {
 	s.SetDataset(root)
 	s.SetModel(mp)
 	s.Show(filepath.Join(root, "JPEGImages", "shapes-00000.jpg"))
-	if s.det == nil || len(s.cands) == 0 {
+	if s.classes == nil || len(s.cands) == 0 {
 		t.Fatalf("no candidates: %s", s.status.Text)
 	}
 	s.conf.SetValue(0.9)
@@ -67,7 +67,7 @@ func TestPredictSlidersRefilter(t *testing.T) {
 		t.Fatalf("list %q", s.list.Text)
 	}
 	s.save()
-	for _, f := range []string{"shapes-00000.png", "detections.jsonl"} {
+	for _, f := range []string{"shapes-00000.jpg", "detections.jsonl"} {
 		if _, err := os.Stat(filepath.Join(s.lastSave, f)); err != nil {
 			t.Fatalf("%s not saved: %s", f, s.status.Text)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -12,16 +11,28 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/internal/lease"
 	"github.com/labelloop/labelloop/internal/wording"
-	"github.com/labelloop/labelloop/voc"
+	"github.com/labelloop/labelloop/usecase"
 )
 
 // PrelabelAllFunc writes unverified annotations for the dataset's
 // unlabelled images with the model (the app wires it to labelloop
 // autolabel) and says how many it wrote. It reports progress and stops
 // between images when ctx is cancelled.
-type PrelabelAllFunc func(ctx context.Context, dataset string, det *inference.Detector, t inference.Thresholds, progress func(done, total int)) (written, boxes, empty int, err error)
+type PrelabelAllFunc func(ctx context.Context, dataset string, det *inference.Detector, t detect.Thresholds, progress func(done, total int)) (written, boxes, empty int, err error)
+
+// modelSource is what labelling asks of the Predict tab: the chosen model,
+// the sliders' thresholds, and a loader of a lease on the open detector
+// (settings read when asked, on the UI goroutine; the lease taken later,
+// off it).
+type modelSource interface {
+	ModelPath() string
+	thresholds() detect.Thresholds
+	leaser() func() (*lease.Lease[*inference.Detector], error)
+}
 
 // prelabel runs the Predict tab's model on the open image and adds its
 // detections (at the Predict tab's thresholds) as one undoable edit, leaving the image
@@ -30,21 +41,22 @@ func (w *Window) prelabel() {
 	if w.doc == nil || w.cur < 0 {
 		return
 	}
-	mp := strings.TrimSpace(w.Predict.model.Text)
+	mp := w.models.ModelPath()
 	if mp == "" {
 		w.status.SetText("Pre-label: choose a model in the Predict tab (Export makes one from a training run).")
 		return
 	}
 	path, cur := w.ds.Items[w.cur].Image, w.cur
 	w.status.SetText("Pre-labelling…")
-	threads, thr := w.Predict.threadCount(), w.Predict.thresholds()
+	load, thr := w.models.leaser(), w.models.thresholds()
 	w.background(func() {
-		det, err := w.Predict.load(mp, threads)
-		var dets []inference.Detection
+		l, err := load()
+		var dets []detect.Detection
 		var classes []string
 		if err == nil {
-			_, dets, _, err = det.DetectFile(path, thr)
-			classes = det.Info.Classes
+			_, dets, _, err = l.Value.DetectFile(path, thr)
+			classes = l.Value.Info.Classes
+			l.Release()
 		}
 		fyne.Do(func() {
 			if err != nil {
@@ -54,10 +66,7 @@ func (w *Window) prelabel() {
 			if w.cur != cur || w.doc == nil {
 				return // the user moved on
 			}
-			objs := make([]voc.Object, len(dets))
-			for i, d := range dets {
-				objs[i] = voc.Object{Name: classes[d.Class], Box: d.Box}
-			}
+			objs := usecase.Objects(dets, classes)
 			w.doc.Prelabel(objs, filepath.Base(mp))
 			w.docChanged()
 			w.editor.Refresh() // the boxes came from outside the editor
@@ -71,7 +80,7 @@ func (w *Window) prelabelAll() {
 	if w.ds == nil || w.PrelabelAll == nil {
 		return
 	}
-	mp := strings.TrimSpace(w.Predict.model.Text)
+	mp := w.models.ModelPath()
 	if mp == "" {
 		w.status.SetText("Pre-label: choose a model in the Predict tab (Export makes one from a training run).")
 		return
@@ -79,7 +88,7 @@ func (w *Window) prelabelAll() {
 	if w.hasUnsaved() && !w.saveAll() {
 		return
 	}
-	root, thr, threads := w.ds.Root, w.Predict.thresholds(), w.Predict.threadCount()
+	root, thr, load := w.ds.Root, w.models.thresholds(), w.models.leaser()
 	ctx, cancel := context.WithCancel(context.Background())
 	bar := widget.NewProgressBar()
 	count := widget.NewLabel("Starting…")
@@ -95,10 +104,11 @@ func (w *Window) prelabelAll() {
 	var last time.Time
 	w.background(func() {
 		// the Predict tab's model, opened once for both
-		det, err := w.Predict.load(mp, threads)
+		l, err := load()
 		n, boxes, empty := 0, 0, 0
 		if err == nil {
-			n, boxes, empty, err = w.PrelabelAll(ctx, root, det, thr, func(done, total int) {
+			defer l.Release()
+			n, boxes, empty, err = w.PrelabelAll(ctx, root, l.Value, thr, func(done, total int) {
 				if time.Since(last) < 50*time.Millisecond {
 					return
 				}

@@ -1,19 +1,13 @@
 package ui
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
-
-	"github.com/labelloop/labelloop/training/protocol"
+	"github.com/labelloop/labelloop/internal/runs"
 )
 
 // RunsPanel lists a dataset's training runs with their settings and best
@@ -72,39 +66,32 @@ func NewRunsPanel() *RunsPanel {
 	return p
 }
 
-// trainRuns lists a dataset's run folders, newest first.
-func trainRuns(dataset string) []string {
-	dirs, _ := filepath.Glob(filepath.Join(dataset, "runs", "train-*"))
-	sort.Slice(dirs, func(i, j int) bool { return runNumber(dirs[i]) > runNumber(dirs[j]) })
-	return dirs
-}
-
-// Load reads the given run folders (trainRuns) in the background, keeping
-// ticks on runs that were ticked. The newest is ticked when none is.
-func (p *RunsPanel) Load(dirs []string) {
+// Load reads the given runs (runs.List, newest first) in the background,
+// keeping ticks on runs that were ticked. The newest is ticked when none is.
+func (p *RunsPanel) Load(list []runs.Run) {
 	checked := map[string]bool{}
 	for _, r := range p.runs {
 		checked[r.Dir] = r.Checked
 	}
 	p.background(func() {
-		runs := make([]runInfo, len(dirs))
+		infos := make([]runInfo, len(list))
 		any := false
-		for i, d := range dirs {
-			runs[i] = readRun(d)
-			runs[i].Checked = checked[d]
-			any = any || runs[i].Checked
+		for i, r := range list {
+			infos[i] = readRun(r.Dir)
+			infos[i].Checked = checked[r.Dir]
+			any = any || infos[i].Checked
 		}
 		if !any { // the newest run that got somewhere
-			for i := range runs {
-				if !runs[i].Failed {
-					runs[i].Checked = true
+			for i := range infos {
+				if !infos[i].Failed {
+					infos[i].Checked = true
 					break
 				}
 			}
 		}
 		fyne.Do(func() {
-			p.runs = runs
-			if len(runs) == 0 {
+			p.runs = infos
+			if len(infos) == 0 {
 				p.empty.Show()
 			} else {
 				p.empty.Hide()
@@ -133,64 +120,32 @@ func (p *RunsPanel) plot() {
 	p.mAP.Refresh()
 }
 
-func runNumber(dir string) int {
-	n, _ := strconv.Atoi(strings.TrimPrefix(filepath.Base(dir), "train-"))
-	return n
-}
-
-// readRun reads a run's config and events: its summary (settings, epochs,
-// best mAP) and its per-epoch curves.
+// readRun is a run's summary as the panel shows it: settings, epochs and
+// best mAP, and its per-epoch curves.
 func readRun(dir string) runInfo {
 	r := runInfo{Dir: dir}
-	ev, err := protocol.ReadEvents(filepath.Join(dir, "events.jsonl"))
+	sum, err := runs.Open(dir).Summary()
 	if err != nil {
 		r.Summary = "no events"
 		return r
 	}
-	var best, cfg, failure string
-	bestMAP, epochs := -1.0, 0
-	for _, e := range ev {
-		switch e.Event {
-		case "error":
-			failure = e.Message
-		case "done":
-			r.Finished = !e.Stopped
-		case "eval":
-			m := e.Metrics["map50"]
-			r.mapX, r.mapY = append(r.mapX, float64(e.Epoch)), append(r.mapY, m)
-			if m > bestMAP {
-				bestMAP = m
-				best = fmt.Sprintf("best mAP@0.5 %.3f (epoch %d)", m, e.Epoch)
-			}
-		case "epoch":
-			epochs = e.Epoch
-			if e.ValLoss > 0 {
-				r.valX, r.valY = append(r.valX, float64(e.Epoch)), append(r.valY, e.ValLoss)
-			}
-		}
-	}
-	if c := runConfig(dir); c.Backbone != "" {
+	r.Finished = sum.Finished
+	r.valX, r.valY, r.mapX, r.mapY = sum.ValX, sum.ValY, sum.MapX, sum.MapY
+	cfg := ""
+	if c := sum.Config; c.Backbone != "" {
 		cfg = fmt.Sprintf("%s %dpx, %s, batch %d", c.Backbone, c.InputSize, c.Optimizer, c.Batch)
 		r.Planned = c.Epochs
 	}
-	if best == "" {
-		best = "no mAP yet"
+	best := "no mAP yet"
+	if sum.BestMAP >= 0 {
+		best = fmt.Sprintf("best mAP@0.5 %.3f (epoch %d)", sum.BestMAP, sum.BestEpoch)
 	}
-	if failure != "" && epochs == 0 {
+	if sum.Failed() {
 		r.Failed = true
-		r.Summary = "failed: " + failure
+		r.Summary = "failed: " + sum.Failure
 		return r
 	}
 	// the metric first: a narrow list cuts the end
-	r.Summary = fmt.Sprintf("%s · %s, %d epochs", best, cfg, epochs)
+	r.Summary = fmt.Sprintf("%s · %s, %d epochs", best, cfg, sum.Epochs)
 	return r
-}
-
-// runConfig is a run's config.json (zero when it cannot be read).
-func runConfig(dir string) protocol.Config {
-	var c protocol.Config
-	if data, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
-		json.Unmarshal(data, &c)
-	}
-	return c
 }

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/training/protocol"
 )
@@ -164,7 +165,7 @@ func (s *TrainScreen) Config() (protocol.Config, error) {
 	c := protocol.Config{Dataset: s.dataset, Backbone: s.backbone.Selected, Optimizer: s.optimizer.Selected,
 		Anchors: s.anchors.Selected, Augment: s.augment.Selected, Init: s.initValue()}
 	if s.dataset != "" {
-		c.Project = filepath.Join(s.dataset, "runs")
+		c.Project = runs.Of(s.dataset)
 	}
 	for _, f := range []struct {
 		name string
@@ -285,7 +286,7 @@ func (s *TrainScreen) onResume() {
 		ch.Reset()
 	}
 	s.logLines = nil
-	if past, err := protocol.ReadEvents(filepath.Join(s.lastRun, "events.jsonl")); err == nil {
+	if past, err := runs.Open(s.lastRun).Events(); err == nil {
 		for _, e := range past {
 			s.Apply(e)
 		}
@@ -336,14 +337,14 @@ func (s *TrainScreen) launch(c protocol.Config) {
 // goroutine for each of the worker's lines (about 20 a second at most).
 func (s *TrainScreen) Apply(e protocol.Event) {
 	switch e.Event {
-	case "started":
+	case protocol.EventStarted:
 		s.lastRun, s.steps = e.Run, e.Steps
 		if s.planned == 0 {
-			s.planned = runConfig(e.Run).Epochs
+			s.planned = runs.Open(e.Run).Config().Epochs
 		}
 		s.device.SetText(fmt.Sprintf("%s × %d threads", e.Device, e.Threads))
 		s.addLogAt(eventTime(e), fmt.Sprintf("started %s on %s (%d steps)", e.Run, e.Device, e.Steps))
-	case "batch":
+	case protocol.EventBatch:
 		if e.Loss != nil {
 			x := float64(e.Step)
 			s.loss.Add(0, x, e.Loss.Total)
@@ -368,7 +369,7 @@ func (s *TrainScreen) Apply(e protocol.Event) {
 			epoch += "/" + strconv.Itoa(s.planned)
 		}
 		s.status.SetText(fmt.Sprintf("epoch %s · step %d/%d · %.1f images/s%s", epoch, e.Step, s.steps, e.ImgPerS, eta))
-	case "epoch":
+	case protocol.EventEpoch:
 		if e.Loss != nil {
 			s.val.Add(0, float64(e.Epoch), e.Loss.Total)
 		}
@@ -382,26 +383,26 @@ func (s *TrainScreen) Apply(e protocol.Event) {
 		}
 		s.addLogAt(eventTime(e), fmt.Sprintf("epoch %d: loss %.4f, val %.4f, %.1f images/s, waited for data %.1f%%%s",
 			e.Epoch, lossTotal(e.Loss), e.ValLoss, e.ImgPerS, 100*e.DataWait, frozen))
-	case "eval":
+	case protocol.EventEval:
 		s.mapChart.Add(0, float64(e.Epoch), e.Metrics["map50"])
 		s.mapChart.Refresh()
 		s.addLogAt(eventTime(e), fmt.Sprintf("epoch %d: mAP@0.5 %.3f, mAP@0.5:0.95 %.3f, precision %.3f, recall %.3f",
 			e.Epoch, e.Metrics["map50"], e.Metrics["map50_95"], e.Metrics["precision"], e.Metrics["recall"]))
-	case "checkpoint":
+	case protocol.EventCheckpoint:
 		s.addLogAt(eventTime(e), fmt.Sprintf("saved %s (epoch %d)", e.Path, e.Epoch))
-	case "done":
+	case protocol.EventDone:
 		if !e.Stopped {
 			s.progress.SetValue(1)
 		}
 		if e.Stopped {
 			s.status.SetText(fmt.Sprintf("Stopped at step %d; the last weights are saved. Resume continues it.", e.Step))
 		} else {
-			s.status.SetText(fmt.Sprintf("Done: %d steps. The best weights are in %s.", e.Step, filepath.Join(e.Run, "weights", "best.safetensors")))
+			s.status.SetText(fmt.Sprintf("Done: %d steps. The best weights are in %s.", e.Step, runs.Open(e.Run).Checkpoint(runs.Best)))
 		}
 		s.addLogAt(eventTime(e), "done")
-	case "download", "transfer":
+	case protocol.EventDownload, protocol.EventTransfer:
 		s.applyStart(e)
-	case "error":
+	case protocol.EventError:
 		s.status.SetText("Training failed: " + e.Message)
 		s.addLogAt(eventTime(e), "error: "+e.Message)
 	}
@@ -450,13 +451,13 @@ func (s *TrainScreen) refreshRuns() {
 	if s.dataset == "" {
 		return
 	}
-	dirs := trainRuns(s.dataset)
-	if len(dirs) > 0 && !s.running {
-		s.lastRun = dirs[0]
+	list := runs.List(runs.Of(s.dataset), runs.Train)
+	if len(list) > 0 && !s.running {
+		s.lastRun = list[0].Dir
 	}
 	s.setRunning(s.running)
 	s.runs.background = s.background
-	s.runs.Load(dirs)
+	s.runs.Load(list)
 }
 
 // browseInit picks the weights to start from: a checkpoint of an earlier
@@ -464,7 +465,7 @@ func (s *TrainScreen) refreshRuns() {
 func (s *TrainScreen) browseInit() {
 	dir := filepath.Dir(strings.TrimSpace(s.initW.Text))
 	if strings.TrimSpace(s.initW.Text) == "" && s.dataset != "" {
-		dir = filepath.Join(s.dataset, "runs")
+		dir = runs.Of(s.dataset)
 	}
 	if s.window == nil {
 		return

@@ -11,6 +11,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/training/protocol"
 )
 
@@ -196,7 +197,7 @@ func TestRunsCompared(t *testing.T) {
 	}
 	p := NewRunsPanel()
 	p.background = func(f func()) { f() }
-	p.Load(trainRuns(root))
+	p.Load(runs.List(runs.Of(root), runs.Train))
 	if len(p.runs) != 2 || !strings.HasSuffix(p.runs[0].Dir, "train-2") || !p.runs[0].Checked || p.runs[1].Checked {
 		t.Fatalf("runs %+v", p.runs)
 	}
@@ -211,7 +212,7 @@ func TestRunsCompared(t *testing.T) {
 	if len(p.mAP.Series) != 2 || p.mAP.Series[0].Color == p.mAP.Series[1].Color {
 		t.Fatal("two ticked runs should be two series in two colours")
 	}
-	p.Load(trainRuns(root)) // a refresh keeps the ticks
+	p.Load(runs.List(runs.Of(root), runs.Train)) // a refresh keeps the ticks
 	if !p.runs[1].Checked {
 		t.Fatal("refresh dropped a tick")
 	}
@@ -234,7 +235,7 @@ func TestFailedRunNotTicked(t *testing.T) {
 	}
 	p := NewRunsPanel()
 	p.background = func(f func()) { f() }
-	p.Load(trainRuns(root))
+	p.Load(runs.List(runs.Of(root), runs.Train))
 	if len(p.runs) != 2 || p.runs[0].Checked || !p.runs[0].Failed || !p.runs[1].Checked {
 		t.Fatalf("runs %+v", p.runs)
 	}

@@ -97,7 +97,7 @@ func (s *TrainScreen) restoredStart(f map[string]string) {
 // progress on the bar and status line, and what the weights gave.
 func (s *TrainScreen) applyStart(e protocol.Event) {
 	switch e.Event {
-	case "download":
+	case protocol.EventDownload:
 		mb := func(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
 		if e.Total > 0 {
 			s.progress.SetValue(float64(e.Bytes) / float64(e.Total))
@@ -113,7 +113,7 @@ func (s *TrainScreen) applyStart(e protocol.Event) {
 			s.downloading = false
 			s.addLogAt(eventTime(e), fmt.Sprintf("downloaded %s (%s)", e.Path, mb(e.Total)))
 		}
-	case "transfer":
+	case protocol.EventTransfer:
 		s.addLogAt(eventTime(e), e.Message)
 	}
 }

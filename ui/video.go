@@ -7,7 +7,6 @@ import (
 	"image"
 	"io"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -15,10 +14,13 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/imgload"
 	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/internal/wording"
+	"github.com/labelloop/labelloop/usecase"
+	"github.com/labelloop/labelloop/video"
 )
 
 // videoBar plays a video (or a camera) in the Predict tab with boxes drawn
@@ -37,7 +39,7 @@ type videoBar struct {
 	setting bool // the player moves the seek slider: not a user seek
 
 	path string
-	info inference.VideoInfo
+	info video.VideoInfo
 	pos  float64 // seconds of the frame shown
 
 	mu      sync.Mutex
@@ -84,7 +86,7 @@ func (v *videoBar) open(path string) {
 	v.Content.Hide()
 	v.s.status.SetText("Opening " + filepath.Base(path) + "…")
 	v.s.background(func() {
-		info, err := inference.ProbeVideo(path)
+		info, err := video.ProbeVideo(path)
 		fyne.Do(func() {
 			if v.path != path {
 				return // another file was opened meanwhile
@@ -98,7 +100,7 @@ func (v *videoBar) open(path string) {
 	})
 }
 
-func (v *videoBar) opened(info inference.VideoInfo) {
+func (v *videoBar) opened(info video.VideoInfo) {
 	v.info, v.pos = info, 0
 	live := info.Duration == 0
 	v.setting = true
@@ -129,7 +131,7 @@ func (v *videoBar) close() {
 func (v *videoBar) toggle() {
 	if v.playing() {
 		v.halt()
-		if !inference.IsLive(v.path) { // a live source has no going back: its last frame stays
+		if !video.IsLive(v.path) { // a live source has no going back: its last frame stays
 			v.showFrameAt(v.pos) // hold the frame with all candidates, for the sliders
 		}
 		return
@@ -175,11 +177,15 @@ func (v *videoBar) showFrameAt(sec float64) {
 	path, info := v.path, v.info
 	v.s.background(func() {
 		var img *image.RGBA
-		var cands []inference.Detection
-		det, err := load()
-		var vr *inference.VideoReader
+		var cands []detect.Detection
+		var classes []string
+		l, err := load()
 		if err == nil {
-			vr, err = inference.OpenProbedAt(path, info, sec)
+			defer l.Release()
+		}
+		var vr *video.VideoReader
+		if err == nil {
+			vr, err = video.OpenProbedAt(path, info, sec)
 		}
 		if err == nil {
 			img, err = vr.Next()
@@ -189,7 +195,8 @@ func (v *videoBar) showFrameAt(sec float64) {
 			}
 		}
 		if err == nil {
-			cands, _, err = det.Detect(img, info.Width, info.Height, inference.Thresholds{Conf: candidateConf, NMS: 1.01})
+			cands, _, err = l.Value.Detect(img, info.Width, info.Height, detect.Thresholds{Conf: candidateConf, NMS: 1.01})
+			classes = l.Value.Info.Classes
 		}
 		fyne.Do(func() {
 			if err != nil {
@@ -200,7 +207,7 @@ func (v *videoBar) showFrameAt(sec float64) {
 				return
 			}
 			v.s.pic = &imgload.Picture{Path: path, Img: img, W: info.Width, H: info.Height}
-			v.s.cands = cands
+			v.s.cands, v.s.classes = cands, classes
 			v.s.status.SetText(fmt.Sprintf("%s at %s", filepath.Base(path), clock(sec)))
 			v.s.refilter()
 		})
@@ -220,15 +227,16 @@ func (v *videoBar) start() {
 	v.mu.Unlock()
 	v.play.SetText("Pause")
 	path, info, from := v.path, v.info, v.pos
-	if inference.IsLive(path) {
+	if video.IsLive(path) {
 		from = 0 // now: a live source cannot seek
 	}
 	v.players.Add(1)
 	go func() {
 		defer v.players.Done()
-		det, err := load()
+		l, err := load()
 		if err == nil {
-			err = v.loop(det, path, info, from, stop)
+			err = v.loop(l.Value, path, info, from, stop)
+			l.Release()
 		}
 		fyne.Do(func() {
 			v.mu.Lock()
@@ -251,8 +259,8 @@ func (v *videoBar) start() {
 // loop is the player. It never waits on the UI goroutine (which may be
 // halting it): frames go to the screen with fyne.Do, drawn in one of three
 // buffers that come back once the next frame replaces them.
-func (v *videoBar) loop(det *inference.Detector, path string, info inference.VideoInfo, from float64, stop chan struct{}) error {
-	vr, err := inference.OpenProbedAt(path, info, from)
+func (v *videoBar) loop(det *inference.Detector, path string, info video.VideoInfo, from float64, stop chan struct{}) error {
+	vr, err := video.OpenProbedAt(path, info, from)
 	if err != nil {
 		return err
 	}
@@ -265,7 +273,7 @@ func (v *videoBar) loop(det *inference.Detector, path string, info inference.Vid
 	frameDur := time.Duration(float64(time.Second) / max(info.FPS, 1))
 	t0 := time.Now()
 	// a camera or stream shows its newest frame, never a queue behind it
-	live := inference.IsLive(path)
+	live := video.IsLive(path)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
@@ -277,7 +285,7 @@ func (v *videoBar) loop(det *inference.Detector, path string, info inference.Vid
 	}()
 	errc := make(chan error, 1)
 	done := 0
-	for f := range inference.Frames(ctx, vr.Next, vr.Release, live, errc) {
+	for f := range video.Frames(ctx, vr.Next, vr.Release, live, errc) {
 		img, n := f.Frame, f.N
 		dets, _, err := det.Detect(img, info.Width, info.Height, v.s.thresholds())
 		if err != nil {
@@ -291,7 +299,7 @@ func (v *videoBar) loop(det *inference.Detector, path string, info inference.Vid
 		}
 		copy(d.Pix, img.Pix)
 		vr.Release(img)
-		inference.DrawOn(d, info.Width, info.Height, dets, det.Info.Classes)
+		detect.DrawOn(d, info.Width, info.Height, dets, det.Info.Classes)
 		// never run ahead of the video's clock (a live one keeps its own)
 		if wait := time.Until(t0.Add(time.Duration(n+1) * frameDur)); wait > 0 && !live {
 			select {
@@ -344,7 +352,7 @@ func (v *videoBar) saveVideo() {
 		v.s.status.SetText("A camera cannot be saved from here: use labelloop predict " + v.path)
 		return
 	}
-	dir, err := runs.Next(filepath.Join(v.s.base(), "runs"), "predict")
+	dir, err := runs.Next(runs.Of(v.s.base()), runs.Predict)
 	if err != nil {
 		v.s.status.SetText("Saving failed: " + err.Error())
 		return
@@ -358,22 +366,23 @@ func (v *videoBar) saveVideo() {
 	v.prog.SetValue(0)
 	v.prog.Show()
 	path, info := v.path, v.info
-	t := inference.Thresholds{Conf: float32(v.s.conf.Value), NMS: v.s.nms.Value}
+	t := detect.Thresholds{Conf: float32(v.s.conf.Value), NMS: v.s.nms.Value}
 	total := max(1, info.Duration*info.FPS)
-	out := filepath.Join(dir, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))+".mp4")
 	go func() {
 		var recs []inference.Record
 		last := time.Now()
 		frames := 0
-		det, err := load()
+		l, err := load()
 		if err == nil {
-			frames, err = inference.ProcessVideo(ctx, det, path, t, out, func(n int, dets []inference.Detection) {
-				recs = append(recs, inference.Records(path, n, dets, det.Info.Classes)...)
+			dev, _ := l.Value.Device()
+			job := usecase.OpenVideo(path, dir, true, dev != "cpu")
+			recs, frames, err = usecase.PredictVideo(ctx, l.Value, job, path, t, func(n int) {
 				if time.Since(last) > 100*time.Millisecond {
 					last = time.Now()
 					fyne.Do(func() { v.prog.SetValue(min(1, float64(n+1)/total)) })
 				}
 			})
+			l.Release()
 		}
 		cancelled := errors.Is(err, context.Canceled)
 		if err == nil {

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -18,10 +17,10 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/labelloop/labelloop/annotate"
-	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/imgload"
 	"github.com/labelloop/labelloop/internal/wording"
 	"github.com/labelloop/labelloop/training/protocol"
+	"github.com/labelloop/labelloop/video"
 	"github.com/labelloop/labelloop/voc"
 )
 
@@ -32,27 +31,10 @@ type Window struct {
 	OnOpen   func(dir string) // after a dataset opens (recent folders)
 	Autosave bool             // save when leaving an edited image (default on)
 
-	ds       *voc.Dataset
-	report   *voc.Report
-	classes  []string
-	items    []itemState
-	filter   string
-	shown    []int // item indices the list shows, after the filter
-	cur      int   // item being edited, -1 for none
-	doc      *annotate.Doc
-	pic      *imgload.Picture
-	stash    map[int]*annotate.Doc // edits whose save failed, kept in memory
-	prevObjs []voc.Object          // the previous image's boxes, for Ctrl+V
-	cache    *imgload.Cache
-	hidden   map[string]bool // class filter
-	counts   map[string]int  // boxes per class: the check's, kept current on save
-	onDisk   []voc.Object    // the open image's boxes as last saved
-	defClass string
-	loadGen  int
-	unwatch  chan struct{} // closes the open folder's watcher
-	// ownWrites are the annotation files this window saved, with their
-	// times, so that the folder watcher does not reload them
-	ownWrites   map[string]time.Time
+	session     // the labelling state (session.go)
+	cache       *imgload.Cache
+	loadGen     int
+	unwatch     chan struct{} // closes the open folder's watcher
 	help        dialog.Dialog // the shortcut sheet while it is open
 	verifiedBtn *widget.Button
 	spaceUse    bool // Space was used for panning since it went down
@@ -77,40 +59,11 @@ type Window struct {
 	Export  *ExportScreen
 	Predict *PredictScreen
 	Dataset *DatasetScreen
+	// models is the Predict tab as pre-labelling sees it
+	models modelSource
 	// PrelabelAll is "Pre-label all unlabelled"; the app sets it.
 	PrelabelAll PrelabelAllFunc
 }
-
-// itemState is what the image list shows for one item.
-type itemState struct {
-	edited      bool // the open image has edits not saved yet
-	boxes       int
-	verified    bool
-	prelabelled bool // a model's boxes, not reviewed yet
-	err         bool
-	unsaved     bool
-}
-
-func (s itemState) label(it voc.Item) string {
-	switch {
-	case s.unsaved, s.edited:
-		return "unsaved"
-	case s.err:
-		return "error"
-	case it.Image == "":
-		return "no image"
-	case it.XML == "":
-		return "unlabelled"
-	case s.verified:
-		return "verified"
-	case s.prelabelled:
-		return "pre-labelled"
-	}
-	return "labelled"
-}
-
-// Filters the image list offers.
-var listFilters = []string{"All", "Unlabelled", "Pre-labelled", "Labelled", "Verified", "Unsaved", "Errors"}
 
 // displaySide is the long side pictures are decoded to: enough for a
 // full-screen view; 24 MP photos come out at a quarter or half size.
@@ -118,8 +71,7 @@ const displaySide = 2048
 
 // NewWindow builds the main window; recent lists recently opened folders.
 func NewWindow(a fyne.App, recent []string) *Window {
-	w := &Window{Window: a.NewWindow("LabelLoop"), cur: -1, Autosave: true, filter: "All",
-		stash: map[int]*annotate.Doc{}, ownWrites: map[string]time.Time{}, hidden: map[string]bool{}, cache: imgload.NewCache(8, displaySide),
+	w := &Window{Window: a.NewWindow("LabelLoop"), Autosave: true, session: newSession(), cache: imgload.NewCache(8, displaySide),
 		background: func(f func()) { go f() }}
 	w.editor = NewEditor()
 	w.editor.Colors = func(name string) color.Color { return ClassColor(w.classes, name) }
@@ -163,7 +115,7 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	}
 	// a chosen filter gives the keys back to the editor (a focused Select
 	// took D and W until the canvas was clicked)
-	w.filterSel = widget.NewSelect(listFilters, func(f string) { w.filter = f; w.refilter(); w.Canvas().Unfocus() })
+	w.filterSel = widget.NewSelect(filterNames(), func(f string) { w.filter = listFilter(f); w.refilter(); w.Canvas().Unfocus() })
 	w.filterSel.SetSelected("All")
 
 	open := widget.NewButton("Open folder…", w.pickFolder)
@@ -208,9 +160,10 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	w.health = w.Dataset.text
 	w.Export = NewExportScreen(nil)
 	w.Predict = NewPredictScreen(w.Window)
+	w.models = w.Predict
 	w.Export.OnExported = w.Predict.SetModel
 	w.Train.OnEvent = func(e protocol.Event) {
-		if e.Event == "done" {
+		if e.Event == protocol.EventDone {
 			w.Export.Refresh()
 		}
 	}
@@ -271,7 +224,7 @@ func NewWindow(a fyne.App, recent []string) *Window {
 
 // mediaIn lists a folder's pictures and videos, in natural order.
 func mediaIn(dir string) []string {
-	out, _ := inference.ListMedia(dir, true)
+	out, _ := video.ListMedia(dir, true)
 	sort.Slice(out, func(i, j int) bool { return voc.NaturalLess(out[i], out[j]) })
 	return out
 }
@@ -364,36 +317,9 @@ func (w *Window) setReport(rep *voc.Report) {
 	w.editor.Refresh() // class colours follow the class list
 }
 
-func (w *Window) passes(i int) bool {
-	s := w.items[i]
-	it := w.ds.Items[i]
-	switch w.filter {
-	case "Unlabelled":
-		return it.Image != "" && it.XML == ""
-	case "Labelled":
-		return it.XML != ""
-	case "Pre-labelled":
-		return s.prelabelled
-	case "Verified":
-		return s.verified
-	case "Unsaved":
-		return s.unsaved
-	case "Errors":
-		return s.err
-	}
-	return true
-}
-
 // refilter recomputes the rows the list shows and keeps the selection.
 func (w *Window) refilter() {
-	w.shown = w.shown[:0]
-	if w.ds != nil {
-		for i := range w.ds.Items {
-			if w.passes(i) {
-				w.shown = append(w.shown, i)
-			}
-		}
-	}
+	w.shown = w.visible(w.shown)
 	w.list.Refresh()
 	w.selectRow()
 }
@@ -416,7 +342,7 @@ func (w *Window) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	it := w.ds.Items[i]
 	name := it.ID
 	if it.Image != "" {
-		name = baseName(it.Image)
+		name = filepath.Base(it.Image)
 	}
 	o.(*widget.Label).SetText(fmt.Sprintf("%s   %s", name, w.items[i].label(it)))
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
+	"github.com/labelloop/labelloop/internal/atomicfile"
 )
 
 // Box is a bounding box in stored-pixel coordinates, VOC convention
@@ -367,5 +368,5 @@ func SaveAnnotation(path string, a *Annotation) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return WriteFileAtomic(path, data, 0o644)
+	return atomicfile.WriteFile(path, data, 0o644)
 }

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/labelloop/labelloop/internal/classname"
 )
 
 func TestOpenLayouts(t *testing.T) {
@@ -109,7 +111,7 @@ func TestClassesValidation(t *testing.T) {
 		{"cat\nd\x00g\n", ":2: class name \"d\\x00g\" holds a control character"},
 		{"cat\n\ndog\tx\n", ":3: "},
 		{"cat\n\xff\xfe\n", ":2: class name \"\\xff\\xfe\" is not valid UTF-8"},
-		{"cat\n" + strings.Repeat("x", MaxClassName+1), ":2: class name of 257 bytes"},
+		{"cat\n" + strings.Repeat("x", classname.MaxLen+1), ":2: class name of 257 bytes"},
 		{"a\u2028b\n", ":1: "},
 		{"cat\n\ufeffdog\n", ":2: class name \"\\ufeffdog\" holds an invisible format character"},
 	} {
@@ -145,7 +147,7 @@ func FuzzReadClasses(f *testing.F) {
 		}
 		seen := map[string]bool{}
 		for _, n := range names {
-			if CheckClassName(n) != nil || seen[n] {
+			if classname.Check(n) != nil || seen[n] {
 				t.Fatalf("accepted %q", n)
 			}
 			seen[n] = true

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/labelloop/labelloop/internal/atomicfile"
 )
 
 // Fix repairs what is safe to repair: it fills or corrects <size> from the
@@ -73,7 +75,7 @@ func Backup(root, file, backupRoot string) error {
 	if err != nil {
 		return err
 	}
-	if err := WriteFileAtomic(dst, data, 0o644); err != nil {
+	if err := atomicfile.WriteFile(dst, data, 0o644); err != nil {
 		return fmt.Errorf("backing up %s: %w", file, err)
 	}
 	return nil

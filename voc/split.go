@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/labelloop/labelloop/internal/atomicfile"
 )
 
 // SplitOptions are the reference's defaults unless changed.
@@ -293,7 +295,7 @@ func (p *SplitPlan) WriteImageSets(ds *Dataset) error {
 		return err
 	}
 	for name, list := range map[string][]string{"trainval": p.TrainVal, "train": p.Train, "val": p.Val, "test": p.Test} {
-		if err := WriteFileAtomic(filepath.Join(dir, name+".txt"), []byte(joinLines(list)), 0o644); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, name+".txt"), []byte(joinLines(list)), 0o644); err != nil {
 			return err
 		}
 	}
@@ -335,7 +337,7 @@ func (p *SplitPlan) WriteReferenceLists(ds *Dataset) error {
 			}
 			sb.WriteByte('\n')
 		}
-		if err := WriteFileAtomic(filepath.Join(ds.Root, name), []byte(sb.String()), 0o644); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(ds.Root, name), []byte(sb.String()), 0o644); err != nil {
 			return err
 		}
 	}

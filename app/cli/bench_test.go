@@ -10,13 +10,18 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/synth"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/model/onnx"
+	"github.com/labelloop/labelloop/usecase"
+	"github.com/labelloop/labelloop/video"
 )
 
 func medianMS(d []time.Duration) float64 {
@@ -57,7 +62,7 @@ func singleImage(t *testing.T, label, modelPath, img string, pyWeights []string)
 		for round := 0; round < 3; round++ {
 			var tot []time.Duration
 			for i := 0; i < 12; i++ {
-				_, dets, tm, err := det.DetectFile(img, inference.DisplayThresholds)
+				_, dets, tm, err := det.DetectFile(img, detect.DisplayThresholds)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -68,7 +73,7 @@ func singleImage(t *testing.T, label, modelPath, img string, pyWeights []string)
 				}
 			}
 			total = append(total, tot...)
-			args := append([]string{"scripts/bench_torch_infer.py", img, "416", itoa(threads), "6"}, pyWeights...)
+			args := append([]string{"scripts/bench_torch_infer.py", img, "416", strconv.Itoa(threads), "6"}, pyWeights...)
 			cmd := exec.Command("/usr/bin/python3", args...)
 			cmd.Dir = "../.." // the script imports its network from scripts/
 			out, err := cmd.Output()
@@ -89,8 +94,8 @@ func singleImage(t *testing.T, label, modelPath, img string, pyWeights []string)
 		if ratios[1] < 2 {
 			t.Errorf("%s, %d threads: only %.2fx faster than PyTorch, bar is 2x", label, threads, ratios[1])
 		}
-		if share < 0.85 {
-			barMissed(t, label, "%s, %d threads: the network is %.0f%% of the time, bar is 85%%", label, threads, 100*share)
+		if bar := barFor(label, 0.85, 0.75); share < bar {
+			t.Errorf("%s, %d threads: the network is %.0f%% of the time, bar is %.0f%%", label, threads, 100*share, 100*bar)
 		}
 	}
 }
@@ -106,7 +111,7 @@ func videoRatio(t *testing.T, label, modelPath, clip string, rounds int) float64
 		t.Fatal(err)
 	}
 	defer det.Close()
-	vr, err := inference.OpenVideo(clip)
+	vr, err := video.OpenVideo(clip)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,13 +126,13 @@ func videoRatio(t *testing.T, label, modelPath, clip string, rounds int) float64
 	vr.Close()
 	n := float64(len(frames))
 	for _, f := range frames[:10] { // warm-up: the session's first runs are slow
-		det.Detect(f.img, 1280, 720, inference.DisplayThresholds)
+		det.Detect(f.img, 1280, 720, detect.DisplayThresholds)
 	}
 	var startup []time.Duration
 	for range 3 {
 		ctx, cancel := context.WithCancel(context.Background())
 		t0 := time.Now()
-		inference.ProcessVideo(ctx, det, clip, inference.DisplayThresholds, filepath.Join(t.TempDir(), "o.mp4"), func(int, []inference.Detection) {
+		inference.ProcessVideo(ctx, det, clip, detect.DisplayThresholds, filepath.Join(t.TempDir(), "o.mp4"), func(int, []detect.Detection) {
 			if ctx.Err() == nil {
 				startup = append(startup, time.Since(t0))
 				cancel()
@@ -143,7 +148,7 @@ func videoRatio(t *testing.T, label, modelPath, clip string, rounds int) float64
 	alone := func(part []*inferenceFrame) time.Duration {
 		t0 := time.Now()
 		for _, f := range part {
-			dets, _, _ := det.Detect(f.img, 1280, 720, inference.DisplayThresholds)
+			dets, _, _ := det.Detect(f.img, 1280, 720, detect.DisplayThresholds)
 			boxes += len(dets)
 		}
 		return time.Since(t0)
@@ -151,7 +156,7 @@ func videoRatio(t *testing.T, label, modelPath, clip string, rounds int) float64
 	for round := 0; round < rounds; round++ {
 		detOnly := alone(frames[:len(frames)/2])
 		t0 := time.Now()
-		if _, _, err := predictVideo(context.Background(), det, openVideo(clip, t.TempDir(), true), clip, inference.DisplayThresholds); err != nil {
+		if _, _, err := usecase.PredictVideo(context.Background(), det, usecase.OpenVideo(clip, t.TempDir(), true, inference.GPUPresent()), clip, detect.DisplayThresholds, nil); err != nil {
 			t.Fatal(err)
 		}
 		full := time.Since(t0)
@@ -177,7 +182,7 @@ func videoRatio(t *testing.T, label, modelPath, clip string, rounds int) float64
 		}
 		before := time.Since(t0)
 		for _, f := range frames[:len(frames)/2] {
-			d2.Detect(f.img, 1280, 720, inference.DisplayThresholds)
+			d2.Detect(f.img, 1280, 720, detect.DisplayThresholds)
 		}
 		detOnly := time.Since(t0)
 		t0 = time.Now()
@@ -187,7 +192,7 @@ func videoRatio(t *testing.T, label, modelPath, clip string, rounds int) float64
 		full := time.Since(t0)
 		t0 = time.Now()
 		for _, f := range frames[len(frames)/2:] {
-			d2.Detect(f.img, 1280, 720, inference.DisplayThresholds)
+			d2.Detect(f.img, 1280, 720, detect.DisplayThresholds)
 		}
 		detOnly += time.Since(t0)
 		d2.Close()
@@ -198,19 +203,23 @@ func videoRatio(t *testing.T, label, modelPath, clip string, rounds int) float64
 	slices.Sort(e2e)
 	t.Logf("720p 30 fps clip, %s, %d frames, end to end: labelloop predict / (model load + detection) = %.2f (median of %d rounds)",
 		label, len(frames), e2e[1], len(e2e))
+	// ffmpeg's ~0.35 s start-up overlaps the model's load; what is left of
+	// it weighs most on the 3-second clip (1.15-1.36 measured)
+	if e2e[1] > 1.5 {
+		t.Errorf("%s: labelloop predict takes %.2fx loading the model and detecting, bar is 1.5x", label, e2e[1])
+	}
 	return med
 }
 
-// barMissed fails the bench for a detector's weights; the fixture
-// formula's are a worst case no detector produces (~3,000 candidates and
-// 504 labelled boxes per frame), reported beside it but not held to the
-// bars.
-func barMissed(t *testing.T, label, format string, args ...any) {
-	if label == "fixture weights" {
-		t.Logf("worst case, "+format, args...)
-		return
+// barFor is the bar a row is held to: a detector's weights the bar, the
+// fixture formula's the looser worstCase one, as its weights are a worst
+// case no detector produces (~3,000 candidates and 504 labelled boxes per
+// frame). Every row fails the bench when it misses its bar.
+func barFor(label string, bar, worstCase float64) float64 {
+	if strings.HasPrefix(label, "fixture weights") {
+		return worstCase
 	}
-	t.Errorf(format, args...)
+	return bar
 }
 
 // TestBenchInference is `make bench`'s inference figures.
@@ -240,7 +249,7 @@ func TestBenchInference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		singleImage(t, "trained", r.Path, img, []string{ck, itoa(len(c.Classes))})
+		singleImage(t, "trained", r.Path, img, []string{ck, strconv.Itoa(len(c.Classes))})
 		trained = r.Path
 	} else {
 		t.Log("LABELLOOP_BENCH_TRAINED not set: no trained-model row (make bench trains one)")
@@ -263,8 +272,8 @@ func TestBenchInference(t *testing.T) {
 	}
 	for _, m := range models {
 		videoRatio(t, m[0]+", 3 s", m[1], short, 3)
-		if r := videoRatio(t, m[0]+", 10 s", m[1], long, 7); r > 1.15 {
-			barMissed(t, m[0], "%s: the pipeline takes %.2fx detection alone, bar is 1.15x", m[0], r)
+		if r, bar := videoRatio(t, m[0]+", 10 s", m[1], long, 7), barFor(m[0], 1.15, 1.3); r > bar {
+			t.Errorf("%s: the pipeline takes %.2fx detection alone, bar is %.2fx", m[0], r, bar)
 		}
 	}
 
@@ -274,12 +283,12 @@ func TestBenchInference(t *testing.T) {
 	o.Width, o.Height = 320, 240
 	o.Layout = "flat"
 	synth.Generate(folder, o)
-	imgs, _ := inference.ListMedia(folder, false)
+	imgs, _ := video.ListMedia(folder, false)
 	det1, _ := inference.Load(modelPath, inference.LoadOptions{Threads: 1})
 	var rates []float64
 	for _, workers := range []int{1, 2} {
 		t0 := time.Now()
-		_, failed, _ := predictImages(context.Background(), det1, imgs, inference.DisplayThresholds, workers, t.TempDir(), false, io.Discard)
+		_, failed, _ := predictImages(context.Background(), det1, imgs, detect.DisplayThresholds, workers, t.TempDir(), false, io.Discard)
 		if failed != 0 {
 			t.Fatalf("%d failed", failed)
 		}
@@ -288,8 +297,9 @@ func TestBenchInference(t *testing.T) {
 	det1.Close()
 	t.Logf("folder of %d images (320x240, 416 input, 1 ONNX thread each): 1 worker %.1f img/s, 2 workers %.1f img/s (%.2fx)",
 		len(imgs), rates[0], rates[1], rates[1]/rates[0])
+	if r := rates[1] / rates[0]; r < 1.5 { // two cores: 1.67-1.94x measured
+		t.Errorf("2 workers predict %.2fx as many images a second as 1, bar is 1.5x", r)
+	}
 }
 
 type inferenceFrame struct{ img *image.RGBA }
-
-func itoa(i int) string { return string(rune('0' + i)) }

@@ -65,7 +65,10 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		}{rep, rep.Errors(), rep.Warnings(), fixed}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		enc.Encode(out)
+		if err := enc.Encode(out); err != nil {
+			fmt.Fprintf(stderr, "labelloop check: writing the report: %v\n", err)
+			return ExitFindings
+		}
 	} else {
 		rep.WriteText(stdout, *maxIssues)
 	}

@@ -14,16 +14,17 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/voc"
 )
 
 func runEval(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	mf := addModelFlags(fs, float64(inference.MAPThresholds.Conf), inference.MAPThresholds.NMS)
+	mf := addModelFlags(fs, float64(detect.MAPThresholds.Conf), detect.MAPThresholds.NMS)
 	beside := fs.String("beside", "", "a second model (e.g. the float one beside an int8 export) evaluated on the same images, shown side by side")
 	split := fs.String("split", "test", "ImageSets/Main list to evaluate (all labelled images if it does not exist)")
-	display := fs.Float64("display-conf", float64(inference.DisplayThresholds.Conf), "score threshold for precision, recall and F1")
+	display := fs.Float64("display-conf", float64(detect.DisplayThresholds.Conf), "score threshold for precision, recall and F1")
 	workers := fs.Int("workers", runtime.NumCPU(), "images processed at once")
 	asJSON := fs.Bool("json", false, "print the metrics as JSON")
 	fs.Usage = func() {
@@ -49,35 +50,35 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "labelloop eval: %s: no labelled images to evaluate\n", ds.Root)
 		return ExitFindings
 	}
-	det, err := mf.load(*workers)
+	det, err := mf.load(*workers, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "labelloop eval: %v\n", err)
 		return ExitFindings
 	}
-	defer det.Close()
+	defer closeDetector(det, stderr, "eval")
 	images, failed := evalImages(det, items, mf.thresholds(), *workers, stderr)
 	if *beside != "" {
 		other := mf
 		other.model = beside
-		det2, err := other.load(*workers)
+		det2, err := other.load(*workers, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "labelloop eval: %v\n", err)
 			return ExitFindings
 		}
-		defer det2.Close()
+		defer closeDetector(det2, stderr, "eval")
 		images2, failed2 := evalImages(det2, items, mf.thresholds(), *workers, stderr)
-		m1 := inference.Evaluate(images, det.Info.Classes, float32(*display))
-		m2 := inference.Evaluate(images2, det2.Info.Classes, float32(*display))
-		printBeside(stdout, *split, *display, []*inference.Detector{det, det2}, []inference.Metrics{m1, m2}, [][]inference.EvalImage{images, images2})
+		m1 := detect.Evaluate(images, det.Info.Classes, float32(*display))
+		m2 := detect.Evaluate(images2, det2.Info.Classes, float32(*display))
+		printBeside(stdout, *split, *display, []*inference.Detector{det, det2}, []detect.Metrics{m1, m2}, [][]detect.EvalImage{images, images2})
 		if failed+failed2 > 0 {
 			return ExitFindings
 		}
 		return ExitOK
 	}
-	m := inference.Evaluate(images, det.Info.Classes, float32(*display))
+	m := detect.Evaluate(images, det.Info.Classes, float32(*display))
 	if *asJSON {
 		js := struct {
-			inference.Metrics
+			detect.Metrics
 			Split  string `json:"split"`
 			Failed int    `json:"failed"`
 		}{m, *split, failed}
@@ -111,12 +112,12 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 // evalImages runs det on the items (workers at a time) and pairs its
 // detections with the ground truth of the classes it knows; failed counts
 // the images that could not be read, each reported on stderr.
-func evalImages(det *inference.Detector, items []voc.Item, th inference.Thresholds, workers int, stderr io.Writer) ([]inference.EvalImage, int) {
+func evalImages(det *inference.Detector, items []voc.Item, th detect.Thresholds, workers int, stderr io.Writer) ([]detect.EvalImage, int) {
 	classIdx := map[string]int{}
 	for i, c := range det.Info.Classes {
 		classIdx[c] = i
 	}
-	images := make([]inference.EvalImage, len(items))
+	images := make([]detect.EvalImage, len(items))
 	unknown := map[string]int{}
 	var failed atomic.Int32
 	var mu sync.Mutex
@@ -150,7 +151,7 @@ func evalImages(det *inference.Detector, items []voc.Item, th inference.Threshol
 						mu.Unlock()
 						continue
 					}
-					images[i].Truth = append(images[i].Truth, inference.GroundTruth{Class: c, Box: o.Box, Difficult: o.Difficult})
+					images[i].Truth = append(images[i].Truth, detect.GroundTruth{Class: c, Box: o.Box, Difficult: o.Difficult})
 				}
 			}
 		}()
@@ -169,7 +170,7 @@ func evalImages(det *inference.Detector, items []voc.Item, th inference.Threshol
 
 // printBeside shows two models' metrics on the same images, column by
 // column, with the network's median time per image.
-func printBeside(w io.Writer, split string, display float64, dets []*inference.Detector, ms []inference.Metrics, imgs [][]inference.EvalImage) {
+func printBeside(w io.Writer, split string, display float64, dets []*inference.Detector, ms []detect.Metrics, imgs [][]detect.EvalImage) {
 	fmt.Fprintf(w, "%d images (%s)\n", ms[0].Images, split)
 	fmt.Fprintf(w, "  %-14s", "")
 	for _, d := range dets {
@@ -248,8 +249,8 @@ func CompareModels(dataset, a, b string) (string, error) {
 		return "", fmt.Errorf("%s: no labelled pictures to compare the models on", dataset)
 	}
 	var dets []*inference.Detector
-	var ms []inference.Metrics
-	var imgs [][]inference.EvalImage
+	var ms []detect.Metrics
+	var imgs [][]detect.EvalImage
 	var log strings.Builder
 	for _, p := range []string{a, b} {
 		det, err := inference.Load(p, inference.LoadOptions{Threads: 1})
@@ -257,17 +258,17 @@ func CompareModels(dataset, a, b string) (string, error) {
 			return "", err
 		}
 		defer det.Close()
-		images, failed := evalImages(det, items, inference.MAPThresholds, runtime.NumCPU(), &log)
+		images, failed := evalImages(det, items, detect.MAPThresholds, runtime.NumCPU(), &log)
 		if failed > 0 {
 			return "", fmt.Errorf("%d pictures could not be evaluated:\n%s", failed, log.String())
 		}
-		dets, ms, imgs = append(dets, det), append(ms, inference.Evaluate(images, det.Info.Classes, inference.DisplayThresholds.Conf)), append(imgs, images)
+		dets, ms, imgs = append(dets, det), append(ms, detect.Evaluate(images, det.Info.Classes, detect.DisplayThresholds.Conf)), append(imgs, images)
 	}
 	var out strings.Builder
 	split := "test"
 	if _, err := voc.ReadImageSet(ds, "test"); err != nil {
 		split = "all labelled"
 	}
-	printBeside(&out, split, float64(inference.DisplayThresholds.Conf), dets, ms, imgs)
+	printBeside(&out, split, float64(detect.DisplayThresholds.Conf), dets, ms, imgs)
 	return out.String(), nil
 }

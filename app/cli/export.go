@@ -12,10 +12,10 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/labelloop/labelloop/inference"
+	"github.com/labelloop/labelloop/internal/atomicfile"
 	"github.com/labelloop/labelloop/internal/wording"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/model/onnx"
-	"github.com/labelloop/labelloop/voc"
 )
 
 func runExport(args []string, stdout, stderr io.Writer) int {
@@ -85,7 +85,10 @@ func ExportModel(ctx context.Context, weights, out, resize string, q *inference.
 	if err != nil {
 		return r, err
 	}
-	g, _ := model.Build(ck.Config())
+	g, err := model.Build(ck.Config())
+	if err != nil {
+		return r, fmt.Errorf("%s: %w", weights, err)
+	}
 	mode := ck.Resize
 	if resize != "" {
 		mode = resize
@@ -116,7 +119,7 @@ func ExportModel(ctx context.Context, weights, out, resize string, q *inference.
 	if err := verifyExport(out, data, ck.InputSize); err != nil {
 		return r, fmt.Errorf("%s: verification failed, nothing written: %w", out, err)
 	}
-	if err := voc.WriteFileAtomic(out, data, 0o644); err != nil {
+	if err := atomicfile.WriteFile(out, data, 0o644); err != nil {
 		return r, err
 	}
 	r.Path = out
@@ -135,8 +138,10 @@ func verifyExport(path string, data []byte, size int) error {
 	if err != nil {
 		return err
 	}
-	defer sess.Close()
 	outs, err := sess.Run(model.FixtureInput(size), 1, size, size)
+	if cerr := sess.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,7 @@ package cli
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -248,18 +246,6 @@ func TestPredictStream(t *testing.T) {
 	}
 }
 
-func TestVideoName(t *testing.T) {
-	for in, want := range map[string]string{
-		"clips/walk.mp4": "walk", "/dev/video0": "video0",
-		"rtsp://admin:pw@cam.local:554/live/ch1?tcp": "cam.local_554_live_ch1",
-		"udp://127.0.0.1:5000":                       "127.0.0.1_5000", "rtsp://": "stream",
-	} {
-		if got := videoName(in); got != want {
-			t.Errorf("videoName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestBadModels(t *testing.T) {
 	onnxPath, dir := fixtureModel(t)
 	img := filepath.Join(dir, "x.jpg")
@@ -299,46 +285,6 @@ func TestBadModels(t *testing.T) {
 	}
 	if code, _, stderr := run("export", "--weights", filepath.Join(dir, "nope.safetensors")); code != 1 || !strings.Contains(stderr, "sidecar") {
 		t.Fatalf("missing weights: %d %s", code, stderr)
-	}
-}
-
-// Autolabel reports progress per image and stops between images when
-// cancelled, leaving what it wrote complete.
-func TestAutolabelProgressCancel(t *testing.T) {
-	onnxPath, dir := fixtureModel(t)
-	data := filepath.Join(dir, "data")
-	o := synth.Default(2)
-	o.Unlabelled = 4
-	synth.Generate(data, o)
-	ds, err := voc.Open(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	det, err := inference.Load(onnxPath, inference.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer det.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	var seen []int
-	r := Autolabel(ctx, ds, det, inference.DisplayThresholds, false, func(done, total int) {
-		if total != 4 {
-			t.Errorf("total %d, want 4", total)
-		}
-		seen = append(seen, done)
-		if done == 2 {
-			cancel()
-		}
-	}, io.Discard)
-	if !r.Cancelled || r.Written != 2 || len(seen) != 3 {
-		t.Fatalf("%+v, progress %v", r, seen)
-	}
-	for _, it := range ds.Items {
-		if it.XML != "" {
-			if _, err := voc.LoadAnnotation(it.XML); err != nil {
-				t.Fatal(err)
-			}
-		}
 	}
 }
 

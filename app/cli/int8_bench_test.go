@@ -16,6 +16,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/synth"
 	"github.com/labelloop/labelloop/model"
@@ -82,13 +83,13 @@ func interleaved(t *testing.T, paths [2]string, img string, threads, runs int) (
 		defer d.Close()
 		dets[i] = d
 		for range 3 {
-			d.DetectFile(img, inference.DisplayThresholds)
+			d.DetectFile(img, detect.DisplayThresholds)
 		}
 	}
 	var nets, tots [2][]time.Duration
 	for r := 0; r < runs; r++ {
 		for i, d := range dets {
-			_, _, tm, err := d.DetectFile(img, inference.DisplayThresholds)
+			_, _, tm, err := d.DetectFile(img, detect.DisplayThresholds)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -211,9 +212,9 @@ func int8Checkpoint(t *testing.T) (ck, data string) {
 }
 
 // evalJSON is labelloop eval --json on a folder's labelled pictures.
-func evalJSON(t *testing.T, modelPath, data string) inference.Metrics {
+func evalJSON(t *testing.T, modelPath, data string) detect.Metrics {
 	code, stdout, stderr := run("eval", "--model", modelPath, "--json", data)
-	var m inference.Metrics
+	var m detect.Metrics
 	if code != 0 || json.Unmarshal([]byte(stdout), &m) != nil {
 		t.Fatalf("eval %s: %d\n%s", modelPath, code, stderr)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -28,7 +29,7 @@ func TestExportInt8(t *testing.T) {
 
 	var outs [2][]byte
 	for i := range outs {
-		out := filepath.Join(dir, "int8-"+itoa(i)+".onnx")
+		out := filepath.Join(dir, "int8-"+strconv.Itoa(i)+".onnx")
 		code, stdout, stderr := run("export", "--weights", weights, "--out", out, "--int8", "--calib", data, "--calib-images", "3")
 		if code != 0 || !strings.Contains(stdout, "int8 calibrated on "+data) || !strings.Contains(stdout, "verified") {
 			t.Fatalf("export --int8: %d\n%s%s", code, stdout, stderr)

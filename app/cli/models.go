@@ -3,9 +3,10 @@ package cli
 import (
 	"flag"
 	"fmt"
-	"os"
+	"io"
 	"runtime"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/voc"
@@ -35,14 +36,14 @@ func addModelFlags(fs *flag.FlagSet, conf, nms float64) modelFlags {
 	}
 }
 
-func (m modelFlags) thresholds() inference.Thresholds {
-	return inference.Thresholds{Conf: float32(*m.conf), NMS: *m.nms, Agnostic: *m.agnostic}
+func (m modelFlags) thresholds() detect.Thresholds {
+	return detect.Thresholds{Conf: float32(*m.conf), NMS: *m.nms, Agnostic: *m.agnostic}
 }
 
 // load opens the model for parallel images at a time (1 for a video or
 // a one-by-one loop). Without --threads each gets an equal share of the
-// cores.
-func (m modelFlags) load(parallel int) (*inference.Detector, error) {
+// cores. A note on the device (no GPU used, and why) goes to stderr.
+func (m modelFlags) load(parallel int, stderr io.Writer) (*inference.Detector, error) {
 	if *m.model == "" {
 		return nil, fmt.Errorf("--model is required")
 	}
@@ -67,8 +68,16 @@ func (m modelFlags) load(parallel int) (*inference.Detector, error) {
 	det, err := inference.Load(*m.model, opt)
 	if err == nil {
 		if _, note := det.Device(); note != "" {
-			fmt.Fprintln(os.Stderr, "note:", note)
+			fmt.Fprintln(stderr, "note:", note)
 		}
 	}
 	return det, err
+}
+
+// closeDetector closes det, saying on stderr when ONNX Runtime could not
+// free it (the command's results stand).
+func closeDetector(det *inference.Detector, stderr io.Writer, cmd string) {
+	if err := det.Close(); err != nil {
+		fmt.Fprintf(stderr, "labelloop %s: %v\n", cmd, err)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/pix"
 	"github.com/labelloop/labelloop/internal/pix/pixtest"
@@ -69,7 +70,7 @@ func readF32File(t *testing.T, path string) []float32 {
 }
 
 // scores are every candidate's objectness × class probability.
-func scores(outs []inference.Output, nc int) []float64 {
+func scores(outs []detect.Output, nc int) []float64 {
 	sig := func(v float32) float64 { return 1 / (1 + math.Exp(-float64(v))) }
 	var s []float64
 	for _, o := range outs {
@@ -152,7 +153,7 @@ func TestBenchPipeline(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, err := inference.Preprocess(img, img.Rect.Dx(), img.Rect.Dy(), size, letterbox, x); err != nil {
+				if _, err := detect.Preprocess(img, img.Rect.Dx(), img.Rect.Dy(), size, letterbox, x); err != nil {
 					t.Fatal(err)
 				}
 				ds = append(ds, time.Since(t0))

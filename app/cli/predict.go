@@ -1,32 +1,29 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"image/jpeg"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/internal/wording"
-	"github.com/labelloop/labelloop/voc"
+	"github.com/labelloop/labelloop/usecase"
+	"github.com/labelloop/labelloop/video"
 )
 
 func runPredict(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
-	mf := addModelFlags(fs, float64(inference.DisplayThresholds.Conf), inference.DisplayThresholds.NMS)
+	mf := addModelFlags(fs, float64(detect.DisplayThresholds.Conf), detect.DisplayThresholds.NMS)
 	workers := fs.Int("workers", runtime.NumCPU(), "images processed at once")
 	project := fs.String("project", "runs", "where run folders go")
 	format := fs.String("format", "jsonl", "detections file format: jsonl or csv")
@@ -48,7 +45,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	}
 	var images, videos []string
 	for _, p := range pos {
-		if inference.IsLive(p) && !inference.IsCamera(p) {
+		if video.IsLive(p) && !video.IsCamera(p) {
 			videos = append(videos, p) // a stream's URL: nothing on disk
 			continue
 		}
@@ -57,13 +54,13 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
 			return ExitUsage
 		case fi.IsDir():
-			found, err := inference.ListMedia(p, false)
+			found, err := video.ListMedia(p, false)
 			if err != nil {
 				fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
 				return ExitUsage
 			}
 			images = append(images, found...)
-		case isVideo(p):
+		case video.IsVideoPath(p):
 			videos = append(videos, p)
 		default:
 			images = append(images, p)
@@ -86,9 +83,9 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	// A video alone: its ffmpeg children start while the model loads.
 	var first *inference.VideoJob
 	if len(images) == 0 && len(videos) > 0 {
-		first = openVideo(videos[0], out, !*noSave)
+		first = usecase.OpenVideo(videos[0], out, !*noSave, inference.GPUPresent())
 	}
-	det, err := mf.load(parallel)
+	det, err := mf.load(parallel, stderr)
 	if err != nil || ctx.Err() != nil {
 		if first != nil {
 			first.Cancel()
@@ -98,11 +95,11 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
 			return ExitFindings
 		}
-		det.Close()
+		closeDetector(det, stderr, "predict")
 		fmt.Fprintln(stderr, "interrupted before anything was done")
 		return ExitInterrupted
 	}
-	defer det.Close()
+	defer closeDetector(det, stderr, "predict")
 	start := time.Now()
 	recs, failed, tm := predictImages(ctx, det, images, mf.thresholds(), *workers, out, !*noSave, stderr)
 	live := 0
@@ -112,19 +109,19 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 		}
 		job := first
 		if i > 0 || job == nil {
-			job = openVideo(v, out, !*noSave)
+			job = usecase.OpenVideo(v, out, !*noSave, inference.GPUPresent())
 		}
 		first = nil
-		vr, frames, err := predictVideo(ctx, det, job, v, mf.thresholds())
+		vr, frames, err := usecase.PredictVideo(ctx, det, job, v, mf.thresholds(), nil)
 		switch {
 		case err == nil:
 		case ctx.Err() != nil:
-			fmt.Fprintf(stderr, "labelloop predict: %s: stopped after %d frames\n", inference.SourceName(v), frames)
-			if inference.IsLive(v) {
+			fmt.Fprintf(stderr, "labelloop predict: %s: stopped after %d frames\n", video.SourceName(v), frames)
+			if video.IsLive(v) {
 				live++
 			}
 		default:
-			fmt.Fprintf(stderr, "labelloop predict: %s: %v\n", inference.SourceName(v), err)
+			fmt.Fprintf(stderr, "labelloop predict: %s: %v\n", video.SourceName(v), err)
 			failed++
 		}
 		recs = append(recs, vr...)
@@ -166,48 +163,12 @@ func ms(d time.Duration, n int) float64 {
 	return float64(d) / float64(time.Millisecond) / float64(n)
 }
 
-// predictImages runs images on several workers; results keep input order.
-func predictImages(ctx context.Context, det *inference.Detector, images []string, t inference.Thresholds, workers int, out string, save bool, stderr io.Writer) ([]inference.Record, int, inference.Timing) {
-	results := make([][]inference.Record, len(images))
-	var failed atomic.Int32
-	var mu sync.Mutex
-	var total inference.Timing
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < max(1, workers); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(images) && ctx.Err() == nil; i = int(next.Add(1) - 1) {
-				path := images[i]
-				pic, dets, tm, err := det.DetectFile(path, t)
-				if err != nil {
-					failed.Add(1)
-					mu.Lock()
-					fmt.Fprintf(stderr, "labelloop predict: %s: %v\n", path, err)
-					mu.Unlock()
-					continue
-				}
-				mu.Lock()
-				total.Pre, total.Net, total.Post = total.Pre+tm.Pre, total.Net+tm.Net, total.Post+tm.Post
-				mu.Unlock()
-				results[i] = inference.Records(path, 0, dets, det.Info.Classes)
-				if save {
-					var buf bytes.Buffer
-					jpeg.Encode(&buf, inference.Annotate(pic.Img, pic.W, pic.H, dets, det.Info.Classes), &jpeg.Options{Quality: 90})
-					name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + ".jpg"
-					if err := voc.WriteFileAtomic(filepath.Join(out, name), buf.Bytes(), 0o644); err != nil {
-						failed.Add(1)
-						fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
-					}
-				}
-			}
-		}()
+// predictImages runs images on several workers (usecase.PredictImages),
+// saying on stderr which failed; results keep input order.
+func predictImages(ctx context.Context, det *inference.Detector, images []string, t detect.Thresholds, workers int, out string, save bool, stderr io.Writer) ([]inference.Record, int, inference.Timing) {
+	r := usecase.PredictImages(ctx, det, images, usecase.PredictOptions{Thresholds: t, Workers: workers, Out: out, Save: save}, nil)
+	for _, f := range r.Failed {
+		fmt.Fprintf(stderr, "labelloop predict: %v\n", f)
 	}
-	wg.Wait()
-	var recs []inference.Record
-	for _, r := range results {
-		recs = append(recs, r...)
-	}
-	return recs, int(failed.Load()), total
+	return r.Records, len(r.Failed), r.Timing
 }

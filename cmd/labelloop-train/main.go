@@ -24,6 +24,7 @@ import (
 	"github.com/labelloop/labelloop/internal/pix"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/training"
+	"github.com/labelloop/labelloop/training/protocol"
 	"github.com/labelloop/labelloop/voc"
 )
 
@@ -178,6 +179,12 @@ func train(args []string) int {
 	_, err := training.Run(stop.ctx, cfg, func(e training.Event) {
 		stop.seen(e)
 		ev.write(e)
+		// notes for the person: a resume from best, what a start took from its weights
+		if (e.Event == protocol.EventStarted || e.Event == protocol.EventTransfer) && e.Message != "" {
+			for _, line := range strings.Split(e.Message, "\n") {
+				fmt.Fprintln(os.Stderr, "labelloop-train:", line)
+			}
+		}
 	})
 	if err != nil {
 		return fail(err)
@@ -187,7 +194,7 @@ func train(args []string) int {
 
 // fail reports an error as the protocol's error event (and on stderr).
 func fail(err error) int {
-	json.NewEncoder(os.Stdout).Encode(training.Event{Event: "error", Message: err.Error()})
+	json.NewEncoder(os.Stdout).Encode(training.Event{Event: protocol.EventError, Message: err.Error()})
 	fmt.Fprintln(os.Stderr, "labelloop-train:", err)
 	return 1
 }

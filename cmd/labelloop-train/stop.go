@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/labelloop/labelloop/training"
+	"github.com/labelloop/labelloop/training/protocol"
 )
 
 // events writes protocol events, one JSON line each, from any goroutine.
@@ -82,7 +83,7 @@ func (s *stopper) watch(stdin io.Reader) {
 
 // seen follows the run's events: after "started" it trains.
 func (s *stopper) seen(e training.Event) {
-	if e.Event == "started" {
+	if e.Event == protocol.EventStarted {
 		s.mu.Lock()
 		s.training = true
 		s.mu.Unlock()
@@ -100,14 +101,14 @@ func (s *stopper) request(why string) {
 	case !inLoop:
 		msg := fmt.Sprintf("stopped by %s while loading the dataset and weights: nothing was trained or saved", why)
 		fmt.Fprintln(s.log, "labelloop-train:", msg)
-		s.ev.write(training.Event{Event: "done", Stopped: true, Message: msg})
+		s.ev.write(training.Event{Event: protocol.EventDone, Stopped: true, Message: msg})
 		s.exit(0)
 	case n == 1:
 		fmt.Fprintf(s.log, "labelloop-train: stopping (%s): finishing this step and saving the last checkpoint; stop again to quit at once\n", why)
 	default:
 		msg := fmt.Sprintf("stopped again by %s: quit without saving; the last complete checkpoint is kept and --resume continues from it", why)
 		fmt.Fprintln(s.log, "labelloop-train:", msg)
-		s.ev.write(training.Event{Event: "error", Message: msg})
+		s.ev.write(training.Event{Event: protocol.EventError, Message: msg})
 		s.exit(1)
 	}
 }

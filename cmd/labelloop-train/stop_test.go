@@ -74,7 +74,7 @@ func (w *worker) waitEvent(t *testing.T, kind string, within time.Duration) trai
 			if !ok {
 				t.Fatalf("the worker ended before %q: %s", kind, w.stderr)
 			}
-			if e.Event == kind {
+			if string(e.Event) == kind {
 				return e
 			}
 		case <-deadline:

@@ -18,7 +18,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/labelloop/labelloop/voc"
+	"github.com/labelloop/labelloop/internal/atomicfile"
 )
 
 // Progress is told the bytes on disk so far and the file's size (0 when
@@ -297,7 +297,7 @@ func (f *Fetcher) record(file, sum string) error {
 	}
 	rec[file] = sum
 	b, _ := json.MarshalIndent(rec, "", "  ")
-	return voc.WriteFileAtomic(f.recordPath(), append(b, '\n'), 0o644)
+	return atomicfile.WriteFile(f.recordPath(), append(b, '\n'), 0o644)
 }
 
 func fileSHA256(path string) (string, error) {

@@ -16,9 +16,9 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/labelloop/labelloop/internal/classname"
 	"github.com/labelloop/labelloop/model"
 	pb "github.com/labelloop/labelloop/model/onnx/onnxpb"
-	"github.com/labelloop/labelloop/voc"
 )
 
 // Opset is the ONNX operator set written (HardSwish needs 14).
@@ -80,7 +80,7 @@ func Export(g *model.Graph, w Weights, meta Meta) (*pb.ModelProto, error) {
 		return nil, fmt.Errorf("resize mode %q, want %s", meta.ResizeMode, strings.Join(model.ResizeModes, " or "))
 	}
 	for i, c := range meta.Classes {
-		if err := voc.CheckClassName(c); err != nil {
+		if err := classname.Check(c); err != nil {
 			return nil, fmt.Errorf("class %d: %w", i+1, err)
 		}
 		if slices.Contains(meta.Classes[:i], c) {

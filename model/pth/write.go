@@ -8,8 +8,8 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/labelloop/labelloop/internal/atomicfile"
 	"github.com/labelloop/labelloop/model"
-	"github.com/labelloop/labelloop/voc"
 )
 
 // Write saves the network's weights as torch.save saves a state dict (the
@@ -82,7 +82,7 @@ func Write(path string, g *model.Graph, w map[string][]float32) error {
 	if err := zw.Close(); err != nil {
 		return err
 	}
-	return voc.WriteFileAtomic(path, buf.Bytes(), 0o644)
+	return atomicfile.WriteFile(path, buf.Bytes(), 0o644)
 }
 
 func strides(shape []int) []int {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 )
 
@@ -14,7 +15,7 @@ import (
 const MaxEventLine = 1 << 20
 
 // EventNames are the events the worker writes ("imported" by import-pth).
-var EventNames = []string{"started", "batch", "epoch", "eval", "checkpoint", "done", "error", "imported", "download", "transfer"}
+var EventNames = []Kind{EventStarted, EventBatch, EventEpoch, EventEval, EventCheckpoint, EventDone, EventError, EventImported, EventDownload, EventTransfer}
 
 // ParseEvent reads one line of the worker's output or of events.jsonl. A
 // line that is not JSON, names no known event, or carries a negative count
@@ -48,10 +49,10 @@ func ParseEvent(line []byte) (Event, error) {
 	return e, nil
 }
 
-// readLines calls fn with each line of r (without its newline). Lines over
+// ReadLines calls fn with each line of r (without its newline). Lines over
 // MaxEventLine are skipped whole: a reader that stopped at one would leave
 // the worker blocked on a full pipe.
-func readLines(r io.Reader, fn func([]byte)) error {
+func ReadLines(r io.Reader, fn func([]byte)) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var long []byte
 	skipping := false
@@ -83,4 +84,25 @@ func readLines(r io.Reader, fn func([]byte)) error {
 			return nil
 		}
 	}
+}
+
+// ReadEvents reads an events.jsonl file (a run's history).
+func ReadEvents(path string) ([]Event, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []Event
+	// lines that are not events (a last line half written when the worker
+	// was killed) are skipped
+	err = ReadLines(f, func(line []byte) {
+		if e, err := ParseEvent(line); err == nil {
+			out = append(out, e)
+		}
+	})
+	if err != nil {
+		return out, fmt.Errorf("%s: %w", path, err)
+	}
+	return out, nil
 }

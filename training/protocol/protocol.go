@@ -6,7 +6,7 @@ package protocol
 
 // Event is one line of the worker's output (and of events.jsonl).
 type Event struct {
-	Event   string             `json:"event"` // started, batch, epoch, eval, checkpoint, done, error; download, transfer before a run starts
+	Event   Kind               `json:"event"` // started, batch, epoch, eval, checkpoint, done, error; download, transfer before a run starts
 	Time    string             `json:"time"`
 	Run     string             `json:"run,omitempty"`
 	Device  string             `json:"device,omitempty"`

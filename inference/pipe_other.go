@@ -1,5 +1,0 @@
-//go:build !linux
-
-package inference
-
-func growPipe(any) {}
