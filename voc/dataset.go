@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/labelloop/labelloop/internal/atomicfile"
 )
 
 // Layout is how a dataset folder is organised.
@@ -91,6 +93,9 @@ func Open(root string) (*Dataset, error) {
 }
 
 func (ds *Dataset) scan() error {
+	// annotations half-written by a killed save stay hidden but took room
+	// for ever: an old one is no write under way
+	atomicfile.RemoveStale(ds.AnnDir)
 	images, err := ListFiles(ds.ImageDir, isImageName)
 	if err != nil {
 		return err

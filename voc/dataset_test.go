@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labelloop/labelloop/internal/classname"
 )
@@ -70,6 +71,27 @@ func TestOpenOrphansAndClashes(t *testing.T) {
 	}
 	if _, err := Open(filepath.Join(root, "x.jpg")); err == nil {
 		t.Fatal("opening a file should fail")
+	}
+}
+
+// Opening a folder clears what saves killed mid-write left an hour ago
+// (the kill campaign left dozens), and leaves a save under way alone.
+func TestOpenRemovesStaleTemporaries(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "a.jpg"), jpegBytes(t, 8, 8))
+	old, fresh := filepath.Join(root, ".a.xml.tmp-41"), filepath.Join(root, ".a.xml.tmp-42")
+	writeFile(t, old, []byte("<annotation>"))
+	writeFile(t, fresh, []byte("<annotation>"))
+	hour := time.Now().Add(-time.Hour)
+	os.Chtimes(old, hour, hour)
+	if _, err := Open(root); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Errorf("the hour-old temporary is still there (%v)", err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("the fresh temporary was removed: %v", err)
 	}
 }
 

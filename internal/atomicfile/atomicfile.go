@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // WriteFile replaces path with data so that a crash at any moment
@@ -63,4 +64,26 @@ func Write(path string, perm os.FileMode, fill func(w io.Writer) error) error {
 		d.Close()
 	}
 	return nil
+}
+
+// staleAge is how old a temporary must be before RemoveStale takes it: no
+// write takes that long, so an older one was left by a writer that was
+// killed between creating it and renaming it.
+const staleAge = 10 * time.Minute
+
+// RemoveStale deletes the temporaries (".NAME.tmp-*") that killed writers
+// left in dir, and returns their paths.
+func RemoveStale(dir string) []string {
+	matches, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
+	var removed []string
+	for _, p := range matches {
+		fi, err := os.Lstat(p)
+		if err != nil || !fi.Mode().IsRegular() || time.Since(fi.ModTime()) < staleAge {
+			continue
+		}
+		if os.Remove(p) == nil {
+			removed = append(removed, p)
+		}
+	}
+	return removed
 }
