@@ -104,8 +104,7 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, int, bo
 
 func usageError(stderr io.Writer, fs *flag.FlagSet, format string, a ...any) int {
 	fmt.Fprintf(stderr, "labelloop %s: %s\n", fs.Name(), fmt.Sprintf(format, a...))
-	fmt.Fprintf(stderr, "usage: %s\n", fs.Name())
-	fs.PrintDefaults()
+	fs.Usage()
 	return ExitUsage
 }
 

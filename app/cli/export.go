@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,8 +45,18 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	if *weights == "" {
 		return usageError(stderr, fs, "--weights is required")
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var q *inference.Int8Options
 	switch {
+	case !*int8 && (set["calib-images"] || set["calib-method"] || set["activations"]):
+		return usageError(stderr, fs, "--calib-images, --calib-method and --activations are for --int8")
+	case *int8 && *calibN < 1:
+		return usageError(stderr, fs, "--calib-images %d: at least one picture must calibrate", *calibN)
+	case *int8 && *acts != onnx.ActUint8 && *acts != onnx.ActInt8:
+		return usageError(stderr, fs, "--activations %q: uint8 or int8", *acts)
+	case *int8 && !slices.Contains(inference.CalibMethods, *method):
+		return usageError(stderr, fs, "--calib-method %q: one of %s", *method, strings.Join(inference.CalibMethods, ", "))
 	case *int8 && *calib == "":
 		return usageError(stderr, fs, "--int8 needs --calib DIR: the pictures that set the int8 scales")
 	case !*int8 && *calib != "":
@@ -81,6 +94,9 @@ func ExportCheckpoint(weights, out, resize string) (ExportResult, error) {
 // to the weights' name with -int8.onnx).
 func ExportModel(ctx context.Context, weights, out, resize string, q *inference.Int8Options) (ExportResult, error) {
 	var r ExportResult
+	if err := notTheCheckpoint(weights, out); err != nil {
+		return r, err
+	}
 	ck, w, err := model.LoadCheckpoint(weights)
 	if err != nil {
 		return r, err
@@ -125,6 +141,33 @@ func ExportModel(ctx context.Context, weights, out, resize string, q *inference.
 	r.Path = out
 	r.Summary = fmt.Sprintf("%s (%s, %s, input %d%s, %.1f MB)", out, ck.Backbone, wording.Count(len(ck.Classes), "class", "classes"), ck.InputSize, kind, float64(len(data))/1e6)
 	return r, nil
+}
+
+// notTheCheckpoint refuses an --out that would replace the trained
+// weights or their sidecar with the ONNX file.
+func notTheCheckpoint(weights, out string) error {
+	if out == "" {
+		return nil
+	}
+	for _, p := range []string{weights, model.SidecarPath(weights)} {
+		if sameFile(p, out) {
+			return fmt.Errorf("--out %s is the checkpoint's own file %s: choose another name (the default is %s)", out, p, strings.TrimSuffix(weights, ".safetensors")+".onnx")
+		}
+	}
+	return nil
+}
+
+// sameFile says whether two paths name one file (also through links, or
+// one not yet written, by its cleaned absolute path).
+func sameFile(a, b string) bool {
+	if fa, err := os.Stat(a); err == nil {
+		if fb, err := os.Stat(b); err == nil {
+			return os.SameFile(fa, fb)
+		}
+	}
+	aa, err1 := filepath.Abs(a)
+	bb, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && aa == bb
 }
 
 // verifyExport reads the model's description back as a file's would be
