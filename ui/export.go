@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"slices"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
@@ -56,6 +58,13 @@ func NewExportScreen(export ExportFunc) *ExportScreen {
 
 // SetDataset lists the dataset's checkpoints, newest run's best first.
 func (s *ExportScreen) SetDataset(dir string) {
+	if dir != s.dataset {
+		// another folder: nothing of the last one's checkpoints or
+		// results may stay (an export would take the old checkpoint)
+		s.pick.ClearSelected()
+		s.auto = ""
+		s.result.SetText("")
+	}
 	s.dataset = dir
 	s.Refresh()
 }
@@ -68,6 +77,9 @@ func (s *ExportScreen) Refresh() {
 	trained := runs.List(runs.Of(s.dataset), runs.Train)
 	list := append(runs.Checkpoints(trained, runs.Best), runs.Checkpoints(trained, runs.Last)...)
 	s.pick.Options = list
+	if !slices.Contains(list, s.pick.Selected) {
+		s.pick.ClearSelected()
+	}
 	// the newest run's best, unless the person chose another checkpoint
 	if len(list) > 0 && (s.pick.Selected == "" || s.pick.Selected == s.auto) {
 		s.auto = list[0]
@@ -91,13 +103,13 @@ func (s *ExportScreen) update() {
 }
 
 func (s *ExportScreen) onExport() {
-	w := s.pick.Selected
+	w, dataset := s.pick.Selected, s.dataset
 	int8 := s.int8.Checked && s.Int8 != nil
 	s.btn.Disable()
 	s.result.SetText("Exporting and verifying " + w + "…")
 	s.background(func() {
 		path, summary, err := s.Export(w)
-		text := ""
+		text, failed := "", "Export failed: "
 		if err == nil {
 			text = "Wrote " + summary + "\nVerified: ONNX Runtime loads it and its three heads give finite values of the right shapes."
 		}
@@ -106,14 +118,19 @@ func (s *ExportScreen) onExport() {
 				s.result.SetText(text + "\nCalibrating the int8 model on this dataset's pictures and comparing it with the float one…")
 			})
 			var p8, sum8, cmp string
-			if p8, sum8, cmp, err = s.Int8(w, s.dataset, path); err == nil {
+			if p8, sum8, cmp, err = s.Int8(w, dataset, path); err == nil {
 				path, text = p8, text+"\nWrote "+sum8+"\n"+cmp
+			} else {
+				failed = "The int8 model failed (the float one above is written and verified): "
 			}
 		}
 		fyne.Do(func() {
 			s.update()
+			if s.dataset != dataset {
+				return // another folder was opened meanwhile: this was for the last one
+			}
 			if err != nil {
-				s.result.SetText(text + "\nExport failed: " + err.Error())
+				s.result.SetText(text + "\n" + failed + err.Error())
 				return
 			}
 			s.result.SetText(text)

@@ -37,6 +37,13 @@ func TestExportScreen(t *testing.T) {
 	if !strings.Contains(asked, "train-2") || handed != "m.onnx" || !strings.Contains(s.result.Text, "Verified") {
 		t.Fatalf("asked %q handed %q result %q", asked, handed, s.result.Text)
 	}
+	// another folder with no runs: nothing of the last one stays, and
+	// the button cannot export the last folder's checkpoint
+	s.SetDataset(t.TempDir())
+	if s.pick.Selected != "" || len(s.pick.Options) != 0 || s.result.Text != "" || !s.btn.Disabled() {
+		t.Fatalf("after opening another folder: selected %q, options %v, result %q, button enabled %v",
+			s.pick.Selected, s.pick.Options, s.result.Text, !s.btn.Disabled())
+	}
 }
 
 // Predict runs the network once per picture; the sliders re-filter the
