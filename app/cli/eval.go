@@ -69,7 +69,8 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		images2, failed2 := evalImages(det2, items, mf.thresholds(), *workers, stderr)
 		m1 := detect.Evaluate(images, det.Info.Classes, float32(*display))
 		m2 := detect.Evaluate(images2, det2.Info.Classes, float32(*display))
-		printBeside(stdout, *split, *display, []*inference.Detector{det, det2}, []detect.Metrics{m1, m2}, [][]detect.EvalImage{images, images2})
+		dets := []*inference.Detector{det, det2}
+		printBeside(stdout, *split, *display, dets, []detect.Metrics{m1, m2}, timeBeside(dets, items))
 		if failed+failed2 > 0 {
 			return ExitFindings
 		}
@@ -170,7 +171,7 @@ func evalImages(det *inference.Detector, items []voc.Item, th detect.Thresholds,
 
 // printBeside shows two models' metrics on the same images, column by
 // column, with the network's median time per image.
-func printBeside(w io.Writer, split string, display float64, dets []*inference.Detector, ms []detect.Metrics, imgs [][]detect.EvalImage) {
+func printBeside(w io.Writer, split string, display float64, dets []*inference.Detector, ms []detect.Metrics, net []time.Duration) {
 	fmt.Fprintf(w, "%d images (%s)\n", ms[0].Images, split)
 	fmt.Fprintf(w, "  %-14s", "")
 	for _, d := range dets {
@@ -192,17 +193,13 @@ func printBeside(w io.Writer, split string, display float64, dets []*inference.D
 	row("mAP@0.5:0.95", func(i int) string { return fmt.Sprintf("%.4f", ms[i].MAP5095) })
 	row("P / R / F1", func(i int) string { return fmt.Sprintf("%.3f / %.3f / %.3f", ms[i].Precision, ms[i].Recall, ms[i].F1) })
 	row("network ms", func(i int) string {
-		var t []time.Duration
-		for _, im := range imgs[i] {
-			t = append(t, im.Net)
-		}
-		slices.Sort(t)
-		if len(t) == 0 {
+		if net[i] <= 0 {
 			return "-"
 		}
-		return fmt.Sprintf("%.1f", float64(t[len(t)/2])/float64(time.Millisecond))
+		return fmt.Sprintf("%.1f", float64(net[i])/float64(time.Millisecond))
 	})
-	fmt.Fprintf(w, "(P, R, F1 at score >= %g; network ms: median per image, images run in parallel)\n", display)
+	fmt.Fprintf(w, "(P, R, F1 at score >= %g; network ms: median over %d pictures, the models in turn, one picture at a time)\n", display, besideTimed)
+	printTradeOff(w, dets, ms, net)
 }
 
 // splitItems are the labelled items of ImageSets/Main/SPLIT.txt, or all
@@ -250,7 +247,6 @@ func CompareModels(dataset, a, b string) (string, error) {
 	}
 	var dets []*inference.Detector
 	var ms []detect.Metrics
-	var imgs [][]detect.EvalImage
 	var log strings.Builder
 	for _, p := range []string{a, b} {
 		det, err := inference.Load(p, inference.LoadOptions{Threads: 1})
@@ -262,13 +258,13 @@ func CompareModels(dataset, a, b string) (string, error) {
 		if failed > 0 {
 			return "", fmt.Errorf("%d pictures could not be evaluated:\n%s", failed, log.String())
 		}
-		dets, ms, imgs = append(dets, det), append(ms, detect.Evaluate(images, det.Info.Classes, detect.DisplayThresholds.Conf)), append(imgs, images)
+		dets, ms = append(dets, det), append(ms, detect.Evaluate(images, det.Info.Classes, detect.DisplayThresholds.Conf))
 	}
 	var out strings.Builder
 	split := "test"
 	if _, err := voc.ReadImageSet(ds, "test"); err != nil {
 		split = "all labelled"
 	}
-	printBeside(&out, split, float64(detect.DisplayThresholds.Conf), dets, ms, imgs)
+	printBeside(&out, split, float64(detect.DisplayThresholds.Conf), dets, ms, timeBeside(dets, items))
 	return out.String(), nil
 }

@@ -50,7 +50,8 @@ func TestExportInt8(t *testing.T) {
 		t.Fatalf("predict: %d\n%s%s", code, stdout, stderr)
 	}
 	code, stdout, stderr := run("eval", "--model", int8Path, "--beside", fp32, data)
-	if code != 0 || !strings.Contains(stdout, "int8-0.onnx (int8)") || !strings.Contains(stdout, "best.onnx (float)") || !strings.Contains(stdout, "mAP@0.5:0.95") {
+	if code != 0 || !strings.Contains(stdout, "int8-0.onnx (int8)") || !strings.Contains(stdout, "best.onnx (float)") || !strings.Contains(stdout, "mAP@0.5:0.95") ||
+		!strings.Contains(stdout, "int8 runs the network") || !strings.Contains(stdout, "as fast as float; mAP@0.5") {
 		t.Fatalf("eval --beside: %d\n%s%s", code, stdout, stderr)
 	}
 	// the Export tab's comparison: the same table
