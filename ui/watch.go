@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -37,6 +39,9 @@ func watchFolder(ds *voc.Dataset, stop <-chan struct{}, changed func(rewritten [
 		}
 	}
 	for _, d := range dirs {
+		if _, err := os.Stat(d); errors.Is(err, fs.ErrNotExist) && d != ds.Root {
+			continue // Annotations/ of a set not labelled yet: made by the first save
+		}
 		if err := fw.Add(d); err != nil {
 			fw.Close()
 			return err

@@ -368,5 +368,10 @@ func SaveAnnotation(path string, a *Annotation) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	// a folder of photos in JPEGImages/ gets its Annotations/ with the
+	// first label
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
 	return atomicfile.WriteFile(path, data, 0o644)
 }

@@ -1,7 +1,9 @@
 package voc
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -76,6 +78,12 @@ func Open(root string) (*Dataset, error) {
 		ds.Layout = LayoutSplit
 		ds.AnnDir = filepath.Join(root, dirs["annotations"])
 		ds.ImageDir = filepath.Join(root, dirs["images"])
+	case dirs["jpegimages"] != "":
+		// photos not labelled yet: their Annotations/ comes with the
+		// first save
+		ds.Layout = LayoutVOC
+		ds.AnnDir = filepath.Join(root, "Annotations")
+		ds.ImageDir = filepath.Join(root, dirs["jpegimages"])
 	case dirs["vocdevkit"] != "":
 		return Open(filepath.Join(root, dirs["vocdevkit"]))
 	case len(vocSubdirs) == 1:
@@ -101,7 +109,7 @@ func (ds *Dataset) scan() error {
 		return err
 	}
 	xmls, err := ListFiles(ds.AnnDir, func(n string) bool { return strings.EqualFold(filepath.Ext(n), ".xml") })
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	byID := make(map[string]int, len(images)+len(xmls))

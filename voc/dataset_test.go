@@ -180,3 +180,30 @@ func FuzzReadClasses(f *testing.F) {
 		}
 	})
 }
+
+// A folder whose photos sit in JPEGImages/ with nothing labelled yet (how
+// people lay out a set before labelling) is a VOC set: its pictures are
+// listed, and the first save makes Annotations/.
+func TestOpenUnlabelledJPEGImages(t *testing.T) {
+	root := t.TempDir()
+	for _, f := range []string{"JPEGImages/a.jpg", "JPEGImages/b.jpg"} {
+		writeFile(t, filepath.Join(root, f), jpegBytes(t, 8, 8))
+	}
+	ds, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds.Layout != LayoutVOC || len(ds.Items) != 2 || ds.Items[0].XML != "" {
+		t.Fatalf("layout %s, items %+v", ds.Layout, ds.Items)
+	}
+	xml := ds.XMLPathFor(ds.Items[0].Image)
+	if xml != filepath.Join(root, "Annotations", "a.xml") {
+		t.Fatalf("annotation path %s", xml)
+	}
+	if err := SaveAnnotation(xml, NewAnnotation(ds.Items[0].Image, 8, 8, 3)); err != nil {
+		t.Fatal(err)
+	}
+	if ds, err = Open(root); err != nil || ds.Items[0].XML != xml {
+		t.Fatalf("after the first save: %v %+v", err, ds.Items)
+	}
+}
