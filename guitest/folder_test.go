@@ -5,8 +5,11 @@ package guitest
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/labelloop/labelloop/voc"
 )
 
 // Pictures copied into the open folder appear in the list, removed ones
@@ -59,5 +62,32 @@ func copyFile(t *testing.T, from, to string) {
 	}
 	if err := os.WriteFile(to, b, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Photos in JPEGImages/ and nothing labelled yet, as people lay out a set
+// before labelling: the window lists them, and the first box saved makes
+// Annotations/ with its XML (before: "flat, 0 items").
+func TestUnlabelledJPEGImages(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "set")
+	photos := PhotoFolder(t, filepath.Join(root, "JPEGImages"), 2)
+	a := Start(t, root)
+	a.WaitText(photos[0].Name+"*", 20*time.Second)
+	ed := a.Editor()
+	a.WaitColor(ed, photos[0].Color, 40, 5*time.Second, "first picture")
+	box := drawBox(a, ed, 0.3, 0.3, 0.6, 0.7, "fox")
+	waitBox(a, box, photos[0].Color, true, "drawn box")
+	xml := filepath.Join(root, "Annotations", strings.TrimSuffix(photos[0].Name, filepath.Ext(photos[0].Name))+".xml")
+	a.Key("ctrl+s")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if an, err := voc.LoadAnnotation(xml); err == nil && len(an.Objects) == 1 && an.Objects[0].Name == "fox" {
+			break
+		}
+		if time.Now().After(deadline) {
+			a.Shot("not-saved")
+			t.Fatalf("Ctrl+S did not write %s with the fox", xml)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
