@@ -31,6 +31,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	calibN := fs.Int("calib-images", inference.DefaultCalibImages, "with --int8: at most this many calibration pictures")
 	method := fs.String("calib-method", inference.DefaultCalibMethod, "with --int8: "+strings.Join(inference.CalibMethods, ", "))
 	acts := fs.String("activations", onnx.ActUint8, "with --int8: activation type, uint8 or int8 (uint8 runs faster on x86)")
+	maxPixelsFlag(fs) // calibration reads pictures
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: labelloop export --weights W.safetensors [--out model.onnx] [--int8 --calib DIR [--calib-images N]]")
 		fs.PrintDefaults()
