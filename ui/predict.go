@@ -258,6 +258,7 @@ func (s *PredictScreen) showAt() {
 		var tm inference.Timing
 		var classes []string
 		l, err := load()
+		modelErr := err != nil
 		if err == nil {
 			pic, cands, tm, err = l.Value.DetectFile(path, detect.Thresholds{Conf: candidateConf, NMS: 1.01})
 			classes = l.Value.Info.Classes
@@ -269,7 +270,11 @@ func (s *PredictScreen) showAt() {
 				s.pic, s.cands, s.shown, s.classes = nil, nil, nil, nil // not the previous picture under this one's name
 				s.img.Image = nil
 				s.img.Refresh()
-				s.list.SetText(filepath.Base(path) + " could not be read.")
+				if modelErr { // the model is at fault, not the picture
+					s.list.SetText("The model could not be opened: choose another (Model…).")
+				} else {
+					s.list.SetText(filepath.Base(path) + " could not be read.")
+				}
 				return
 			}
 			s.pic, s.cands, s.classes = pic, cands, classes

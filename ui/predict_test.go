@@ -177,3 +177,25 @@ func shapesModel(t *testing.T, dir string) string {
 	}
 	return mp
 }
+
+// A broken model is the model's fault, not the picture's: the list says
+// so instead of "photo.jpg could not be read".
+func TestPredictBlamesABrokenModel(t *testing.T) {
+	a := test.NewTempApp(t)
+	root := filepath.Join(t.TempDir(), "d")
+	synth.Generate(root, synth.Default(2))
+	data, err := os.ReadFile(shapesModel(t, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(t.TempDir(), "cut.onnx")
+	os.WriteFile(cut, data[:len(data)/3], 0o644) // a download that stopped
+	s := NewPredictScreen(a.NewWindow("t"))
+	s.background = func(f func()) { f() }
+	s.SetDataset(root)
+	s.SetModel(cut)
+	s.Show(filepath.Join(root, "JPEGImages", "shapes-00000.jpg"))
+	if !strings.Contains(s.list.Text, "model could not be opened") || strings.Contains(s.list.Text, "could not be read") {
+		t.Fatalf("list %q, status %q", s.list.Text, s.status.Text)
+	}
+}
