@@ -84,27 +84,42 @@ var namedHash = regexp.MustCompile(`-([0-9a-f]{8,64})\.pth$`)
 // name.
 func (f *Fetcher) Fetch(ctx context.Context, e Entry) (string, error) {
 	dest := f.Path(e)
+	if err := os.MkdirAll(f.Dir, 0o755); err != nil {
+		return "", err
+	}
+	// one download of a file at a time, across processes: two appending
+	// to one .part made a file of the wrong size whose hash was recorded
+	unlock, err := f.lock(ctx, dest)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	if _, err := os.Stat(dest); err == nil {
 		sum, err := fileSHA256(dest)
 		if err != nil {
 			return "", err
 		}
-		if err := f.checkHash(e, sum); err != nil {
+		err = f.checkHash(e, sum)
+		if err == nil {
+			// a file put there by hand (the offline message says how)
+			// is recorded from its first use on
+			return dest, f.record(e.File, sum)
+		}
+		var he *HashError
+		if !errors.As(err, &he) {
 			return "", err
 		}
-		// a file put there by hand (the offline message says how) is
-		// recorded from its first use on
-		return dest, f.record(e.File, sum)
-	}
-	if err := os.MkdirAll(f.Dir, 0o755); err != nil {
-		return "", err
+		// damaged in the cache since (or a wrong file put there by hand):
+		// kept aside, and fetched and checked again
+		if err := os.Rename(dest, dest+".damaged"); err != nil {
+			return "", fmt.Errorf("%w; and it could not be moved aside to fetch it again: %v", he, err)
+		}
 	}
 	url := e.SourceURL()
 	attempts := f.Attempts
 	if attempts == 0 {
 		attempts = 3
 	}
-	var err error
 	for range attempts {
 		var progressed bool
 		progressed, err = f.download(ctx, url, dest+".part")
@@ -131,6 +146,31 @@ func (f *Fetcher) Fetch(ctx context.Context, e Entry) (string, error) {
 		return "", err
 	}
 	return dest, f.record(e.File, sum)
+}
+
+// lock waits (while ctx lets it) for dest's lock file and returns its
+// release.
+func (f *Fetcher) lock(ctx context.Context, dest string) (func(), error) {
+	lf, err := os.OpenFile(dest+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		ok, err := tryLock(lf)
+		if err != nil {
+			lf.Close()
+			return nil, fmt.Errorf("%s: %w", lf.Name(), err)
+		}
+		if ok {
+			return func() { lf.Close() }, nil // closing releases the lock
+		}
+		select {
+		case <-ctx.Done():
+			lf.Close()
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond): // another download of it is under way
+		}
+	}
 }
 
 // download appends to part from where it stops (a Range request) until

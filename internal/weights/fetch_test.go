@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labelloop/labelloop/internal/weights/weightstest"
 )
@@ -127,9 +128,16 @@ func TestFetchRefusesHashMismatch(t *testing.T) {
 	if _, err := f.Fetch(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}
+	// the cached copy damaged in place is kept aside and fetched again
 	os.WriteFile(p, []byte("edited"), 0o644)
-	if _, err := f.Fetch(context.Background(), e); !errors.As(err, &he) {
-		t.Fatalf("edited cache file: %v", err)
+	if _, err := f.Fetch(context.Background(), e); err != nil {
+		t.Fatalf("damaged cache file: %v", err)
+	}
+	if got, _ := os.ReadFile(p); !bytes.Equal(got, s.Files["w.pth"]) {
+		t.Fatal("the damaged file was not fetched again")
+	}
+	if got, _ := os.ReadFile(p + ".damaged"); string(got) != "edited" {
+		t.Fatalf("the damaged copy was not kept aside: %q", got)
 	}
 
 	// a file put in the cache by hand is recorded at its first use
@@ -176,5 +184,33 @@ func TestFetchOfflineMessage(t *testing.T) {
 	t.Setenv(URLEnv, "")
 	if e.SourceURL() != "https://github.com/bubbliiiing/mobilenet-yolov4-lite-pytorch/releases/download/v1.0/yolov4_mobilenet_v2_voc.pth" {
 		t.Fatal(e.SourceURL())
+	}
+}
+
+// Two fetches of one file at once (the Train tab and "Try the VOC
+// detector", or two terminals) download it once: both appending to one
+// .part made a file of the wrong size, recorded as the right one.
+func TestFetchOneDownloadAtATime(t *testing.T) {
+	data := randomBytes(2<<20, 7)
+	s, e, f := served(t, "w.pth", data)
+	s.Pace = 15 * time.Millisecond // per 64 KiB: half a second, long enough to overlap
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			g := &Fetcher{Dir: f.Dir}
+			_, err := g.Fetch(context.Background(), e)
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := os.ReadFile(f.Path(e)); !bytes.Equal(got, data) {
+		t.Fatalf("cached file has %d bytes, the server's %d", len(got), len(data))
+	}
+	if r := s.Ranges(); len(r) != 1 {
+		t.Fatalf("%d requests, want one download", len(r))
 	}
 }
