@@ -167,6 +167,10 @@ func (s *TrainScreen) Config() (protocol.Config, error) {
 	if s.dataset != "" {
 		c.Project = runs.Of(s.dataset)
 	}
+	if s.start != nil && s.start.Selected == startFile && c.Init == "" {
+		// an empty File would train from scratch without a word
+		return c, fmt.Errorf("start from: choose the weights file (Browse…), or Scratch")
+	}
 	for _, f := range []struct {
 		name string
 		e    *widget.Entry

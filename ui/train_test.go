@@ -26,6 +26,7 @@ func TestTrainFormValidation(t *testing.T) {
 		t.Fatalf("defaults should be valid: %q", s.problem.Text)
 	}
 	s.start.SetSelected(startFile) // the file field is used
+	s.initW.SetText("w.pth")
 	for _, c := range []struct {
 		e          func() *string
 		value, msg string

@@ -36,11 +36,16 @@ func TestTrainStartFrom(t *testing.T) {
 	for _, c := range []struct {
 		start, init string
 		freeze      int
-	}{{startImageNet, "imagenet", 5}, {startScratch, "", 0}, {startFile, "", 0}} {
+	}{{startImageNet, "imagenet", 5}, {startScratch, "", 0}} {
 		s.start.SetSelected(c.start)
 		if got := config(); got.Init != c.init || got.FreezeEpochs != c.freeze {
 			t.Errorf("%s: init %q freeze %d", c.start, got.Init, got.FreezeEpochs)
 		}
+	}
+	// File with no file would train from scratch without a word
+	s.start.SetSelected(startFile)
+	if _, err := s.Config(); err == nil || !strings.Contains(s.problem.Text, "choose the weights file") || !s.startBtn.Disabled() {
+		t.Fatalf("File with no file: %v, problem %q, Start enabled %v", err, s.problem.Text, !s.startBtn.Disabled())
 	}
 	s.initW.SetText("/w/last.safetensors")
 	if c := config(); c.Init != "/w/last.safetensors" || c.FreezeEpochs != 5 || s.initW.Disabled() {
