@@ -112,6 +112,21 @@ func ShapeFits(src, net []int) bool {
 	return true
 }
 
+// BackboneTaken says whether any backbone tensor came from the source (a
+// frozen backbone that did not is random features).
+func (t *Transfer) BackboneTaken() bool {
+	left := make(map[string]bool, len(t.Left))
+	for _, n := range t.Left {
+		left[n] = true
+	}
+	for n := range t.Weights {
+		if strings.HasPrefix(n, "backbone.") && !left[n] {
+			return true
+		}
+	}
+	return false
+}
+
 // Summary says what was taken, as Ultralytics does ("transferred 337 of
 // 345 tensors"), with the tensors left out by name (the first few when
 // they are many).

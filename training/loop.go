@@ -215,11 +215,15 @@ func (t *trainer) initialWeights() error {
 		t.weights = t.resumeW
 		return nil
 	}
-	w, transferred, err := startWeights(t.cfg, t.g)
+	w, transferred, pretrained, err := startWeights(t.cfg, t.g)
 	if err != nil {
 		return err
 	}
 	t.weights, t.transferred = w, transferred
+	if !pretrained && t.cfg.FreezeEpochs > 0 {
+		t.notes = append(t.notes, fmt.Sprintf("warning: the backbone starts from random weights (no backbone tensor came from a file), "+
+			"yet it is frozen for the first %d epochs, which then train the neck and heads on random features: set Freeze epochs to 0", t.cfg.FreezeEpochs))
+	}
 	return nil
 }
 

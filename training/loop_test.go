@@ -102,7 +102,11 @@ func TestRunResumes(t *testing.T) {
 	cfg := Config{Dataset: root, InputSize: 64, Batch: 4, Epochs: 3, EvalEvery: 1, Project: filepath.Join(t.TempDir(), "runs"), Workers: 2,
 		FreezeEpochs: 1, FreezeBatch: 4}
 	epochs := 0
+	var first Event
 	dir, err := Run(ctx, cfg, func(e Event) {
+		if e.Event == "started" {
+			first = e
+		}
 		if e.Event == "epoch" {
 			if !e.Frozen && e.Epoch == 1 {
 				t.Errorf("epoch 1 should be frozen")
@@ -114,6 +118,10 @@ func TestRunResumes(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// from scratch, a frozen backbone is random features: said at the start
+	if !strings.Contains(first.Message, "starts from random weights") {
+		t.Errorf("a frozen random backbone went unmentioned: %q", first.Message)
 	}
 	var started Event
 	var last Event

@@ -42,15 +42,15 @@ func resolveInit(ctx context.Context, cfg *Config, emit func(Event)) error {
 // startWeights are a new run's first weights: fresh, or taken from
 // cfg.Init wherever name and shape fit (a detector for other classes
 // gives all but its heads' last layer). The "transfer" event says what
-// was taken.
-func startWeights(cfg Config, g *model.Graph) (map[string][]float32, *Event, error) {
+// was taken; pretrained says whether the backbone came from the file.
+func startWeights(cfg Config, g *model.Graph) (w map[string][]float32, transfer *Event, pretrained bool, err error) {
 	if cfg.Init == "" {
-		return model.InitWeights(g, cfg.Seed), nil, nil
+		return model.InitWeights(g, cfg.Seed), nil, false, nil
 	}
 	t, err := weights.Start(cfg.Init, g, cfg.Seed)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	msg := t.Summary(filepath.Base(cfg.Init))
-	return t.Weights, &Event{Event: protocol.EventTransfer, Path: cfg.Init, Message: msg}, nil
+	return t.Weights, &Event{Event: protocol.EventTransfer, Path: cfg.Init, Message: msg}, t.BackboneTaken(), nil
 }

@@ -348,6 +348,11 @@ func (s *TrainScreen) Apply(e protocol.Event) {
 		}
 		s.device.SetText(fmt.Sprintf("%s × %d threads", e.Device, e.Threads))
 		s.addLogAt(eventTime(e), fmt.Sprintf("started %s on %s (%d steps)", e.Run, e.Device, e.Steps))
+		for _, note := range strings.Split(e.Message, "\n") { // a resume from best, a frozen random backbone
+			if note != "" {
+				s.addLogAt(eventTime(e), note)
+			}
+		}
 	case protocol.EventBatch:
 		if e.Loss != nil {
 			x := float64(e.Step)
