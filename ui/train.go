@@ -403,9 +403,14 @@ func (s *TrainScreen) Apply(e protocol.Event) {
 		if !e.Stopped {
 			s.progress.SetValue(1)
 		}
-		if e.Stopped {
+		switch {
+		case e.Stopped && s.downloading:
+			// no run yet: the weights were still coming
+			s.downloading = false
+			s.status.SetText("Stopped while downloading the starting weights; Start again resumes the download where it stopped.")
+		case e.Stopped:
 			s.status.SetText(fmt.Sprintf("Stopped at step %d; the last weights are saved. Resume continues it.", e.Step))
-		} else {
+		default:
 			s.status.SetText(fmt.Sprintf("Done: %d steps. The best weights are in %s.", e.Step, runs.Open(e.Run).Checkpoint(runs.Best)))
 		}
 		s.addLogAt(eventTime(e), "done")

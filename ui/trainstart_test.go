@@ -96,3 +96,16 @@ func TestTrainShowsDownloadAndTransfer(t *testing.T) {
 		t.Errorf("one line per download:\n%s", log)
 	}
 }
+
+// Stopped while the starting weights download: no run exists, so the
+// status says the download stopped (not "stopped at step 0; the last
+// weights are saved").
+func TestTrainStoppedDuringDownload(t *testing.T) {
+	test.NewTempApp(t)
+	s := NewTrainScreen(nil)
+	s.Apply(protocol.Event{Event: protocol.EventDownload, Path: "yolov4_mobilenet_v3_voc.pth", Bytes: 15e6, Total: 56.7e6})
+	s.Apply(protocol.Event{Event: protocol.EventDone, Stopped: true})
+	if !strings.Contains(s.status.Text, "while downloading") || strings.Contains(s.status.Text, "step 0") {
+		t.Fatalf("status %q", s.status.Text)
+	}
+}
