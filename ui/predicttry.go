@@ -7,6 +7,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/labelloop/labelloop/voc"
 )
 
 // tryVOCLabel is the first-run button of the Predict tab: with no model
@@ -55,6 +57,7 @@ func (s *PredictScreen) tryVOC() {
 	s.tryProgress.SetValue(0)
 	s.tryProgress.Show()
 	s.status.SetText("Downloading the VOC detector…")
+	dataset := s.dataset
 	s.background(func() {
 		path, err := s.TryVOC(func(done, total int64) {
 			fyne.Do(func() {
@@ -64,6 +67,19 @@ func (s *PredictScreen) tryVOC() {
 				}
 			})
 		})
+		// one click shows detections: on the picture open, else on the
+		// open folder's first
+		var first string
+		if err == nil && dataset != "" {
+			if ds, derr := voc.Open(dataset); derr == nil {
+				for _, it := range ds.Items {
+					if it.Image != "" {
+						first = it.Image
+						break
+					}
+				}
+			}
+		}
 		fyne.Do(func() {
 			s.fetching = false
 			s.tryBtn.Enable()
@@ -74,8 +90,11 @@ func (s *PredictScreen) tryVOC() {
 			}
 			s.model.SetText(path)
 			s.status.SetText("The VOC detector is ready (20 classes). Open a picture, or drop one on the window.")
-			if len(s.queue) > 0 {
+			switch {
+			case len(s.queue) > 0:
 				s.showAt()
+			case first != "" && s.dataset == dataset:
+				s.Show(first)
 			}
 		})
 	})
