@@ -196,7 +196,7 @@ func ReadSplitSource(ds *Dataset) (*SplitSource, error) {
 		}
 		src.classes, src.fixed = c, true
 	}
-	fr := newFileReader(ds.AnnDir)
+	fr := newFileReader(ds.AnnDir, ds.ImageDir)
 	defer fr.close()
 	for _, it := range ds.Items {
 		if it.XML == "" {
@@ -211,9 +211,27 @@ func ReadSplitSource(ds *Dataset) (*SplitSource, error) {
 			src.skipped = append(src.skipped, Issue{Severity: SevWarning, Code: "xml-invalid", File: it.XML, Message: "does not parse: left out of the split"})
 			continue
 		}
+		// a picture check calls an error (truncated, unsupported, too
+		// large) is never listed for training
+		if bad := imageError(it, fr); bad != nil {
+			bad.Severity, bad.Message = SevWarning, bad.Message+": left out of the split"
+			src.skipped = append(src.skipped, *bad)
+			continue
+		}
 		src.anns = append(src.anns, splitAnn{id: it.ID, image: it.Image, xml: it.XML, objects: a.Objects})
 	}
 	return src, nil
+}
+
+// imageError is the first error check finds in an item's picture (its
+// cheap check: header, size, end marker), or nil.
+func imageError(it Item, fr itemSource) *Issue {
+	for _, iss := range checkItem(Item{ID: it.ID, Image: it.Image}, nil, fr, false).issues {
+		if iss.Severity == SevError {
+			return &iss
+		}
+	}
+	return nil
 }
 
 // PlanSplit reads a dataset's annotations and splits its labelled images.

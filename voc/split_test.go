@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -193,5 +194,34 @@ func TestTruncIsPythonInt(t *testing.T) {
 		if got := trunc(v); got != want {
 			t.Errorf("trunc(%g) = %s", v, got)
 		}
+	}
+}
+
+// A picture that check calls an error (here cut short, as a failed copy
+// leaves it) is left out of the split, and said so: never listed for
+// training.
+func TestSplitLeavesOutBrokenPictures(t *testing.T) {
+	root, _ := splitDataset(t, "data")
+	cut := filepath.Join(root, "JPEGImages", "ïm07.jpg")
+	b, err := os.ReadFile(cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, cut, b[:len(b)*2/3])
+	ds, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := PlanSplit(ds, DefaultSplitOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, list := range [][]string{plan.Train, plan.Val, plan.Test} {
+		if slices.Contains(list, "ïm07") {
+			t.Fatal("the truncated picture is in the split")
+		}
+	}
+	if len(plan.Skipped) != 1 || plan.Skipped[0].File != cut || !strings.Contains(plan.Skipped[0].Message, "truncated") {
+		t.Fatalf("skipped %+v", plan.Skipped)
 	}
 }
