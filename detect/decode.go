@@ -294,8 +294,9 @@ func maxf(a, b float64) float64 {
 // ToOriginal maps detections from input pixels to the original image,
 // each corner clamped into it, so that no box reaches outside the picture
 // or comes out inverted (a box in a letterbox band mapped past the edge,
-// and clamping one side only left xmin > xmax). Boxes with nothing left
-// inside the picture are dropped; the kept ones are returned, in order.
+// and clamping one side only left xmin > xmax). Boxes with less than a
+// pixel left inside the picture are dropped; the kept ones are returned,
+// in order.
 func ToOriginal(dets []Detection, f Frame) []Detection {
 	w, h := float64(f.OrigW), float64(f.OrigH)
 	kept := dets[:0]
@@ -305,7 +306,9 @@ func ToOriginal(dets []Detection, f Frame) []Detection {
 		b.Xmax, b.Ymax = f.ToOriginal(b.Xmax, b.Ymax)
 		b.Xmin, b.Xmax = math.Max(0, math.Min(w, b.Xmin)), math.Max(0, math.Min(w, b.Xmax))
 		b.Ymin, b.Ymax = math.Max(0, math.Min(h, b.Ymin)), math.Max(0, math.Min(h, b.Ymax))
-		if b.Xmin < b.Xmax && b.Ymin < b.Ymax {
+		// a box clipped to under a pixel is an object off the picture:
+		// nothing a person can see or label
+		if b.Xmax-b.Xmin >= 1 && b.Ymax-b.Ymin >= 1 {
 			kept = append(kept, d)
 		}
 	}

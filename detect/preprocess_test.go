@@ -86,7 +86,7 @@ func TestPreprocessKeepsTransparentColour(t *testing.T) {
 
 // Boxes come back inside the picture and never inverted, whatever the
 // network says: in a letterbox band, past an edge, or larger than the
-// picture. Those with nothing inside it are dropped.
+// picture. Those with less than a pixel inside it are dropped.
 func TestBoxesClippedNeverInverted(t *testing.T) {
 	f := Frame{OrigW: 200, OrigH: 100, ScaleX: 0.32, ScaleY: 0.32, DX: 0, DY: 16} // 200×100 in 64×64
 	box := func(x1, y1, x2, y2 float64) Detection {
@@ -99,10 +99,11 @@ func TestBoxesClippedNeverInverted(t *testing.T) {
 		box(10, 1, 30, 12),    // wholly in the top band
 		box(20, 52, 40, 63),   // wholly in the bottom band
 		box(-30, -30, 99, 99), // larger than the input
+		box(10, 15, 30, 16.2), // a sliver of 0.6 px left inside (seen: "(10, 417)–(89, 417)")
 	}
 	got := ToOriginal(dets, f)
 	if len(got) != 4 {
-		t.Fatalf("%d boxes kept, want 4 (two lie in the bands): %+v", len(got), got)
+		t.Fatalf("%d boxes kept, want 4 (two lie in the bands, one leaves under a pixel): %+v", len(got), got)
 	}
 	for _, d := range got {
 		b := d.Box
