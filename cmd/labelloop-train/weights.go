@@ -45,13 +45,25 @@ func weightsCmd(args []string) int {
 	}
 	fs := flag.NewFlagSet("weights fetch", flag.ContinueOnError)
 	size := fs.Int("input-size", 416, "the converted detector's input size (a multiple of 32)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
+	// the name may come before the flags, as the usage line shows it
+	var names []string
+	for rest := args[1:]; ; {
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		names, rest = append(names, fs.Arg(0)), fs.Args()[1:]
 	}
-	if fs.NArg() != 1 {
+	if len(names) != 1 {
 		return fail(fmt.Errorf("weights fetch: give one name (labelloop-train weights list shows them)"))
 	}
-	e, err := weights.Lookup(fs.Arg(0))
+	// checked before a download of tens of MB, not after it
+	if err := model.CheckInputSize(*size); err != nil {
+		return fail(fmt.Errorf("weights fetch: --input-size: %w", err))
+	}
+	e, err := weights.Lookup(names[0])
 	if err != nil {
 		return fail(err)
 	}

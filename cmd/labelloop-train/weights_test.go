@@ -151,3 +151,22 @@ func TestTrainFromImageNetBackbone(t *testing.T) {
 		t.Fatalf("exit %v, last %+v", err, last)
 	}
 }
+
+// The name may come before --input-size, as the usage line shows it, and
+// a bad size is refused before any download.
+func TestFetchFlagsAfterTheName(t *testing.T) {
+	dir := t.TempDir()
+	srv := weightstest.NewServer(map[string][]byte{})
+	defer srv.Close()
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	t.Setenv(weights.URLEnv, srv.URL)
+	w := startWorker(t, "weights", "fetch", "voc-mobilenetv2", "--input-size", "100")
+	for range w.events {
+	}
+	if err := <-w.done; err == nil {
+		t.Fatal("a bad --input-size exited 0")
+	}
+	if !strings.Contains(w.stderr.String(), "--input-size: 100") || len(srv.Ranges()) != 0 {
+		t.Fatalf("%d requests; stderr:\n%s", len(srv.Ranges()), w.stderr)
+	}
+}
