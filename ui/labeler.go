@@ -65,7 +65,13 @@ func (w *Window) prefetchAround(i int) {
 		if k != i {
 			continue
 		}
-		for _, r := range []int{row + 1, row - 1, row + 2} {
+		h := w.heading
+		if h == 0 {
+			h = 1
+		}
+		// two ahead the way the person is going, one behind: going
+		// back with A, the picture after next was not ready in time
+		for _, r := range []int{row + h, row + 2*h, row - h} {
 			if r >= 0 && r < len(w.shown) {
 				w.cache.Prefetch(w.ds.Items[w.shown[r]].Image)
 			}
@@ -216,6 +222,9 @@ func (w *Window) saveAll() bool {
 
 // step moves through the list (D/A).
 func (w *Window) step(delta int) {
+	if delta != 0 {
+		w.heading = delta / max(delta, -delta)
+	}
 	for row, i := range w.shown {
 		if i == w.cur {
 			if r := row + delta; r >= 0 && r < len(w.shown) {

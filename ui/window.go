@@ -34,6 +34,7 @@ type Window struct {
 	session     // the labelling state (session.go)
 	cache       *imgload.Cache
 	loadGen     int
+	heading     int           // the last step's direction (+1 next, -1 previous): the prefetch looks that way
 	unwatch     chan struct{} // closes the open folder's watcher
 	help        dialog.Dialog // the shortcut sheet while it is open
 	verifiedBtn *widget.Button
