@@ -174,7 +174,8 @@ func Load(path string, opt LoadOptions) (*Detector, error) {
 	}
 	d := &Detector{Info: info, s: s}
 	n := 3 * info.InputSize * info.InputSize
-	d.bufs.New = func() any { return make([]float32, n) }
+	// pointers, so that Put does not allocate a slice header each frame
+	d.bufs.New = func() any { b := make([]float32, n); return &b }
 	return d, nil
 }
 
@@ -209,8 +210,9 @@ type rawOutput struct {
 // run makes the network's input and runs it (Detect's pre and network).
 func (d *Detector) run(img image.Image, origW, origH int) (rawOutput, Timing, error) {
 	t0 := time.Now()
-	buf := d.bufs.Get().([]float32)
-	defer d.bufs.Put(buf)
+	bp := d.bufs.Get().(*[]float32)
+	defer d.bufs.Put(bp)
+	buf := *bp
 	size := d.Info.InputSize
 	frame, err := detect.Preprocess(img, origW, origH, size, d.Info.Letterbox, buf)
 	if err != nil {

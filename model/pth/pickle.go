@@ -35,10 +35,9 @@ type (
 		strs       map[string]int // where each str and int key is, so
 		nums       map[int64]int  // a replaced key is found at once
 	}
-	global    struct{ module, name string }
-	bigInt    struct{ v *big.Int }
-	pyBytes   []byte
-	markValue struct{}
+	global  struct{ module, name string }
+	bigInt  struct{ v *big.Int }
+	pyBytes []byte
 )
 
 // storage is a torch storage: its dtype, its key in the file and its
