@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/labelloop/labelloop/detect"
@@ -86,26 +85,10 @@ func Evaluate(ctx context.Context, det *inference.Detector, items []voc.Item, op
 		classIdx[c] = i
 	}
 	failed := make([]FileError, len(items)) // Err nil: none
-	var mu sync.Mutex                       // Unknown, done and progress
-	done := 0
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < max(1, opt.Workers); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(items) && ctx.Err() == nil; i = int(next.Add(1) - 1) {
-				failed[i] = evalOne(det, items[i], opt.Thresholds, classIdx, &r.Images[i], &mu, r.Unknown)
-				mu.Lock()
-				done++
-				if progress != nil {
-					progress(done, len(items))
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	var mu sync.Mutex                       // Unknown
+	inParallel(ctx, len(items), opt.Workers, func(i int) {
+		failed[i] = evalOne(det, items[i], opt.Thresholds, classIdx, &r.Images[i], &mu, r.Unknown)
+	}, progress)
 	for _, f := range failed {
 		if f.Err != nil {
 			r.Failed = append(r.Failed, f)
