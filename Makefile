@@ -35,10 +35,27 @@ export OMP_WAIT_POLICY := passive
 BIN := bin
 PURE_PKGS := ./voc/... ./app/cli/... ./annotate/... ./internal/synth/... ./internal/runs/... ./training/protocol/... ./training/worker/... ./internal/atomicfile/... ./internal/classname/... ./internal/lease/...
 
-.PHONY: test-gui package-tools package-linux package-linux-test package-windows bench-learn test-fixture bench-deps setup apt-packages go-check ort build build-native run test bench lint fuzz soak clean demo screenshot
+.PHONY: tools test-gui package-tools package-linux package-linux-test package-windows bench-learn test-fixture bench-deps setup apt-packages go-check ort build build-native run test bench lint fuzz soak clean demo screenshot
 
-setup: apt-packages go-check $(ORT_LIB) $(TORCH_STUBS)/.done third_party/gotch/.done
+setup: apt-packages go-check $(ORT_LIB) $(TORCH_STUBS)/.done third_party/gotch/.done tools
 	$(GO) mod download
+
+# Lint tools from the Go module proxy at pinned versions, in a folder of the
+# checkout (gitignored) so they never touch the user's GOPATH; a stamp per
+# version makes a version bump reinstall and a rerun do nothing.
+TOOLS               := $(CURDIR)/.tools
+STATICCHECK_VERSION := v0.8.2
+GOCYCLO_VERSION     := v0.6.0
+MAX_COMPLEXITY      := 30
+tools: $(TOOLS)/.staticcheck-$(STATICCHECK_VERSION) $(TOOLS)/.gocyclo-$(GOCYCLO_VERSION)
+
+$(TOOLS)/.staticcheck-$(STATICCHECK_VERSION):
+	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	touch $@
+
+$(TOOLS)/.gocyclo-$(GOCYCLO_VERSION):
+	GOBIN=$(TOOLS) $(GO) install github.com/fzipp/gocyclo/cmd/gocyclo@$(GOCYCLO_VERSION)
+	touch $@
 
 # gotch with its per-op leak fixed (see the script), through go.mod's replace.
 third_party/gotch/.done: training/libtorch/gotch-patch.sh
@@ -216,9 +233,13 @@ package-windows: setup package-tools build
 	PATH="$$PATH:$$(dirname $(FYNE))" scripts/package-windows.sh $(VERSION) $(ORT_DIR)/win32-x64 dist
 	scripts/test-windows.sh dist $(VERSION)
 
-lint:
+# staticcheck with the e2e build tag, so it also reads the file the default
+# build leaves out; gocyclo skips the generated protobuf code.
+lint: setup
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(TOOLS)/staticcheck -tags e2e ./...
+	$(TOOLS)/gocyclo -over $(MAX_COMPLEXITY) -ignore '\.pb\.go$$' $$(git ls-files '*.go')
 
 clean:
 	rm -rf $(BIN) demo screenshots

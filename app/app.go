@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
-	"github.com/labelloop/labelloop/app/cli"
 	"github.com/labelloop/labelloop/assets"
 	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
@@ -83,16 +82,16 @@ func Run(args []string) int {
 		return r.Written, r.Boxes, r.Empty, r.ClassesErr
 	}
 	w.Export.Export = func(weights string) (string, string, error) {
-		r, err := cli.ExportCheckpoint(weights, "", "")
-		return r.Path, r.Summary, err
+		r, err := usecase.Export(context.Background(), weights, usecase.ExportOptions{}, nil)
+		return r.Path, r.Summary(), err
 	}
 	w.Export.Int8 = func(weights, dataset, floatModel string) (string, string, string, error) {
-		r, err := cli.ExportModel(context.Background(), weights, "", "", &inference.Int8Options{CalibDir: dataset})
+		r, err := usecase.Export(context.Background(), weights, usecase.ExportOptions{Int8: &inference.Int8Options{CalibDir: dataset}}, nil)
 		if err != nil {
 			return "", "", "", err
 		}
-		cmp, err := cli.CompareModels(dataset, r.Path, floatModel)
-		return r.Path, r.Summary, cmp, err
+		cmp, err := usecase.CompareModels(context.Background(), dataset, []string{r.Path, floatModel}, nil)
+		return r.Path, r.Summary(), cmp.Table(), err
 	}
 	w.OnOpen = func(dir string) {
 		prefs.SetStringList("recent", AddRecent(prefs.StringList("recent"), dir, maxRecent))

@@ -5,9 +5,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/labelloop/labelloop/app/cli"
 	"github.com/labelloop/labelloop/internal/weights"
 	"github.com/labelloop/labelloop/model"
+	"github.com/labelloop/labelloop/usecase"
 )
 
 // tryVOC is the Predict tab's first-run model: the seed's VOC detector
@@ -34,6 +34,6 @@ func tryVOC(progress func(done, total int64)) (string, error) {
 	if _, err := weights.Convert(p, e, 416, base+".safetensors"); err != nil {
 		return "", err
 	}
-	r, err := cli.ExportCheckpoint(base+".safetensors", base+".onnx", "")
+	r, err := usecase.Export(context.Background(), base+".safetensors", usecase.ExportOptions{Out: base + ".onnx"}, nil)
 	return r.Path, err
 }

@@ -79,14 +79,3 @@ func writePhoto(t *testing.T, path string, p Photo) {
 		t.Fatalf("convert %v: %v\n%s", args, err, out)
 	}
 }
-
-// writeFile writes a small text file, failing the test on error.
-func writeFile(t *testing.T, path, text string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}

@@ -69,56 +69,14 @@ func ReadModelInfo(path string, data []byte, opt LoadOptions) (ModelInfo, error)
 		return info, fmt.Errorf("%s: %w", path, ErrNotONNX)
 	}
 	g := m.GetGraph()
-	inits := map[string]bool{}
-	for _, t := range g.GetInitializer() {
-		inits[t.GetName()] = true
+	in, size, err := imageInput(path, g)
+	if err != nil {
+		return info, err
 	}
-	var inputs []*pb.ValueInfoProto
-	for _, in := range g.GetInput() {
-		if !inits[in.GetName()] {
-			inputs = append(inputs, in)
-		}
+	info.inputName, info.InputSize = in, size
+	if info.outputs, info.NumClasses, err = heads(path, g, size); err != nil {
+		return info, err
 	}
-	if len(inputs) != 1 {
-		return info, fmt.Errorf("%s: the model has %d inputs; a detector has one image input", path, len(inputs))
-	}
-	dims := inputs[0].GetType().GetTensorType().GetShape().GetDim()
-	if len(dims) != 4 || dims[1].GetDimValue() != 3 || dims[2].GetDimValue() != dims[3].GetDimValue() ||
-		dims[2].GetDimValue() < model.MinInputSize || dims[2].GetDimValue() > model.MaxInputSize || dims[2].GetDimValue()%32 != 0 {
-		return info, fmt.Errorf("%s: input %q has shape %s; a detector takes N×3×S×S with S a multiple of 32 from %d to %d",
-			path, inputs[0].GetName(), dimString(dims), model.MinInputSize, model.MaxInputSize)
-	}
-	info.inputName = inputs[0].GetName()
-	info.InputSize = int(dims[2].GetDimValue())
-	type out struct {
-		name string
-		w    int64
-		c    int64
-	}
-	var outs []out
-	for _, o := range g.GetOutput() {
-		d := o.GetType().GetTensorType().GetShape().GetDim()
-		if len(d) != 4 {
-			return info, fmt.Errorf("%s: output %q has shape %s; want three N×3(5+classes)×H×W heads", path, o.GetName(), dimString(d))
-		}
-		outs = append(outs, out{o.GetName(), d[3].GetDimValue(), d[1].GetDimValue()})
-	}
-	if len(outs) != 3 {
-		return info, fmt.Errorf("%s: %d outputs; a YOLO detector has three heads", path, len(outs))
-	}
-	sort.Slice(outs, func(i, j int) bool { return outs[i].w < outs[j].w }) // stride 32 first
-	for k, o := range outs {
-		// a dynamic width (0) is taken as the stride's; any other must be it
-		if want := int64(info.InputSize / model.Strides[k]); o.w != want && o.w != 0 {
-			return info, fmt.Errorf("%s: output %q is %d wide; at input %d the heads are %d, %d and %d wide",
-				path, o.name, o.w, info.InputSize, info.InputSize/32, info.InputSize/16, info.InputSize/8)
-		}
-		info.outputs = append(info.outputs, o.name)
-	}
-	if outs[0].c%3 != 0 || outs[0].c/3 < 6 || outs[0].c > 3*(5+maxClasses) || outs[1].c != outs[0].c || outs[2].c != outs[0].c {
-		return info, fmt.Errorf("%s: head channels %d, %d, %d are not 3·(5+classes) with 1 to %d classes", path, outs[0].c, outs[1].c, outs[2].c, maxClasses)
-	}
-	info.NumClasses = int(outs[0].c/3 - 5)
 	if err := readMetadata(path, m.GetMetadataProps(), &info); err != nil {
 		return info, err
 	}
@@ -141,6 +99,67 @@ func ReadModelInfo(path string, data []byte, opt LoadOptions) (ModelInfo, error)
 		return info, fmt.Errorf("%s: the model has %d classes but %d names were given", path, info.NumClasses, len(info.Classes))
 	}
 	return info, nil
+}
+
+// imageInput finds the graph's one input that is not an initializer and
+// checks that it is an image batch N×3×S×S; it gives its name and S.
+func imageInput(path string, g *pb.GraphProto) (string, int, error) {
+	inits := map[string]bool{}
+	for _, t := range g.GetInitializer() {
+		inits[t.GetName()] = true
+	}
+	var inputs []*pb.ValueInfoProto
+	for _, in := range g.GetInput() {
+		if !inits[in.GetName()] {
+			inputs = append(inputs, in)
+		}
+	}
+	if len(inputs) != 1 {
+		return "", 0, fmt.Errorf("%s: the model has %d inputs; a detector has one image input", path, len(inputs))
+	}
+	dims := inputs[0].GetType().GetTensorType().GetShape().GetDim()
+	if len(dims) != 4 || dims[1].GetDimValue() != 3 || dims[2].GetDimValue() != dims[3].GetDimValue() ||
+		dims[2].GetDimValue() < model.MinInputSize || dims[2].GetDimValue() > model.MaxInputSize || dims[2].GetDimValue()%32 != 0 {
+		return "", 0, fmt.Errorf("%s: input %q has shape %s; a detector takes N×3×S×S with S a multiple of 32 from %d to %d",
+			path, inputs[0].GetName(), dimString(dims), model.MinInputSize, model.MaxInputSize)
+	}
+	return inputs[0].GetName(), int(dims[2].GetDimValue()), nil
+}
+
+// heads checks the graph's three YOLO heads at input size: widths of the
+// strides, 3·(5+classes) channels each. It gives their names, stride 32
+// first, and the number of classes.
+func heads(path string, g *pb.GraphProto, size int) ([]string, int, error) {
+	type out struct {
+		name string
+		w    int64
+		c    int64
+	}
+	var outs []out
+	for _, o := range g.GetOutput() {
+		d := o.GetType().GetTensorType().GetShape().GetDim()
+		if len(d) != 4 {
+			return nil, 0, fmt.Errorf("%s: output %q has shape %s; want three N×3(5+classes)×H×W heads", path, o.GetName(), dimString(d))
+		}
+		outs = append(outs, out{o.GetName(), d[3].GetDimValue(), d[1].GetDimValue()})
+	}
+	if len(outs) != 3 {
+		return nil, 0, fmt.Errorf("%s: %d outputs; a YOLO detector has three heads", path, len(outs))
+	}
+	sort.Slice(outs, func(i, j int) bool { return outs[i].w < outs[j].w }) // stride 32 first
+	var names []string
+	for k, o := range outs {
+		// a dynamic width (0) is taken as the stride's; any other must be it
+		if want := int64(size / model.Strides[k]); o.w != want && o.w != 0 {
+			return nil, 0, fmt.Errorf("%s: output %q is %d wide; at input %d the heads are %d, %d and %d wide",
+				path, o.name, o.w, size, size/32, size/16, size/8)
+		}
+		names = append(names, o.name)
+	}
+	if outs[0].c%3 != 0 || outs[0].c/3 < 6 || outs[0].c > 3*(5+maxClasses) || outs[1].c != outs[0].c || outs[2].c != outs[0].c {
+		return nil, 0, fmt.Errorf("%s: head channels %d, %d, %d are not 3·(5+classes) with 1 to %d classes", path, outs[0].c, outs[1].c, outs[2].c, maxClasses)
+	}
+	return names, int(outs[0].c/3 - 5), nil
 }
 
 func dimString(d []*pb.TensorShapeProto_Dimension) string {
@@ -174,7 +193,8 @@ func Load(path string, opt LoadOptions) (*Detector, error) {
 	}
 	d := &Detector{Info: info, s: s}
 	n := 3 * info.InputSize * info.InputSize
-	d.bufs.New = func() any { return make([]float32, n) }
+	// pointers, so that Put does not allocate a slice header each frame
+	d.bufs.New = func() any { b := make([]float32, n); return &b }
 	return d, nil
 }
 
@@ -209,8 +229,9 @@ type rawOutput struct {
 // run makes the network's input and runs it (Detect's pre and network).
 func (d *Detector) run(img image.Image, origW, origH int) (rawOutput, Timing, error) {
 	t0 := time.Now()
-	buf := d.bufs.Get().([]float32)
-	defer d.bufs.Put(buf)
+	bp := d.bufs.Get().(*[]float32)
+	defer d.bufs.Put(bp)
+	buf := *bp
 	size := d.Info.InputSize
 	frame, err := detect.Preprocess(img, origW, origH, size, d.Info.Letterbox, buf)
 	if err != nil {

@@ -73,17 +73,8 @@ func (j *VideoJob) Process(ctx context.Context, det *Detector, t detect.Threshol
 	}
 	vr, vw, live := j.vr, j.vw, j.live
 	defer vr.Close()
-	next, release := func() (image.Image, error) { return vr.Next() }, func(img image.Image) { vr.Release(img.(*image.RGBA)) }
-	if vr.YUV() {
-		next, release = func() (image.Image, error) { return vr.NextYUV() }, func(img image.Image) { vr.ReleaseYUV(img.(*detect.YUVFrame)) }
-	}
+	next, release, write := frameIO(vr, vw)
 	info := vr.Info
-	write := func(img image.Image) error {
-		if f, ok := img.(*detect.YUVFrame); ok {
-			return vw.WriteYUV(f)
-		}
-		return vw.Write(img.(*image.RGBA))
-	}
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -94,31 +85,7 @@ func (j *VideoJob) Process(ctx context.Context, det *Detector, t detect.Threshol
 	// A live source hands on only its newest frame (see video.Frames); frames
 	// from a file all go through.
 	decoded := video.Frames(ctx, next, release, live, errc)
-	type frame struct {
-		video.Numbered[image.Image] // *detect.YUVFrame or *image.RGBA
-		raw                         rawOutput
-	}
-	detected := make(chan frame, 4)
-	go func() {
-		defer close(detected)
-		for f := range decoded {
-			// the boxes are decoded in the last stage, while the network
-			// runs on the next frame
-			raw, _, err := det.run(f.Frame, info.Width, info.Height)
-			if err != nil {
-				errc <- err
-				cancel()
-				for f := range decoded {
-					release(f.Frame)
-				}
-				return
-			}
-			select {
-			case detected <- frame{f, raw}:
-			case <-ctx.Done():
-			}
-		}
-	}()
+	detected := runNetwork(ctx, cancel, det, decoded, release, info.Width, info.Height, errc)
 	var werr error
 	// held: from a live source, the frame last written, written again in
 	// the place of each frame dropped after it, so that the video keeps
@@ -138,12 +105,7 @@ func (j *VideoJob) Process(ctx context.Context, det *Detector, t detect.Threshol
 			for i := last + 1; held != nil && i < f.N && werr == nil; i++ {
 				werr = write(held)
 			}
-			switch img := f.Frame.(type) { // the frame is ours: draw in place
-			case *detect.YUVFrame:
-				detect.DrawOnYUV(img, info.Width, info.Height, dets, det.Info.Classes)
-			case *image.RGBA:
-				detect.DrawOn(img, info.Width, info.Height, dets, det.Info.Classes)
-			}
+			drawOn(f.Frame, info.Width, info.Height, dets, det.Info.Classes) // the frame is ours: draw in place
 			if werr == nil {
 				werr = write(f.Frame)
 			}
@@ -184,4 +146,63 @@ func (j *VideoJob) Process(ctx context.Context, det *Detector, t detect.Threshol
 		return 0, fmt.Errorf("no frames decoded")
 	}
 	return frames, nil
+}
+
+// frameIO is how frames of vr are read, given back and written to vw: as
+// YUV when the decoder hands YUV, else as RGBA.
+func frameIO(vr *video.VideoReader, vw *video.VideoWriter) (next func() (image.Image, error), release func(image.Image), write func(image.Image) error) {
+	next, release = func() (image.Image, error) { return vr.Next() }, func(img image.Image) { vr.Release(img.(*image.RGBA)) }
+	if vr.YUV() {
+		next, release = func() (image.Image, error) { return vr.NextYUV() }, func(img image.Image) { vr.ReleaseYUV(img.(*detect.YUVFrame)) }
+	}
+	write = func(img image.Image) error {
+		if f, ok := img.(*detect.YUVFrame); ok {
+			return vw.WriteYUV(f)
+		}
+		return vw.Write(img.(*image.RGBA))
+	}
+	return next, release, write
+}
+
+// networkFrame is a decoded frame with the network's raw output on it.
+type networkFrame struct {
+	video.Numbered[image.Image] // *detect.YUVFrame or *image.RGBA
+	raw                         rawOutput
+}
+
+// runNetwork is the pipeline's middle stage: the network on each decoded
+// frame. The boxes are decoded in the last stage, while the network runs
+// on the next frame. An error goes to errc, cancels, and gives back the
+// frames still coming.
+func runNetwork(ctx context.Context, cancel func(), det *Detector, decoded <-chan video.Numbered[image.Image], release func(image.Image), w, h int, errc chan<- error) <-chan networkFrame {
+	detected := make(chan networkFrame, 4)
+	go func() {
+		defer close(detected)
+		for f := range decoded {
+			raw, _, err := det.run(f.Frame, w, h)
+			if err != nil {
+				errc <- err
+				cancel()
+				for f := range decoded {
+					release(f.Frame)
+				}
+				return
+			}
+			select {
+			case detected <- networkFrame{f, raw}:
+			case <-ctx.Done():
+			}
+		}
+	}()
+	return detected
+}
+
+// drawOn draws the boxes on a frame of either kind.
+func drawOn(img image.Image, w, h int, dets []detect.Detection, classes []string) {
+	switch img := img.(type) {
+	case *detect.YUVFrame:
+		detect.DrawOnYUV(img, w, h, dets, classes)
+	case *image.RGBA:
+		detect.DrawOn(img, w, h, dets, classes)
+	}
 }

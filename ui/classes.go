@@ -16,139 +16,158 @@ import (
 	"github.com/labelloop/labelloop/voc"
 )
 
-// classPanel lists the classes with their colour, box count and a
-// visibility check (the class filter), with add, rename and reorder.
-func (w *Window) classPanel() fyne.CanvasObject {
-	w.classList = widget.NewList(func() int { return len(w.classes) },
+// classPanel is the Classes column: the classes with their colour, box
+// count and a visibility check (the class filter), the class new boxes
+// get, and add, rename and reorder. It works on the window's labelling
+// session and hears nothing else of the window but two hooks.
+type classPanel struct {
+	s      *session
+	win    fyne.Window // for dialogs and focus
+	editor *Editor
+	// saveFirst saves the edited images before a rename rewrites the
+	// annotations; false leaves everything as it is.
+	saveFirst func() bool
+	// renamed hears what a rename did, after classes.txt and the
+	// annotations changed.
+	renamed func(note string)
+
+	list     *widget.List
+	defSel   *widget.Select
+	selected int
+}
+
+func newClassPanel(s *session, win fyne.Window, editor *Editor, saveFirst func() bool, renamed func(note string)) *classPanel {
+	p := &classPanel{s: s, win: win, editor: editor, saveFirst: saveFirst, renamed: renamed, selected: -1}
+	p.list = widget.NewList(func() int { return len(p.s.classes) },
 		func() fyne.CanvasObject {
 			sw := canvas.NewRectangle(color.Black)
 			sw.SetMinSize(fyne.NewSize(14, 14))
 			return container.NewBorder(nil, nil, container.NewHBox(widget.NewCheck("", nil), sw), nil, widget.NewLabel("class name (0000)"))
 		},
-		func(id widget.ListItemID, o fyne.CanvasObject) {
-			if id >= len(w.classes) {
-				return
-			}
-			name := w.classes[id]
-			c := o.(*fyne.Container)
-			left := c.Objects[1].(*fyne.Container)
-			check := left.Objects[0].(*widget.Check)
-			check.OnChanged = nil
-			check.SetChecked(!w.hidden[name])
-			check.OnChanged = func(on bool) { w.hidden[name] = !on; w.editor.Refresh() }
-			sw := left.Objects[1].(*canvas.Rectangle)
-			sw.FillColor = ClassColor(w.classes, name)
-			sw.Refresh()
-			c.Objects[0].(*widget.Label).SetText(fmt.Sprintf("%d %s (%d)", id, name, w.classCount(name)))
-		})
-	w.defSel = widget.NewSelect(nil, func(s string) {
-		w.defClass = ""
-		if s != "" && s != "(ask)" {
-			w.defClass = s
+		p.updateRow)
+	p.defSel = widget.NewSelect(nil, func(c string) {
+		p.s.defClass = ""
+		if c != "" && c != "(ask)" {
+			p.s.defClass = c
 		}
-		w.Canvas().Unfocus() // W goes to the editor, not to this list
+		p.win.Canvas().Unfocus() // W goes to the editor, not to this list
 	})
-	w.defSel.PlaceHolder = "(ask)"
-	selected := -1
-	w.classList.OnSelected = func(id widget.ListItemID) { selected = id }
-	add := widget.NewButton("Add", func() { w.askClassName("Add class", "", w.addClass) })
+	p.defSel.PlaceHolder = "(ask)"
+	p.list.OnSelected = func(id widget.ListItemID) { p.selected = id }
+	return p
+}
+
+// content is the column: header, list and buttons.
+func (p *classPanel) content() fyne.CanvasObject {
+	add := widget.NewButton("Add", func() { p.askName("Add class", "", p.add) })
 	rename := widget.NewButton("Rename", func() {
-		if selected >= 0 && selected < len(w.classes) {
-			old := w.classes[selected]
-			w.askClassName("Rename class", old, func(to string) { w.renameClass(old, to) })
+		if p.selected >= 0 && p.selected < len(p.s.classes) {
+			old := p.s.classes[p.selected]
+			p.askName("Rename class", old, func(to string) { p.rename(old, to) })
 		}
 	})
-	up := widget.NewButton("Up", func() { w.moveClass(selected, -1, &selected) })
-	down := widget.NewButton("Down", func() { w.moveClass(selected, 1, &selected) })
+	up := widget.NewButton("Up", func() { p.move(p.selected, -1) })
+	down := widget.NewButton("Down", func() { p.move(p.selected, 1) })
 	buttons := container.NewGridWithColumns(2, add, rename, up, down)
 	header := container.NewVBox(widget.NewLabelWithStyle("Classes", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		widget.NewLabel("New boxes get:"), w.defSel)
-	return container.NewBorder(header, buttons, nil, nil, w.classList)
+		widget.NewLabel("New boxes get:"), p.defSel)
+	return container.NewBorder(header, buttons, nil, nil, p.list)
 }
 
-// classCount is the number of boxes of a class across the dataset: the
+// updateRow shows class id's visibility check, colour and box count: the
 // check's count, kept current as images are saved.
-func (w *Window) classCount(name string) int { return w.counts[name] }
-
-func (w *Window) refreshClasses() {
-	w.classList.Refresh()
-	opts := append([]string{"(ask)"}, w.classes...)
-	w.defSel.SetOptions(opts)
-}
-
-// addClass appends a class and writes classes.txt at once: appending never
-// changes an existing class's id.
-func (w *Window) addClass(name string) {
-	name = strings.TrimSpace(name)
-	if name == "" || slices.Contains(w.classes, name) || w.ds == nil {
+func (p *classPanel) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
+	if id >= len(p.s.classes) {
 		return
 	}
-	w.classes = append(w.classes, name)
-	if err := voc.WriteClasses(w.ds.ClassesPath(), w.classes); err != nil {
-		dialog.ShowError(err, w.Window)
-	}
-	w.refreshClasses()
+	name := p.s.classes[id]
+	c := o.(*fyne.Container)
+	left := c.Objects[1].(*fyne.Container)
+	check := left.Objects[0].(*widget.Check)
+	check.OnChanged = nil
+	check.SetChecked(!p.s.hidden[name])
+	check.OnChanged = func(on bool) { p.s.hidden[name] = !on; p.editor.Refresh() }
+	sw := left.Objects[1].(*canvas.Rectangle)
+	sw.FillColor = ClassColor(p.s.classes, name)
+	sw.Refresh()
+	c.Objects[0].(*widget.Label).SetText(fmt.Sprintf("%d %s (%d)", id, name, p.s.counts[name]))
 }
 
-func (w *Window) askClassName(title, initial string, done func(string)) {
+func (p *classPanel) refresh() {
+	p.list.Refresh()
+	opts := append([]string{"(ask)"}, p.s.classes...)
+	p.defSel.SetOptions(opts)
+}
+
+// add appends a class and writes classes.txt at once: appending never
+// changes an existing class's id.
+func (p *classPanel) add(name string) {
+	name = strings.TrimSpace(name)
+	if name == "" || slices.Contains(p.s.classes, name) || p.s.ds == nil {
+		return
+	}
+	p.s.classes = append(p.s.classes, name)
+	if err := voc.WriteClasses(p.s.ds.ClassesPath(), p.s.classes); err != nil {
+		dialog.ShowError(err, p.win)
+	}
+	p.refresh()
+}
+
+func (p *classPanel) askName(title, initial string, done func(string)) {
 	e := widget.NewEntry()
 	e.SetText(initial)
 	d := dialog.NewForm(title, "OK", "Cancel", []*widget.FormItem{widget.NewFormItem("Name", e)}, func(ok bool) {
 		if ok {
 			done(strings.TrimSpace(e.Text))
 		}
-	}, w.Window)
+	}, p.win)
 	e.OnSubmitted = func(string) { d.Submit() } // Enter confirms
 	d.Resize(fyne.NewSize(360, d.MinSize().Height))
 	d.Show()
-	w.Canvas().Focus(e) // typing goes to the name at once
+	p.win.Canvas().Focus(e) // typing goes to the name at once
 	if initial != "" {
 		e.TypedShortcut(&fyne.ShortcutSelectAll{})
 	}
 }
 
-// renameClass renames in classes.txt and in every annotation, after saying
-// how many files that touches.
-func (w *Window) renameClass(from, to string) {
-	if w.ds == nil || to == "" || to == from {
+// rename renames in classes.txt and in every annotation, after saying how
+// many files that touches.
+func (p *classPanel) rename(from, to string) {
+	if p.s.ds == nil || to == "" || to == from {
 		return
 	}
-	if w.hasUnsaved() && !w.saveAll() {
+	if !p.saveFirst() {
 		return
 	}
 	msg := fmt.Sprintf("Rename %q to %q in classes.txt and in every annotation that uses it? The class keeps its id (%d), so trained models stay valid, but their class name changes.",
-		from, to, slices.Index(w.classes, from))
+		from, to, slices.Index(p.s.classes, from))
 	dialog.ShowConfirm("Rename class", msg, func(ok bool) {
 		if !ok {
 			return
 		}
-		classes, changed, skipped, err := voc.RenameClass(w.ds, w.classes, from, to)
+		classes, changed, skipped, err := voc.RenameClass(p.s.ds, p.s.classes, from, to)
 		if err != nil {
-			dialog.ShowError(err, w.Window)
+			dialog.ShowError(err, p.win)
 			return
 		}
-		w.classes = classes
-		if w.counts != nil { // the boxes keep their count under the new name
-			w.counts[to] += w.counts[from]
-			delete(w.counts, from)
+		p.s.classes = classes
+		if p.s.counts != nil { // the boxes keep their count under the new name
+			p.s.counts[to] += p.s.counts[from]
+			delete(p.s.counts, from)
 		}
 		note := fmt.Sprintf("renamed %q to %q in %s", from, to, wording.Count(len(changed), "file", "files"))
 		if len(skipped) > 0 {
 			note += fmt.Sprintf("; %s not parse and were left alone", wording.Count(len(skipped), "file does", "files do"))
 		}
-		w.status.SetText(note)
-		w.refreshClasses()
-		if w.cur >= 0 {
-			w.doc = nil
-			w.Show(w.cur) // reload the open image with the new name
-		}
-	}, w.Window)
+		p.refresh()
+		p.renamed(note)
+	}, p.win)
 }
 
-// moveClass reorders, warning that class ids change.
-func (w *Window) moveClass(i, delta int, sel *int) {
+// move reorders, warning that class ids change.
+func (p *classPanel) move(i, delta int) {
 	j := i + delta
-	if w.ds == nil || i < 0 || j < 0 || i >= len(w.classes) || j >= len(w.classes) {
+	if p.s.ds == nil || i < 0 || j < 0 || i >= len(p.s.classes) || j >= len(p.s.classes) {
 		return
 	}
 	dialog.ShowConfirm("Reorder classes",
@@ -157,15 +176,15 @@ func (w *Window) moveClass(i, delta int, sel *int) {
 			if !ok {
 				return
 			}
-			w.classes[i], w.classes[j] = w.classes[j], w.classes[i]
-			if err := voc.WriteClasses(w.ds.ClassesPath(), w.classes); err != nil {
-				dialog.ShowError(err, w.Window)
+			p.s.classes[i], p.s.classes[j] = p.s.classes[j], p.s.classes[i]
+			if err := voc.WriteClasses(p.s.ds.ClassesPath(), p.s.classes); err != nil {
+				dialog.ShowError(err, p.win)
 			}
-			*sel = j
-			w.refreshClasses()
-			w.classList.Select(j)
-			w.editor.Refresh()
-		}, w.Window)
+			p.selected = j
+			p.refresh()
+			p.list.Select(j)
+			p.editor.Refresh()
+		}, p.win)
 }
 
 // pickClass shows a searchable class list at pos for box i. Enter takes
@@ -189,7 +208,7 @@ func (w *Window) pickClass(i int, pos fyne.Position, fresh bool) {
 				doc.Abort() // no class: the box was a slip
 			}
 		} else {
-			w.addClass(name)
+			w.classPanel.add(name)
 			doc.SetClass(i, name)
 			doc.End()
 		}

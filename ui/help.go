@@ -7,11 +7,17 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// showHelp is the shortcut sheet (F1, ?, or the toolbar's ? button). Its
-// rows scroll above the Close button rather than under it, it fits a small
-// window, and Esc closes it as it closes every sheet.
-func (w *Window) showHelp() {
-	if w.help != nil {
+// helpSheet is the shortcut sheet (F1, ?, or the toolbar's ? button),
+// written from the table of key bindings. Its rows scroll above the Close
+// button rather than under it, it fits a small window, and Esc closes it
+// as it closes every sheet.
+type helpSheet struct {
+	win  fyne.Window
+	open dialog.Dialog // while it shows
+}
+
+func (h *helpSheet) show() {
+	if h.open != nil {
 		return
 	}
 	form := widget.NewForm()
@@ -19,19 +25,19 @@ func (w *Window) showHelp() {
 		form.Append(b.keys, widget.NewLabel(b.what))
 	}
 	scroll := container.NewVScroll(form)
-	d := dialog.NewCustom("Keyboard shortcuts", "Close", scroll, w.Window)
-	d.SetOnClosed(func() { w.help = nil })
-	size := w.Canvas().Size()
+	d := dialog.NewCustom("Keyboard shortcuts", "Close", scroll, h.win)
+	d.SetOnClosed(func() { h.open = nil })
+	size := h.win.Canvas().Size()
 	d.Resize(fyne.NewSize(min(680, size.Width-40), min(form.MinSize().Height+140, size.Height-40)))
-	w.help = d
+	h.open = d
 	d.Show()
 }
 
-// closeSheet closes the shortcut sheet (Esc); it reports whether one was open.
-func (w *Window) closeSheet() bool {
-	if w.help == nil {
+// close closes the sheet (Esc); it reports whether it was open.
+func (h *helpSheet) close() bool {
+	if h.open == nil {
 		return false
 	}
-	w.help.Hide()
+	h.open.Hide()
 	return true
 }

@@ -32,7 +32,7 @@ type binding struct {
 }
 
 // bindings follow LabelImg's where it has one. This one table binds the
-// keys (bindKeys) and writes the sheet (showHelp), so the two cannot
+// keys (bindKeys) and writes the sheet (helpSheet), so the two cannot
 // disagree. (Set in init: its actions open the sheet, which reads it.)
 var bindings []binding
 
@@ -78,7 +78,7 @@ func init() {
 			ctrl(fyne.KeyY, edit(func(w *Window) { w.doc.Redo() }))}},
 		{"Ctrl+S", "save", []keyAction{ctrl(fyne.KeyS, func(w *Window) { w.save() })}},
 		{"Ctrl+O", "open a folder", []keyAction{ctrl(fyne.KeyO, func(w *Window) { w.pickFolder() })}},
-		{"F1 or ?", "this sheet (Esc closes it)", []keyAction{plain(fyne.KeyF1, func(w *Window) { w.showHelp() })}},
+		{"F1 or ?", "this sheet (Esc closes it)", []keyAction{plain(fyne.KeyF1, func(w *Window) { w.help.show() })}},
 	}
 	for _, b := range bindings {
 		for _, k := range b.bind {
@@ -154,7 +154,7 @@ var shiftDown bool
 
 func (w *Window) typedRune(r rune) {
 	if r == '?' {
-		w.showHelp()
+		w.help.show()
 	}
 }
 
@@ -196,7 +196,7 @@ func (w *Window) keyUp(k *fyne.KeyEvent) {
 // leaves draw mode and the selection.
 func (w *Window) typedKey(k *fyne.KeyEvent) {
 	if k.Name == fyne.KeyEscape {
-		if w.closeSheet() {
+		if w.help.close() {
 			return
 		}
 		w.setDrawing(false)

@@ -201,7 +201,7 @@ func (w *Window) save() bool {
 	w.items[i] = itemState{boxes: len(a.Objects), verified: a.Verified, prelabelled: a.Prelabelled != ""}
 	w.status.SetText("saved " + path)
 	w.list.Refresh()
-	w.refreshClasses()
+	w.classPanel.refresh()
 	return true
 }
 

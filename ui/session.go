@@ -125,3 +125,40 @@ func (s *session) visible(rows []int) []int {
 	}
 	return rows
 }
+
+// merge swaps in a new listing of the same folder: each item found again
+// (by its image, or its annotation when it has none) keeps its state, its
+// edits kept after a failed save and its place as the current item; new
+// items start blank for the check to fill in. lost says the current item
+// is gone.
+func (s *session) merge(fresh *voc.Dataset) (lost bool) {
+	key := func(it voc.Item) string {
+		if it.Image != "" {
+			return it.Image
+		}
+		return it.XML
+	}
+	old := map[string]int{}
+	for i, it := range s.ds.Items {
+		old[key(it)] = i
+	}
+	items := make([]itemState, len(fresh.Items))
+	stash := map[int]*annotate.Doc{}
+	cur := -1
+	for i, it := range fresh.Items {
+		k, ok := old[key(it)]
+		if !ok {
+			continue
+		}
+		items[i] = s.items[k]
+		if d := s.stash[k]; d != nil {
+			stash[i] = d
+		}
+		if k == s.cur {
+			cur = i
+		}
+	}
+	lost = s.cur >= 0 && cur < 0
+	s.ds, s.items, s.stash, s.cur = fresh, items, stash, cur
+	return lost
+}

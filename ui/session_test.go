@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/labelloop/labelloop/annotate"
 	"github.com/labelloop/labelloop/voc"
 )
 
@@ -41,5 +42,27 @@ func TestSessionFilters(t *testing.T) {
 	}
 	if s.cur != -1 || s.stash == nil || s.hidden == nil || s.ownWrites == nil {
 		t.Fatalf("a new session %+v", s)
+	}
+}
+
+// A new listing keeps each item's state, kept edits and current place by
+// its file, starts new items blank, and says when the current one is gone.
+func TestSessionMerge(t *testing.T) {
+	s := newSession()
+	s.ds = &voc.Dataset{Items: []voc.Item{{Image: "a.jpg"}, {Image: "b.jpg", XML: "b.xml"}, {XML: "c.xml"}}}
+	s.items = []itemState{{boxes: 1}, {boxes: 2, verified: true}, {err: true}}
+	kept := annotate.New(&voc.Annotation{}, 10, 10)
+	s.stash[1] = kept
+	s.cur = 1
+	fresh := &voc.Dataset{Items: []voc.Item{{Image: "0.jpg"}, {Image: "b.jpg", XML: "b.xml"}, {XML: "c.xml"}}}
+	if lost := s.merge(fresh); lost || s.cur != 1 || s.ds != fresh {
+		t.Fatalf("lost %v, current %d", lost, s.cur)
+	}
+	if s.items[0] != (itemState{}) || !s.items[1].verified || s.items[1].boxes != 2 || !s.items[2].err || s.stash[1] != kept || len(s.stash) != 1 {
+		t.Fatalf("items %+v, stash %v", s.items, s.stash)
+	}
+	// b.jpg renamed away: the current item is lost, its kept edits too
+	if lost := s.merge(&voc.Dataset{Items: []voc.Item{{Image: "0.jpg"}, {Image: "d.jpg"}}}); !lost || s.cur != -1 || len(s.stash) != 0 {
+		t.Fatalf("lost %v, current %d, stash %v", lost, s.cur, s.stash)
 	}
 }

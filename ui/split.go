@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -98,7 +99,8 @@ func (p *SplitPanel) options() (voc.SplitOptions, error) {
 	}
 	seed, err := strconv.ParseUint(strings.TrimSpace(p.seed.Text), 10, 64)
 	if err != nil {
-		return opt, fmt.Errorf("Seed must be a whole number ≥ 0")
+		//lint:ignore ST1005 a sentence for a dialog, naming the field as its label does
+		return opt, errors.New("Seed must be a whole number ≥ 0")
 	}
 	opt.Seed = seed
 	return opt, nil

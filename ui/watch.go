@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2"
 	"github.com/fsnotify/fsnotify"
 
-	"github.com/labelloop/labelloop/annotate"
 	"github.com/labelloop/labelloop/voc"
 )
 
@@ -127,34 +126,7 @@ func (w *Window) rescan(root string, rewritten []string) {
 
 // merge swaps in a new listing of the same folder.
 func (w *Window) merge(fresh *voc.Dataset) {
-	key := func(it voc.Item) string {
-		if it.Image != "" {
-			return it.Image
-		}
-		return it.XML
-	}
-	old := map[string]int{}
-	for i, it := range w.ds.Items {
-		old[key(it)] = i
-	}
-	items := make([]itemState, len(fresh.Items))
-	stash := map[int]*annotate.Doc{}
-	cur := -1
-	for i, it := range fresh.Items {
-		k, ok := old[key(it)]
-		if !ok {
-			continue // new: the check below fills it in
-		}
-		items[i] = w.items[k]
-		if d := w.stash[k]; d != nil {
-			stash[i] = d
-		}
-		if k == w.cur {
-			cur = i
-		}
-	}
-	lost := w.cur >= 0 && cur < 0
-	w.ds, w.items, w.stash, w.cur = fresh, items, stash, cur
+	lost := w.session.merge(fresh)
 	w.showTitle()
 	if lost {
 		w.doc, w.pic = nil, nil

@@ -36,24 +36,23 @@ type Window struct {
 	loadGen     int
 	heading     int           // the last step's direction (+1 next, -1 previous): the prefetch looks that way
 	unwatch     chan struct{} // closes the open folder's watcher
-	help        dialog.Dialog // the shortcut sheet while it is open
+	help        *helpSheet
 	verifiedBtn *widget.Button
 	spaceUse    bool // Space was used for panning since it went down
 	// background runs work off the UI goroutine; tests make it synchronous
 	// (Fyne's test driver runs fyne.Do at once, on the caller's goroutine).
 	background func(func())
 
-	editor    *Editor
-	list      *imageList
-	classList *widget.List
-	filterSel *widget.Select
-	defSel    *widget.Select
-	badge     *widget.Label
-	health    *widget.Label
-	status    *widget.Label
-	title     *widget.Label
-	recent    *widget.Select
-	tabs      *container.AppTabs
+	editor     *Editor
+	list       *imageList
+	classPanel *classPanel // the Classes column
+	filterSel  *widget.Select
+	badge      *widget.Label
+	health     *widget.Label
+	status     *widget.Label
+	title      *widget.Label
+	recent     *widget.Select
+	tabs       *container.AppTabs
 	// Train is the Train tab; the app sets its Start to run the worker.
 	Train *TrainScreen
 	// Export is the Export tab; the app sets its Export.
@@ -74,7 +73,16 @@ const displaySide = 2048
 func NewWindow(a fyne.App, recent []string) *Window {
 	w := &Window{Window: a.NewWindow("LabelLoop"), Autosave: true, session: newSession(), cache: imgload.NewCache(8, displaySide),
 		background: func(f func()) { go f() }}
+	w.help = &helpSheet{win: w.Window}
 	w.editor = NewEditor()
+	w.classPanel = newClassPanel(&w.session, w.Window, w.editor, func() bool { return !w.hasUnsaved() || w.saveAll() },
+		func(note string) {
+			w.status.SetText(note)
+			if w.cur >= 0 {
+				w.doc = nil
+				w.Show(w.cur) // reload the open image with the new name
+			}
+		})
 	w.editor.Colors = func(name string) color.Color { return ClassColor(w.classes, name) }
 	w.editor.ClassVisible = func(name string) bool { return !w.hidden[name] }
 	w.editor.OnChanged = w.docChanged
@@ -148,11 +156,11 @@ func NewWindow(a fyne.App, recent []string) *Window {
 		widget.NewButton("Fit", w.editor.ZoomFit),
 		widget.NewButton("1:1", w.editor.ZoomActual),
 		w.prelabelButton(),
-		widget.NewButtonWithIcon("", theme.QuestionIcon(), w.showHelp),
+		widget.NewButtonWithIcon("", theme.QuestionIcon(), w.help.show),
 	)
 	left := container.NewBorder(w.filterSel, nil, nil, nil, w.list)
 	center := container.NewBorder(container.NewVBox(container.NewHScroll(tools), w.badge), nil, nil, nil, w.editor)
-	split := container.NewHSplit(left, container.NewHSplit(center, w.classPanel()))
+	split := container.NewHSplit(left, container.NewHSplit(center, w.classPanel.content()))
 	split.Offset = 0.18
 	split.Trailing.(*container.Split).Offset = 0.8
 	w.Train = NewTrainScreen(nil)
@@ -276,7 +284,7 @@ func (w *Window) Open(dir string) {
 	w.status.SetText("Checking dataset…")
 	w.editor.Set(nil, nil)
 	w.refilter()
-	w.refreshClasses()
+	w.classPanel.refresh()
 	if w.OnOpen != nil {
 		w.OnOpen(dir)
 	}
@@ -314,7 +322,7 @@ func (w *Window) setReport(rep *voc.Report) {
 		wording.Count(rep.Summary.Images, "image", "images"), rep.Summary.Labelled, rep.Summary.Unlabelled, wording.Count(rep.Summary.Boxes, "box", "boxes"),
 		wording.Count(rep.Errors(), "error", "errors"), wording.Count(rep.Warnings(), "warning", "warnings")))
 	w.refilter()
-	w.refreshClasses()
+	w.classPanel.refresh()
 	w.editor.Refresh() // class colours follow the class list
 }
 

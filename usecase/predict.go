@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 
 	"github.com/labelloop/labelloop/detect"
 	"github.com/labelloop/labelloop/inference"
@@ -45,26 +44,11 @@ type PredictResult struct {
 func PredictImages(ctx context.Context, det *inference.Detector, images []string, opt PredictOptions, progress Progress) PredictResult {
 	results := make([][]inference.Record, len(images))
 	failed := make([]error, len(images))
-	var mu sync.Mutex // timing, done and progress
+	var mu sync.Mutex // timing
 	var r PredictResult
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < max(1, opt.Workers); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(images) && ctx.Err() == nil; i = int(next.Add(1) - 1) {
-				results[i], failed[i] = predictOne(det, images[i], opt, &mu, &r.Timing)
-				mu.Lock()
-				r.Done++
-				if progress != nil {
-					progress(r.Done, len(images))
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	r.Done = inParallel(ctx, len(images), opt.Workers, func(i int) {
+		results[i], failed[i] = predictOne(det, images[i], opt, &mu, &r.Timing)
+	}, progress)
 	for i := range images {
 		r.Records = append(r.Records, results[i]...)
 		if failed[i] != nil {

@@ -5,6 +5,12 @@
 // these.
 package usecase
 
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+)
+
 // Progress hears done out of total after each unit of work; nil for none.
 type Progress func(done, total int)
 
@@ -17,3 +23,30 @@ type FileError struct {
 
 func (e FileError) Error() string { return e.Err.Error() }
 func (e FileError) Unwrap() error { return e.Err }
+
+// inParallel runs do(i) for each i below n on workers goroutines (at
+// least one) until ctx is cancelled; progress hears how many are done
+// after each. It returns how many were done.
+func inParallel(ctx context.Context, n, workers int, do func(i int), progress Progress) int {
+	var mu sync.Mutex // done and progress
+	done := 0
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < max(1, workers); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n && ctx.Err() == nil; i = int(next.Add(1) - 1) {
+				do(i)
+				mu.Lock()
+				done++
+				if progress != nil {
+					progress(done, n)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return done
+}

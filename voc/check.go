@@ -195,127 +195,172 @@ const batchItems = 32
 
 func checkItem(it Item, known map[string]bool, fr itemSource, deep bool) itemResult {
 	var r itemResult
-	add := func(sev Severity, code, file string, obj int, fixable bool, format string, args ...any) {
-		r.issues = append(r.issues, Issue{Severity: sev, Code: code, File: file, Object: obj,
-			Fixable: fixable, Message: fmt.Sprintf(format, args...)})
-	}
 	if it.Image != "" {
-		info, err := fr.imageInfo(it.Image)
-		switch {
-		case err != nil:
-			add(SevError, "image-unreadable", it.Image, 0, false, "cannot read image: %v", err)
-		case !info.Supported():
-			add(SevError, "image-format", it.Image, 0, false, "%s image: the trainers read JPEG, PNG and BMP only", strings.ToUpper(info.Format))
-		default:
-			r.info, r.hasImg = info, true
-			if want := ExtFormat(filepath.Ext(it.Image)); want != info.Format {
-				add(SevWarning, "image-extension", it.Image, 0, false, "%s data in a %s file; rename it", strings.ToUpper(info.Format), filepath.Ext(it.Image))
-			}
-			if info.Truncated {
-				add(SevError, "image-truncated", it.Image, 0, false, "image is truncated (no end marker): the file was cut short")
-			}
-			if info.Unsupported != nil {
-				add(SevError, "image-unsupported", it.Image, 0, false, "%v: the trainers cannot read it; save it again as an ordinary JPEG or PNG", info.Unsupported)
-			}
-			var tooLarge *pix.TooLargeError
-			switch err := pix.CheckSize(info.Width, info.Height); {
-			case errors.As(err, &tooLarge):
-				add(SevError, "image-too-large", it.Image, 0, false, "%v", err)
-			case err != nil:
-				add(SevError, "image-unreadable", it.Image, 0, false, "image header gives size %dx%d", info.Width, info.Height)
-				r.hasImg = false
-			case int64(info.Width)*int64(info.Height) > pix.WarnPixels:
-				add(SevWarning, "image-large", it.Image, 0, false, "%dx%d is %s, over the %s at which PIL warns of a decompression bomb; decoding it takes %.1f GB",
-					info.Width, info.Height, pix.Megapixels(int64(info.Width)*int64(info.Height)), pix.Megapixels(pix.WarnPixels), float64(info.Width)*float64(info.Height)*4/1e9)
-			}
-			if deep && !info.Truncated && info.Unsupported == nil && tooLarge == nil && r.hasImg {
-				if _, err := pix.Decode(it.Image); err != nil {
-					add(SevError, "image-corrupt", it.Image, 0, false, "%s", strings.TrimPrefix(err.Error(), it.Image+": "))
-				}
-			}
-			switch {
-			case info.Channels <= 2:
-				add(SevWarning, "image-grayscale", it.Image, 0, false, "greyscale image: converted to RGB for training")
-			case info.Channels == 4 && info.Format == "jpeg":
-				add(SevWarning, "image-cmyk", it.Image, 0, false, "CMYK JPEG: converted to RGB for training; colours may shift")
-			case info.Channels == 4:
-				add(SevWarning, "image-alpha", it.Image, 0, false, "image has an alpha channel: dropped for training")
-			}
-			if info.Orientation != 1 {
-				add(SevWarning, "exif-orientation", it.Image, 0, false,
-					"EXIF orientation %d (%s): boxes are in stored-pixel coordinates, as the trainers read them, so label the photo as stored even if viewers show it turned",
-					info.Orientation, orientationName(info.Orientation))
-			}
-		}
+		r.checkImage(it.Image, fr, deep)
 	}
 	if it.XML == "" {
 		return r
 	}
 	a, err := fr.annotation(it.XML)
 	if err != nil {
-		iss := Issue{Severity: SevError, Code: "xml-invalid", File: it.XML, Message: strings.TrimPrefix(err.Error(), it.XML+": ")}
-		var se *SyntaxError
-		if errors.As(err, &se) {
-			iss.Line = se.Line
-			iss.Message = "XML does not parse: " + se.Msg
-		}
-		r.issues = append(r.issues, iss)
+		r.issues = append(r.issues, xmlIssue(it.XML, err))
 		return r
 	}
 	r.ann = a
+	r.checkImageName(it, a)
+	w, h := r.checkSize(it.XML, a)
+	r.checkObjects(it.XML, a, known, w, h)
+	return r
+}
+
+// add records an issue of the item.
+func (r *itemResult) add(sev Severity, code, file string, obj int, fixable bool, format string, args ...any) {
+	r.issues = append(r.issues, Issue{Severity: sev, Code: code, File: file, Object: obj,
+		Fixable: fixable, Message: fmt.Sprintf(format, args...)})
+}
+
+// checkImage reads an image's header (and with deep, decodes it) and
+// records what the trainers cannot read or will change.
+func (r *itemResult) checkImage(path string, fr itemSource, deep bool) {
+	info, err := fr.imageInfo(path)
+	switch {
+	case err != nil:
+		r.add(SevError, "image-unreadable", path, 0, false, "cannot read image: %v", err)
+		return
+	case !info.Supported():
+		r.add(SevError, "image-format", path, 0, false, "%s image: the trainers read JPEG, PNG and BMP only", strings.ToUpper(info.Format))
+		return
+	}
+	r.info, r.hasImg = info, true
+	if want := ExtFormat(filepath.Ext(path)); want != info.Format {
+		r.add(SevWarning, "image-extension", path, 0, false, "%s data in a %s file; rename it", strings.ToUpper(info.Format), filepath.Ext(path))
+	}
+	if info.Truncated {
+		r.add(SevError, "image-truncated", path, 0, false, "image is truncated (no end marker): the file was cut short")
+	}
+	if info.Unsupported != nil {
+		r.add(SevError, "image-unsupported", path, 0, false, "%v: the trainers cannot read it; save it again as an ordinary JPEG or PNG", info.Unsupported)
+	}
+	tooLarge := r.checkPixels(path, info)
+	if deep && !info.Truncated && info.Unsupported == nil && !tooLarge && r.hasImg {
+		if _, err := pix.Decode(path); err != nil {
+			r.add(SevError, "image-corrupt", path, 0, false, "%s", strings.TrimPrefix(err.Error(), path+": "))
+		}
+	}
+	r.checkColour(path, info)
+}
+
+// checkPixels checks an image's size against what can be decoded; it
+// reports whether the image is too large to decode.
+func (r *itemResult) checkPixels(path string, info ImageInfo) (tooLarge bool) {
+	var tl *pix.TooLargeError
+	switch err := pix.CheckSize(info.Width, info.Height); {
+	case errors.As(err, &tl):
+		r.add(SevError, "image-too-large", path, 0, false, "%v", err)
+		return true
+	case err != nil:
+		r.add(SevError, "image-unreadable", path, 0, false, "image header gives size %dx%d", info.Width, info.Height)
+		r.hasImg = false
+	case int64(info.Width)*int64(info.Height) > pix.WarnPixels:
+		r.add(SevWarning, "image-large", path, 0, false, "%dx%d is %s, over the %s at which PIL warns of a decompression bomb; decoding it takes %.1f GB",
+			info.Width, info.Height, pix.Megapixels(int64(info.Width)*int64(info.Height)), pix.Megapixels(pix.WarnPixels), float64(info.Width)*float64(info.Height)*4/1e9)
+	}
+	return false
+}
+
+// checkColour warns of the conversions the trainers make: channels and
+// EXIF orientation.
+func (r *itemResult) checkColour(path string, info ImageInfo) {
+	switch {
+	case info.Channels <= 2:
+		r.add(SevWarning, "image-grayscale", path, 0, false, "greyscale image: converted to RGB for training")
+	case info.Channels == 4 && info.Format == "jpeg":
+		r.add(SevWarning, "image-cmyk", path, 0, false, "CMYK JPEG: converted to RGB for training; colours may shift")
+	case info.Channels == 4:
+		r.add(SevWarning, "image-alpha", path, 0, false, "image has an alpha channel: dropped for training")
+	}
+	if info.Orientation != 1 {
+		r.add(SevWarning, "exif-orientation", path, 0, false,
+			"EXIF orientation %d (%s): boxes are in stored-pixel coordinates, as the trainers read them, so label the photo as stored even if viewers show it turned",
+			info.Orientation, orientationName(info.Orientation))
+	}
+}
+
+// xmlIssue is the issue of an annotation that cannot be read, with the
+// line of a syntax error.
+func xmlIssue(path string, err error) Issue {
+	iss := Issue{Severity: SevError, Code: "xml-invalid", File: path, Message: strings.TrimPrefix(err.Error(), path+": ")}
+	var se *SyntaxError
+	if errors.As(err, &se) {
+		iss.Line = se.Line
+		iss.Message = "XML does not parse: " + se.Msg
+	}
+	return iss
+}
+
+// checkImageName checks that the annotation has an image and that its
+// <filename> names it.
+func (r *itemResult) checkImageName(it Item, a *Annotation) {
 	if it.Image == "" {
-		add(SevError, "image-missing", it.XML, 0, false, "no image named %s.{jpg,jpeg,png,bmp} for this annotation", it.ID)
+		r.add(SevError, "image-missing", it.XML, 0, false, "no image named %s.{jpg,jpeg,png,bmp} for this annotation", it.ID)
 	} else if a.Filename != "" {
 		base := filepath.Base(it.Image)
 		if a.Filename != base && a.Filename != strings.TrimSuffix(base, filepath.Ext(base)) {
-			add(SevWarning, "filename-mismatch", it.XML, 0, false, "<filename> says %q but the image is %q", a.Filename, base)
+			r.add(SevWarning, "filename-mismatch", it.XML, 0, false, "<filename> says %q but the image is %q", a.Filename, base)
 		}
 	}
-	w, h := a.Width, a.Height
-	if r.hasImg {
-		iw, ih := r.info.Width, r.info.Height
-		switch {
-		case a.Width <= 0 || a.Height <= 0:
-			add(SevWarning, "size-missing", it.XML, 0, true, "<size> is missing or zero; the image is %dx%d", iw, ih)
-		case a.Width != iw || a.Height != ih:
-			if a.Width == ih && a.Height == iw && r.info.Orientation >= 5 {
-				add(SevError, "size-rotated", it.XML, 0, false,
-					"<size> %dx%d is the EXIF-rotated size of the %dx%d stored image: the boxes may have been drawn on the turned photo; review them in the editor",
-					a.Width, a.Height, iw, ih)
-			} else {
-				add(SevError, "size-mismatch", it.XML, 0, true, "<size> says %dx%d but the image is %dx%d", a.Width, a.Height, iw, ih)
-			}
+}
+
+// checkSize compares <size> with the image's; it returns the size boxes
+// are checked against (the image's when it was read).
+func (r *itemResult) checkSize(path string, a *Annotation) (w, h int) {
+	if !r.hasImg {
+		if a.Width <= 0 || a.Height <= 0 {
+			r.add(SevWarning, "size-missing", path, 0, false, "<size> is missing or zero")
 		}
-		w, h = iw, ih
-	} else if a.Width <= 0 || a.Height <= 0 {
-		add(SevWarning, "size-missing", it.XML, 0, false, "<size> is missing or zero")
+		return a.Width, a.Height
 	}
+	iw, ih := r.info.Width, r.info.Height
+	switch {
+	case a.Width <= 0 || a.Height <= 0:
+		r.add(SevWarning, "size-missing", path, 0, true, "<size> is missing or zero; the image is %dx%d", iw, ih)
+	case iw != ih && a.Width == ih && a.Height == iw && r.info.Orientation >= 5: // sides swapped by an EXIF turn
+		r.add(SevError, "size-rotated", path, 0, false,
+			"<size> %dx%d is the EXIF-rotated size of the %dx%d stored image: the boxes may have been drawn on the turned photo; review them in the editor",
+			a.Width, a.Height, iw, ih)
+	case a.Width != iw || a.Height != ih:
+		r.add(SevError, "size-mismatch", path, 0, true, "<size> says %dx%d but the image is %dx%d", a.Width, a.Height, iw, ih)
+	}
+	return iw, ih
+}
+
+// checkObjects checks each object's class and box against a w×h image.
+func (r *itemResult) checkObjects(path string, a *Annotation, known map[string]bool, w, h int) {
 	for i, o := range a.Objects {
 		n := i + 1
 		b := o.Box
 		if known != nil && !known[o.Name] {
-			add(SevError, "class-unknown", it.XML, n, false, "class %q is not in classes.txt", o.Name)
+			r.add(SevError, "class-unknown", path, n, false, "class %q is not in classes.txt", o.Name)
 		}
 		if b.Xmin >= b.Xmax || b.Ymin >= b.Ymax {
-			add(SevError, "box-degenerate", it.XML, n, false, "box (%g,%g)-(%g,%g) has no area (min >= max)", b.Xmin, b.Ymin, b.Xmax, b.Ymax)
+			r.add(SevError, "box-degenerate", path, n, false, "box (%g,%g)-(%g,%g) has no area (min >= max)", b.Xmin, b.Ymin, b.Xmax, b.Ymax)
 			continue
 		}
 		if w > 0 && h > 0 && (b.Xmin < 0 || b.Ymin < 0 || b.Xmax > float64(w) || b.Ymax > float64(h)) {
 			c := clampBox(b, w, h)
-			add(SevError, "box-outside", it.XML, n, c.Xmin < c.Xmax && c.Ymin < c.Ymax,
+			r.add(SevError, "box-outside", path, n, c.Xmin < c.Xmax && c.Ymin < c.Ymax,
 				"box (%g,%g)-(%g,%g) reaches outside the %dx%d image", b.Xmin, b.Ymin, b.Xmax, b.Ymax, w, h)
 		}
 		if b.W() < 4 || b.H() < 4 {
-			add(SevWarning, "box-tiny", it.XML, n, false, "box is %gx%g px (under 4 px): too small to learn from", b.W(), b.H())
+			r.add(SevWarning, "box-tiny", path, n, false, "box is %gx%g px (under 4 px): too small to learn from", b.W(), b.H())
 		}
 		for j := 0; j < i; j++ {
 			if p := a.Objects[j]; p.Name == o.Name && p.Box.IoU(b) > 0.95 {
-				add(SevWarning, "box-duplicate", it.XML, n, false, "duplicates object %d (%s, IoU %.2f)", j+1, o.Name, p.Box.IoU(b))
+				r.add(SevWarning, "box-duplicate", path, n, false, "duplicates object %d (%s, IoU %.2f)", j+1, o.Name, p.Box.IoU(b))
 				break
 			}
 		}
 	}
-	return r
 }
 
 func clampBox(b Box, w, h int) Box {

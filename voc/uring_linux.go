@@ -174,6 +174,17 @@ const (
 	stxSizeField = 40 // offset of stx_size in struct statx
 )
 
+// A request's user data is its file's index shifted left by 3 and, in the
+// low 3 bits, which step of that file's reads it is (from 1, so that every
+// step is a bit pattern of its own).
+const (
+	stepOpen uint64 = iota + 1
+	stepHead
+	stepClose
+	stepStatx
+	stepTail
+)
+
 // readBatch reads the heads (and tails) of up to u.slots files in at most
 // two io_uring_enter calls. Each file holds direct slot i throughout.
 func (u *uring) readBatch(files []batchFile) error {
@@ -187,13 +198,13 @@ func (u *uring) readBatch(files []batchFile) error {
 		slot, ud := uint32(i), uint64(i)<<3
 		name := uint64(uintptr(unsafe.Pointer(&f.name[0])))
 		// no O_CLOEXEC: the kernel refuses it for direct slots
-		u.put(&n, opOpenAt, sqeIOLink, int32(f.dirfd), 0, name, 0, syscall.O_RDONLY, ud|0, slot+1)
+		u.put(&n, opOpenAt, sqeIOLink, int32(f.dirfd), 0, name, 0, syscall.O_RDONLY, ud|stepOpen, slot+1)
 		if f.tail == nil {
-			u.put(&n, opRead, sqeFixedFile|sqeIOHardLink, int32(slot), 0, bufAddr(f.head), uint32(len(f.head)), 0, ud|1, 0)
-			u.put(&n, opClose, 0, 0, 0, 0, 0, 0, ud|2, slot+1)
+			u.put(&n, opRead, sqeFixedFile|sqeIOHardLink, int32(slot), 0, bufAddr(f.head), uint32(len(f.head)), 0, ud|stepHead, 0)
+			u.put(&n, opClose, 0, 0, 0, 0, 0, 0, ud|stepClose, slot+1)
 		} else {
-			u.put(&n, opRead, sqeFixedFile, int32(slot), 0, bufAddr(f.head), uint32(len(f.head)), 0, ud|1, 0)
-			u.put(&n, opStatx, 0, int32(f.dirfd), uint64(uintptr(unsafe.Pointer(&f.stx[0]))), name, statxSize, 0, ud|3, 0)
+			u.put(&n, opRead, sqeFixedFile, int32(slot), 0, bufAddr(f.head), uint32(len(f.head)), 0, ud|stepHead, 0)
+			u.put(&n, opStatx, 0, int32(f.dirfd), uint64(uintptr(unsafe.Pointer(&f.stx[0]))), name, statxSize, 0, ud|stepStatx, 0)
 		}
 	}
 	if err := u.run(n, files); err != nil {
@@ -209,9 +220,9 @@ func (u *uring) readBatch(files []batchFile) error {
 		if f.err == nil && !f.whole() {
 			f.size = int64(*(*uint64)(unsafe.Pointer(&f.stx[stxSizeField])))
 			off := max(0, f.size-int64(len(f.tail)))
-			u.put(&n, opRead, sqeFixedFile|sqeIOHardLink, int32(slot), uint64(off), bufAddr(f.tail), uint32(len(f.tail)), 0, ud|4, 0)
+			u.put(&n, opRead, sqeFixedFile|sqeIOHardLink, int32(slot), uint64(off), bufAddr(f.tail), uint32(len(f.tail)), 0, ud|stepTail, 0)
 		}
-		u.put(&n, opClose, 0, 0, 0, 0, 0, 0, ud|2, slot+1)
+		u.put(&n, opClose, 0, 0, 0, 0, 0, 0, ud|stepClose, slot+1)
 	}
 	return u.run(n, files)
 }
@@ -250,16 +261,16 @@ func (u *uring) run(n uint32, files []batchFile) error {
 			res := *(*int32)(unsafe.Add(c, 8))
 			f := &files[ud>>3]
 			switch op := ud & 7; {
-			case op == 2: // close: nothing to report
-			case op == 0 && res < 0: // the open's error explains the rest
+			case op == stepClose: // close: nothing to report
+			case op == stepOpen && res < 0: // the open's error explains the rest
 				f.err = syscall.Errno(-res)
 			case res < 0:
 				if f.err == nil {
 					f.err = syscall.Errno(-res)
 				}
-			case op == 1:
+			case op == stepHead:
 				f.n = int(res)
-			case op == 4:
+			case op == stepTail:
 				f.tn = int(res)
 			}
 			done++

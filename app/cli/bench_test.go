@@ -241,7 +241,7 @@ func TestBenchInference(t *testing.T) {
 	singleImage(t, "fixture weights", modelPath, img, nil)
 	trained := ""
 	if ck := os.Getenv("LABELLOOP_BENCH_TRAINED"); ck != "" {
-		r, err := ExportCheckpoint(ck, filepath.Join(t.TempDir(), "trained.onnx"), "")
+		r, err := usecase.Export(context.Background(), ck, usecase.ExportOptions{Out: filepath.Join(t.TempDir(), "trained.onnx")}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,20 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/labelloop/labelloop/inference"
-	"github.com/labelloop/labelloop/internal/atomicfile"
-	"github.com/labelloop/labelloop/internal/wording"
-	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/model/onnx"
+	"github.com/labelloop/labelloop/usecase"
 )
 
 func runExport(args []string, stdout, stderr io.Writer) int {
@@ -66,9 +59,9 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 		q = &inference.Int8Options{CalibDir: *calib, Images: *calibN, Method: *method, Activations: *acts,
 			Progress: progressLine(stderr, "calibrating")}
 	}
-	r, err := ExportModel(context.Background(), *weights, *out, *resize, q)
+	r, err := usecase.Export(context.Background(), *weights, usecase.ExportOptions{Out: *out, Resize: *resize, Int8: q}, nil)
 	if r.Path != "" {
-		fmt.Fprintln(stdout, "wrote", r.Summary)
+		fmt.Fprintln(stdout, "wrote", r.Summary())
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "labelloop export: %v\n", err)
@@ -76,131 +69,6 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, "verified: ONNX Runtime loads it and its three heads give finite values of the right shapes")
 	return ExitOK
-}
-
-// ExportResult is a written ONNX file.
-type ExportResult struct {
-	Path    string
-	Summary string // path, backbone, classes, input size, MB
-}
-
-// ExportCheckpoint writes the checkpoint's network as ONNX (out defaults to
-// the weights' name with .onnx; resize to the checkpoint's mode) and
-// verifies the file with ONNX Runtime.
-func ExportCheckpoint(weights, out, resize string) (ExportResult, error) {
-	return ExportModel(context.Background(), weights, out, resize, nil)
-}
-
-// ExportModel is ExportCheckpoint, int8 when q is set (out then defaults
-// to the weights' name with -int8.onnx).
-func ExportModel(ctx context.Context, weights, out, resize string, q *inference.Int8Options) (ExportResult, error) {
-	var r ExportResult
-	if err := notTheCheckpoint(weights, out); err != nil {
-		return r, err
-	}
-	ck, w, err := model.LoadCheckpoint(weights)
-	if err != nil {
-		return r, err
-	}
-	g, err := model.Build(ck.Config())
-	if err != nil {
-		return r, fmt.Errorf("%s: %w", weights, err)
-	}
-	mode := ck.Resize
-	if resize != "" {
-		mode = resize
-	}
-	m, err := onnx.Export(g, w, onnx.Meta{Classes: ck.Classes, Anchors: ck.Anchors, ResizeMode: mode})
-	if err != nil {
-		return r, fmt.Errorf("%s: %w", weights, err)
-	}
-	kind := ""
-	var data []byte
-	if q != nil {
-		data, err = inference.Int8(ctx, m, ck.InputSize, mode != "plain", *q)
-		kind = fmt.Sprintf(", int8 calibrated on %s", q.CalibDir)
-	} else {
-		data, err = proto.Marshal(m)
-	}
-	if err != nil {
-		return r, fmt.Errorf("%s: %w", weights, err)
-	}
-	if out == "" {
-		out = strings.TrimSuffix(weights, ".safetensors") + ".onnx"
-		if q != nil {
-			out = strings.TrimSuffix(weights, ".safetensors") + "-int8.onnx"
-		}
-	}
-	// verified in memory before anything is written: a model that fails
-	// never reaches the disk
-	if err := verifyExport(out, data, ck.InputSize); err != nil {
-		return r, fmt.Errorf("%s: verification failed, nothing written: %w", out, err)
-	}
-	if err := atomicfile.WriteFile(out, data, 0o644); err != nil {
-		return r, err
-	}
-	r.Path = out
-	r.Summary = fmt.Sprintf("%s (%s, %s, input %d%s, %.1f MB)", out, ck.Backbone, wording.Count(len(ck.Classes), "class", "classes"), ck.InputSize, kind, float64(len(data))/1e6)
-	return r, nil
-}
-
-// notTheCheckpoint refuses an --out that would replace the trained
-// weights or their sidecar with the ONNX file.
-func notTheCheckpoint(weights, out string) error {
-	if out == "" {
-		return nil
-	}
-	for _, p := range []string{weights, model.SidecarPath(weights)} {
-		if sameFile(p, out) {
-			return fmt.Errorf("--out %s is the checkpoint's own file %s: choose another name (the default is %s)", out, p, strings.TrimSuffix(weights, ".safetensors")+".onnx")
-		}
-	}
-	return nil
-}
-
-// sameFile says whether two paths name one file (also through links, or
-// one not yet written, by its cleaned absolute path).
-func sameFile(a, b string) bool {
-	if fa, err := os.Stat(a); err == nil {
-		if fb, err := os.Stat(b); err == nil {
-			return os.SameFile(fa, fb)
-		}
-	}
-	aa, err1 := filepath.Abs(a)
-	bb, err2 := filepath.Abs(b)
-	return err1 == nil && err2 == nil && aa == bb
-}
-
-// verifyExport reads the model's description back as a file's would be
-// read, and runs the reference's test image through it.
-func verifyExport(path string, data []byte, size int) error {
-	info, err := inference.ReadModelInfo(path, data, inference.LoadOptions{})
-	if err != nil {
-		return err
-	}
-	sess, err := inference.NewSession(data, onnx.OutputNames[:], inference.Options{})
-	if err != nil {
-		return err
-	}
-	outs, err := sess.Run(model.FixtureInput(size), 1, size, size)
-	if cerr := sess.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	for k, o := range outs {
-		want := []int64{1, int64(3 * (5 + info.NumClasses)), int64(size / model.Strides[k]), int64(size / model.Strides[k])}
-		if fmt.Sprint(o.Shape) != fmt.Sprint(want) {
-			return fmt.Errorf("output %s has shape %v, want %v", onnx.OutputNames[k], o.Shape, want)
-		}
-		for _, v := range o.Data {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return fmt.Errorf("output %s has non-finite values", onnx.OutputNames[k])
-			}
-		}
-	}
-	return nil
 }
 
 // progressLine reports progress on w about every 10 % and at the end.

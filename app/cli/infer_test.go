@@ -248,9 +248,8 @@ func TestPredictStream(t *testing.T) {
 
 func TestBadModels(t *testing.T) {
 	onnxPath, dir := fixtureModel(t)
-	img := filepath.Join(dir, "x.jpg")
 	synth.Generate(filepath.Join(dir, "d"), synth.Default(1))
-	img = filepath.Join(dir, "d", "JPEGImages", "shapes-00000.jpg")
+	img := filepath.Join(dir, "d", "JPEGImages", "shapes-00000.jpg")
 	notOnnx := filepath.Join(dir, "model.onnx.txt")
 	os.WriteFile(notOnnx, []byte("hello, I am not a model"), 0o644)
 	if code, _, stderr := run("predict", "--model", notOnnx, img); code != 1 || !strings.Contains(stderr, "not an ONNX model") || !strings.Contains(stderr, notOnnx) {

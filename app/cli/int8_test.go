@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/synth"
+	"github.com/labelloop/labelloop/usecase"
 )
 
 // export --int8 --calib writes a model that says it is int8 and how it was
@@ -55,8 +57,8 @@ func TestExportInt8(t *testing.T) {
 		t.Fatalf("eval --beside: %d\n%s%s", code, stdout, stderr)
 	}
 	// the Export tab's comparison: the same table
-	if cmp, err := CompareModels(data, int8Path, fp32); err != nil || !strings.Contains(cmp, "int8-0.onnx (int8)") || !strings.Contains(cmp, "all labelled") {
-		t.Fatalf("CompareModels: %v\n%s", err, cmp)
+	if cmp, err := usecase.CompareModels(context.Background(), data, []string{int8Path, fp32}, nil); err != nil || !strings.Contains(cmp.Table(), "int8-0.onnx (int8)") || !strings.Contains(cmp.Table(), "all labelled") {
+		t.Fatalf("CompareModels: %v\n%s", err, cmp.Table())
 	}
 	if code, stdout, stderr := run("autolabel", "--model", int8Path, "--conf", "0.05", data); code != 0 || !strings.Contains(stdout, "labelled 2 images") {
 		t.Fatalf("autolabel: %d\n%s%s", code, stdout, stderr)

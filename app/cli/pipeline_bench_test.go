@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -17,6 +18,7 @@ import (
 	"github.com/labelloop/labelloop/internal/pix/pixtest"
 	"github.com/labelloop/labelloop/model"
 	"github.com/labelloop/labelloop/model/onnx"
+	"github.com/labelloop/labelloop/usecase"
 )
 
 // benchPictures makes the pipeline bench's pictures: a real photo as
@@ -108,7 +110,7 @@ func TestBenchPipeline(t *testing.T) {
 	var modelData []byte
 	nc, label := 20, "fixture weights"
 	if ck := os.Getenv("LABELLOOP_BENCH_TRAINED"); ck != "" {
-		r, err := ExportCheckpoint(ck, filepath.Join(t.TempDir(), "trained.onnx"), "")
+		r, err := usecase.Export(context.Background(), ck, usecase.ExportOptions{Out: filepath.Join(t.TempDir(), "trained.onnx")}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -43,28 +43,10 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	if *format != "jsonl" && *format != "csv" {
 		return usageError(stderr, fs, "--format must be jsonl or csv")
 	}
-	var images, videos []string
-	for _, p := range pos {
-		if video.IsLive(p) && !video.IsCamera(p) {
-			videos = append(videos, p) // a stream's URL: nothing on disk
-			continue
-		}
-		switch fi, err := os.Stat(p); {
-		case err != nil:
-			fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
-			return ExitUsage
-		case fi.IsDir():
-			found, err := video.ListMedia(p, false)
-			if err != nil {
-				fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
-				return ExitUsage
-			}
-			images = append(images, found...)
-		case video.IsVideoPath(p):
-			videos = append(videos, p)
-		default:
-			images = append(images, p)
-		}
+	images, videos, err := predictInputs(pos)
+	if err != nil {
+		fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
+		return ExitUsage
 	}
 	parallel := min(*workers, len(images))
 	if len(videos) > 0 {
@@ -102,33 +84,8 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 	defer closeDetector(det, stderr, "predict")
 	start := time.Now()
 	recs, failed, tm := predictImages(ctx, det, images, mf.thresholds(), *workers, out, !*noSave, stderr)
-	live := 0
-	for i, v := range videos {
-		if ctx.Err() != nil {
-			break
-		}
-		job := first
-		if i > 0 || job == nil {
-			job = usecase.OpenVideo(v, out, !*noSave, inference.GPUPresent())
-		}
-		first = nil
-		vr, frames, err := usecase.PredictVideo(ctx, det, job, v, mf.thresholds(), nil)
-		switch {
-		case err == nil:
-		case ctx.Err() != nil:
-			fmt.Fprintf(stderr, "labelloop predict: %s: stopped after %d frames\n", video.SourceName(v), frames)
-			if video.IsLive(v) {
-				live++
-			}
-		default:
-			fmt.Fprintf(stderr, "labelloop predict: %s: %v\n", video.SourceName(v), err)
-			failed++
-		}
-		recs = append(recs, vr...)
-	}
-	if first != nil {
-		first.Cancel()
-	}
+	vrecs, vfailed, live := predictVideos(ctx, det, first, videos, mf.thresholds(), out, !*noSave, stderr)
+	recs, failed = append(recs, vrecs...), failed+vfailed
 	if err := inference.WriteRecords(filepath.Join(out, "detections."+*format), recs, *format); err != nil {
 		fmt.Fprintf(stderr, "labelloop predict: %v\n", err)
 		return ExitFindings
@@ -154,6 +111,67 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 		return ExitInterrupted
 	}
 	return ExitOK
+}
+
+// predictInputs sorts the command's arguments into images (a folder's
+// pictures included) and videos, cameras and streams.
+func predictInputs(pos []string) (images, videos []string, err error) {
+	for _, p := range pos {
+		if video.IsLive(p) && !video.IsCamera(p) {
+			videos = append(videos, p) // a stream's URL: nothing on disk
+			continue
+		}
+		fi, err := os.Stat(p)
+		switch {
+		case err != nil:
+			return nil, nil, err
+		case fi.IsDir():
+			found, err := video.ListMedia(p, false)
+			if err != nil {
+				return nil, nil, err
+			}
+			images = append(images, found...)
+		case video.IsVideoPath(p):
+			videos = append(videos, p)
+		default:
+			images = append(images, p)
+		}
+	}
+	return images, videos, nil
+}
+
+// predictVideos runs the videos one after the other, first being the
+// first's job when it was opened early, and says on stderr which failed
+// or were stopped. live counts the cameras and streams that Ctrl+C ended,
+// which is their ordinary end.
+func predictVideos(ctx context.Context, det *inference.Detector, first *inference.VideoJob, videos []string, t detect.Thresholds, out string, save bool, stderr io.Writer) (recs []inference.Record, failed, live int) {
+	for i, v := range videos {
+		if ctx.Err() != nil {
+			break
+		}
+		job := first
+		if i > 0 || job == nil {
+			job = usecase.OpenVideo(v, out, save, inference.GPUPresent())
+		}
+		first = nil
+		vr, frames, err := usecase.PredictVideo(ctx, det, job, v, t, nil)
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			fmt.Fprintf(stderr, "labelloop predict: %s: stopped after %d frames\n", video.SourceName(v), frames)
+			if video.IsLive(v) {
+				live++
+			}
+		default:
+			fmt.Fprintf(stderr, "labelloop predict: %s: %v\n", video.SourceName(v), err)
+			failed++
+		}
+		recs = append(recs, vr...)
+	}
+	if first != nil {
+		first.Cancel()
+	}
+	return recs, failed, live
 }
 
 func ms(d time.Duration, n int) float64 {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labelloop/labelloop/training"
 	"github.com/labelloop/labelloop/training/protocol"
 )
 
@@ -54,38 +55,20 @@ func TestSoakKillResume(t *testing.T) {
 		// up to 6 s: about 1.5 s of start-up and loading, then epochs of
 		// about half a second, each ending with a save
 		delay := time.Duration(rng.Int64N(int64(6 * time.Second)))
-		timer := time.After(delay)
-		started := false
-		var errMsg string
-	wait:
-		for {
-			select {
-			case e, ok := <-w.events:
-				if !ok {
-					break wait
-				}
-				switch e.Event {
-				case "started":
-					started = true
-					if dir == "" {
-						dir = e.Run
-					} else {
-						if n := countTemps(dir); n != 0 {
-							t.Fatalf("kill %d: the resume left %d temporary files", k, n)
-						}
-						resumed++
-						epochAt = append(epochAt, e.Epoch)
-						if strings.Contains(e.Message, "resuming from best") {
-							fromBest++
-						}
-					}
-				case "error":
-					errMsg = e.Message
-				}
-			case <-timer:
-				break wait
+		started, errMsg := watchUntil(w, delay, func(e training.Event) {
+			if dir == "" {
+				dir = e.Run
+				return
 			}
-		}
+			if n := countTemps(dir); n != 0 {
+				t.Fatalf("kill %d: the resume left %d temporary files", k, n)
+			}
+			resumed++
+			epochAt = append(epochAt, e.Epoch)
+			if strings.Contains(e.Message, "resuming from best") {
+				fromBest++
+			}
+		})
 		w.cmd.Process.Signal(syscall.SIGKILL)
 		<-w.done
 		switch {
@@ -175,4 +158,28 @@ func reasonOf(msg string) string {
 		msg = msg[:60]
 	}
 	return fmt.Sprint(msg)
+}
+
+// watchUntil reads the worker's events for delay or until it exits,
+// calling started for its "started" event; it tells whether the run
+// started and the message of its last "error" event.
+func watchUntil(w *worker, delay time.Duration, onStart func(training.Event)) (started bool, errMsg string) {
+	timer := time.After(delay)
+	for {
+		select {
+		case e, ok := <-w.events:
+			if !ok {
+				return started, errMsg
+			}
+			switch e.Event {
+			case "started":
+				started = true
+				onStart(e)
+			case "error":
+				errMsg = e.Message
+			}
+		case <-timer:
+			return started, errMsg
+		}
+	}
 }

@@ -26,6 +26,10 @@ var bars = []struct {
 		"libtorch stays in the worker, Fyne in ui and app"},
 	{". ./app/... ./ui/...", []string{"github.com/sugarme/gotch"},
 		"the app starts the training worker as a process; only cmd/labelloop-train links libtorch"},
+	{"./app ./ui/...", []string{"github.com/labelloop/labelloop/app/cli"},
+		"the window calls the use cases (usecase), not the command-line package"},
+	{"./usecase/...", []string{"fyne.io/fyne/v2", "github.com/labelloop/labelloop/app/cli", "github.com/labelloop/labelloop/ui", "github.com/sugarme/gotch"},
+		"the use cases are shared by the window and the commands, and know neither"},
 }
 
 func TestDependencyBars(t *testing.T) {

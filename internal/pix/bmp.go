@@ -65,6 +65,18 @@ func parseBMPHeader(d []byte) (*bmpHeader, error) {
 	default:
 		return nil, bmpUnsupported("%d bits per pixel", h.bpp)
 	}
+	if err := h.readCompression(d); err != nil {
+		return nil, err
+	}
+	if h.bpp <= 8 {
+		h.readPalette(d)
+	}
+	return h, nil
+}
+
+// readCompression checks the compression against the bit depth and sets
+// the bit fields pixels of 16 and 32 bits are read through.
+func (h *bmpHeader) readCompression(d []byte) error {
 	switch {
 	case h.comp == 0:
 		h.masks = [3]uint32{0x7C00, 0x03E0, 0x001F}
@@ -73,46 +85,49 @@ func parseBMPHeader(d []byte) (*bmpHeader, error) {
 		}
 	case h.comp == 1 && h.bpp == 8, h.comp == 2 && h.bpp == 4:
 		if h.topDown {
-			return nil, bmpCorrupt("top-down rows cannot be RLE-compressed")
+			return bmpCorrupt("top-down rows cannot be RLE-compressed")
 		}
 	case h.comp == 3 && (h.bpp == 16 || h.bpp == 32):
 		// masks follow a 40-byte header, or sit inside a longer one
 		if len(d) < 14+40+12 {
-			return nil, bmpCorrupt("bit fields cut short")
+			return bmpCorrupt("bit fields cut short")
 		}
 		for i := range h.masks {
-			h.masks[i] = le.Uint32(d[54+4*i:])
+			h.masks[i] = binary.LittleEndian.Uint32(d[54+4*i:])
 			if h.masks[i] == 0 {
-				return nil, bmpUnsupported("an empty bit field")
+				return bmpUnsupported("an empty bit field")
 			}
 		}
 	default:
-		return nil, bmpUnsupported("compression %d with %d bits per pixel", h.comp, h.bpp)
+		return bmpUnsupported("compression %d with %d bits per pixel", h.comp, h.bpp)
 	}
-	if h.bpp <= 8 {
-		n := h.colors
-		if n == 0 || n > 1<<h.bpp {
-			n = 1 << h.bpp
-		}
-		entry := 4
-		if h.infoLen == 12 {
-			entry = 3
-		}
-		h.paletteAt = 14 + h.infoLen
-		if h.comp == 3 && h.infoLen == 40 {
-			h.paletteAt += 12
-		}
-		if len(d) < h.paletteAt+n*entry {
-			// a palette cut short by the pixel data is shortened, as PIL does
-			n = max(0, min(n, (h.offset-h.paletteAt)/entry, (len(d)-h.paletteAt)/entry))
-		}
-		h.palette = make([][3]uint8, n)
-		for i := range h.palette {
-			p := d[h.paletteAt+i*entry:]
-			h.palette[i] = [3]uint8{p[2], p[1], p[0]}
-		}
+	return nil
+}
+
+// readPalette reads the colour table of a header of 8 bits per pixel or
+// fewer.
+func (h *bmpHeader) readPalette(d []byte) {
+	n := h.colors
+	if n == 0 || n > 1<<h.bpp {
+		n = 1 << h.bpp
 	}
-	return h, nil
+	entry := 4
+	if h.infoLen == 12 {
+		entry = 3
+	}
+	h.paletteAt = 14 + h.infoLen
+	if h.comp == 3 && h.infoLen == 40 {
+		h.paletteAt += 12
+	}
+	if len(d) < h.paletteAt+n*entry {
+		// a palette cut short by the pixel data is shortened, as PIL does
+		n = max(0, min(n, (h.offset-h.paletteAt)/entry, (len(d)-h.paletteAt)/entry))
+	}
+	h.palette = make([][3]uint8, n)
+	for i := range h.palette {
+		p := d[h.paletteAt+i*entry:]
+		h.palette[i] = [3]uint8{p[2], p[1], p[0]}
+	}
 }
 
 // BMPSupported reports whether a BMP whose first bytes are head (the

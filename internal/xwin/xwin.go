@@ -47,7 +47,7 @@ func Open(display string) (*Display, error) {
 	}
 	if err := xtest.Init(c); err != nil {
 		c.Close()
-		return nil, fmt.Errorf("X display %q has no XTEST extension: %w", display, err)
+		return nil, fmt.Errorf("no XTEST extension on X display %q: %w", display, err)
 	}
 	setup := xproto.Setup(c)
 	scr := setup.DefaultScreen(c)

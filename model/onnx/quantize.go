@@ -89,70 +89,88 @@ func keepFloat(name string, float []string) bool {
 
 func makePlan(g *pb.GraphProto, opt QuantOptions) *plan {
 	p := &plan{g: g, int8Node: make([]bool, len(g.Node)), quantized: map[string]bool{}, shareWith: map[string]string{}}
-	producer := map[string]int{}
-	consumers := map[string][]int{}
+	ix := graphIndex{producer: map[string]int{}, consumers: map[string][]int{}}
 	for i, n := range g.Node {
 		for _, o := range n.Output {
-			producer[o] = i
+			ix.producer[o] = i
 		}
 		for _, in := range n.Input {
 			if in != "" {
-				consumers[in] = append(consumers[in], i)
+				ix.consumers[in] = append(ix.consumers[in], i)
 			}
 		}
 		p.int8Node[i] = int8Ops[n.GetOpType()] && !keepFloat(n.GetName(), opt.Float)
 	}
-	// a Relu or Clip alone after an int8 Conv is folded into it by the
-	// runtime when its output is quantized: the Conv's own output is
-	// then never materialised and needs no scale
-	preAct := map[string]bool{}
-	for i, n := range g.Node {
-		if (n.GetOpType() == "Relu" || n.GetOpType() == "Clip") && len(consumers[n.Input[0]]) == 1 {
-			if j, ok := producer[n.Input[0]]; ok && p.int8Node[j] && g.Node[j].GetOpType() == "Conv" {
-				preAct[n.Input[0]] = true
-				p.int8Node[i] = true // the activation's output is the conv's
-			}
-		}
-	}
-	consider := func(t string, prod int) {
-		if preAct[t] || p.quantized[t] {
-			return
-		}
-		q := prod >= 0 && p.int8Node[prod]
-		for _, c := range consumers[t] {
-			// weights, biases and constants are initializers, not activations
-			if p.int8Node[c] && g.Node[c].Input[0] == t || p.int8Node[c] && g.Node[c].GetOpType() != "Conv" {
-				q = true
-			}
-		}
-		if !q {
-			return
-		}
-		p.quantized[t] = true
-		p.order = append(p.order, t)
-		if prod >= 0 && sharedRange[g.Node[prod].GetOpType()] && p.int8Node[prod] {
-			src := g.Node[prod].Input[0]
-			for p.shareWith[src] != "" {
-				src = p.shareWith[src]
-			}
-			p.shareWith[t] = src
-		}
-	}
+	ix.preAct = p.foldActivations(ix)
 	inits := map[string]bool{}
 	for _, t := range g.Initializer {
 		inits[t.GetName()] = true
 	}
 	for _, in := range g.Input {
 		if !inits[in.GetName()] {
-			consider(in.GetName(), -1)
+			p.consider(ix, in.GetName(), -1)
 		}
 	}
 	for i, n := range g.Node {
 		for _, o := range n.Output {
-			consider(o, i)
+			p.consider(ix, o, i)
 		}
 	}
 	return p
+}
+
+// graphIndex is, for each tensor of a graph, the node that makes it, the
+// nodes that read it, and whether it is a Conv's output folded into the
+// activation after it.
+type graphIndex struct {
+	producer  map[string]int
+	consumers map[string][]int
+	preAct    map[string]bool
+}
+
+// foldActivations marks the Relu or Clip alone after an int8 Conv as int8:
+// the runtime folds it into the Conv when its output is quantized, so the
+// Conv's own output is never materialised and needs no scale. It returns
+// those Conv outputs.
+func (p *plan) foldActivations(ix graphIndex) map[string]bool {
+	preAct := map[string]bool{}
+	for i, n := range p.g.Node {
+		if (n.GetOpType() == "Relu" || n.GetOpType() == "Clip") && len(ix.consumers[n.Input[0]]) == 1 {
+			if j, ok := ix.producer[n.Input[0]]; ok && p.int8Node[j] && p.g.Node[j].GetOpType() == "Conv" {
+				preAct[n.Input[0]] = true
+				p.int8Node[i] = true // the activation's output is the conv's
+			}
+		}
+	}
+	return preAct
+}
+
+// consider quantizes tensor t, made by node prod (-1 for a graph input),
+// when an int8 node makes it or reads it as an activation; a tensor whose
+// range its producer keeps (sharedRange) shares its source's scale.
+func (p *plan) consider(ix graphIndex, t string, prod int) {
+	if ix.preAct[t] || p.quantized[t] {
+		return
+	}
+	q := prod >= 0 && p.int8Node[prod]
+	for _, c := range ix.consumers[t] {
+		// weights, biases and constants are initializers, not activations
+		if p.int8Node[c] && p.g.Node[c].Input[0] == t || p.int8Node[c] && p.g.Node[c].GetOpType() != "Conv" {
+			q = true
+		}
+	}
+	if !q {
+		return
+	}
+	p.quantized[t] = true
+	p.order = append(p.order, t)
+	if prod >= 0 && sharedRange[p.g.Node[prod].GetOpType()] && p.int8Node[prod] {
+		src := p.g.Node[prod].Input[0]
+		for p.shareWith[src] != "" {
+			src = p.shareWith[src]
+		}
+		p.shareWith[t] = src
+	}
 }
 
 // CalibrationTensors lists, in graph order, the tensors of an exported

@@ -274,75 +274,13 @@ func readLegacy(name string, f io.ReaderAt, size int64) (*StateDict, error) {
 			order = binary.BigEndian
 		}
 	}
-	roots := map[string]*storage{}
-	views := map[string]*storage{}
-	persistent := func(id any) (any, error) {
-		dt, key, numel, rest, err := persistentStorage(id, 6)
-		if err != nil {
-			return nil, err
-		}
-		root := roots[key]
-		if root == nil {
-			root = &storage{dtype: dt, key: key, numel: numel}
-			roots[key] = root
-		} else if root.dtype != dt {
-			return nil, fmt.Errorf("storage %s is %s and %s", printable(key), root.dtype, dt)
-		}
-		if rest[0] == nil {
-			return root, nil
-		}
-		// a view: (view_key, offset, view_size)
-		vm, ok := rest[0].(tuple)
-		if !ok || len(vm) != 3 {
-			return nil, fmt.Errorf("a storage view that is %s", describe(rest[0]))
-		}
-		vkey, ok1 := vm[0].(string)
-		off, ok2 := vm[1].(int64)
-		n, ok3 := vm[2].(int64)
-		if !ok1 || !ok2 || !ok3 || off < 0 || n < 0 {
-			return nil, errors.New("a storage view whose key, offset or size is wrong")
-		}
-		if v := views[vkey]; v != nil {
-			return v, nil
-		}
-		v := &storage{dtype: dt, key: vkey, numel: n, root: root, off: off}
-		views[vkey] = v
-		return v, nil
-	}
-	root, err := unpickle(src, persistent)
+	ls := &legacyStorages{roots: map[string]*storage{}, views: map[string]*storage{}}
+	root, err := unpickle(src, ls.persistent)
 	if err != nil {
 		return nil, bad(name, "pickle", "%v", err)
 	}
-	keysV, err := unpickle(src, nil)
-	if err != nil {
-		return nil, bad(name, "storage keys", "%v", err)
-	}
-	keys, ok := keysV.(*pyList)
-	if !ok {
-		return nil, bad(name, "storage keys", "%s, not a list", describe(keysV))
-	}
-	budget := MaxBytes
-	for _, k := range keys.items {
-		key, _ := k.(string)
-		st := roots[key]
-		if st == nil || st.data != nil {
-			return nil, bad(name, "storage keys", "key %s names no storage of the pickle (or one twice)", describe(k))
-		}
-		field := "storage " + printable(key)
-		nb, err := src.read(8)
-		if err != nil {
-			return nil, bad(name, field, "%v", err)
-		}
-		if n := int64(order.Uint64(nb)); n != st.numel {
-			return nil, bad(name, field, "%d elements, the pickle says %d", n, st.numel)
-		}
-		nbytes := st.numel * st.dtype.size()
-		if budget -= nbytes; budget < 0 {
-			return nil, bad(name, "", "more than %d MB of tensor data", MaxBytes>>20)
-		}
-		if st.data, err = src.read(nbytes); err != nil {
-			return nil, bad(name, field, "%v", err)
-		}
+	if err := ls.read(name, src, order); err != nil {
+		return nil, err
 	}
 	sd, ts, err := stateDict(root)
 	if err != nil {
@@ -351,11 +289,123 @@ func readLegacy(name string, f io.ReaderAt, size int64) (*StateDict, error) {
 	return build(name, "legacy", sd, ts, order)
 }
 
+// legacyStorages are the storages a legacy pickle names: roots by key, and
+// views (slices of a root) by their own key.
+type legacyStorages struct{ roots, views map[string]*storage }
+
+// persistent resolves a storage's persistent id, ("storage", type, key,
+// location, numel, view), view being None or (view_key, offset, size).
+func (ls *legacyStorages) persistent(id any) (any, error) {
+	dt, key, numel, rest, err := persistentStorage(id, 6)
+	if err != nil {
+		return nil, err
+	}
+	root := ls.roots[key]
+	if root == nil {
+		root = &storage{dtype: dt, key: key, numel: numel}
+		ls.roots[key] = root
+	} else if root.dtype != dt {
+		return nil, fmt.Errorf("storage %s is %s and %s", printable(key), root.dtype, dt)
+	}
+	if rest[0] == nil {
+		return root, nil
+	}
+	vm, ok := rest[0].(tuple)
+	if !ok || len(vm) != 3 {
+		return nil, fmt.Errorf("a storage view that is %s", describe(rest[0]))
+	}
+	vkey, ok1 := vm[0].(string)
+	off, ok2 := vm[1].(int64)
+	n, ok3 := vm[2].(int64)
+	if !ok1 || !ok2 || !ok3 || off < 0 || n < 0 {
+		return nil, errors.New("a storage view whose key, offset or size is wrong")
+	}
+	if v := ls.views[vkey]; v != nil {
+		return v, nil
+	}
+	v := &storage{dtype: dt, key: vkey, numel: n, root: root, off: off}
+	ls.views[vkey] = v
+	return v, nil
+}
+
+// read reads what follows the pickle: the list of storage keys, then each
+// root storage in that order as its element count and its bytes.
+func (ls *legacyStorages) read(name string, src *source, order binary.ByteOrder) error {
+	keysV, err := unpickle(src, nil)
+	if err != nil {
+		return bad(name, "storage keys", "%v", err)
+	}
+	keys, ok := keysV.(*pyList)
+	if !ok {
+		return bad(name, "storage keys", "%s, not a list", describe(keysV))
+	}
+	budget := MaxBytes
+	for _, k := range keys.items {
+		key, _ := k.(string)
+		st := ls.roots[key]
+		if st == nil || st.data != nil {
+			return bad(name, "storage keys", "key %s names no storage of the pickle (or one twice)", describe(k))
+		}
+		field := "storage " + printable(key)
+		nb, err := src.read(8)
+		if err != nil {
+			return bad(name, field, "%v", err)
+		}
+		if n := int64(order.Uint64(nb)); n != st.numel {
+			return bad(name, field, "%d elements, the pickle says %d", n, st.numel)
+		}
+		nbytes := st.numel * st.dtype.size()
+		if budget -= nbytes; budget < 0 {
+			return bad(name, "", "more than %d MB of tensor data", MaxBytes>>20)
+		}
+		if st.data, err = src.read(nbytes); err != nil {
+			return bad(name, field, "%v", err)
+		}
+	}
+	return nil
+}
+
 // readTar reads the oldest format: a tar of "storages" (each storage's
 // key, location and type, then its count and bytes; then the views),
 // "tensors" (each tensor's key, storage and shape in binary) and "pickle"
 // (the object, naming tensors by key).
 func readTar(name string, f io.ReaderAt, size int64) (*StateDict, error) {
+	parts, err := tarParts(name, f, size)
+	if err != nil {
+		return nil, err
+	}
+	order := binary.LittleEndian
+	objects, err := tarStorages(name, sourceOf(parts["storages"]), order)
+	if err != nil {
+		return nil, err
+	}
+	tensors, err := tarTensors(name, sourceOf(parts["tensors"]), objects, order)
+	if err != nil {
+		return nil, err
+	}
+	persistent := func(id any) (any, error) {
+		if _, ok := id.(tuple); ok {
+			return nil, errors.New("a whole pickled module (torch.save(model)); save its state_dict() instead")
+		}
+		key, ok := keyOf(id)
+		if t := tensors[key]; ok && t != nil {
+			return t, nil
+		}
+		return nil, fmt.Errorf("persistent id %s names no tensor", describe(id))
+	}
+	root, err := unpickle(sourceOf(parts["pickle"]), persistent)
+	if err != nil {
+		return nil, bad(name, "pickle", "%v", err)
+	}
+	sd, ts, err := stateDict(root)
+	if err != nil {
+		return nil, bad(name, "pickle", "%v", err)
+	}
+	return build(name, "tar", sd, ts, order)
+}
+
+// tarParts reads the three members of the tar format, each at most once.
+func tarParts(name string, f io.ReaderAt, size int64) (map[string][]byte, error) {
 	tr := tar.NewReader(io.NewSectionReader(f, 0, size))
 	parts := map[string][]byte{}
 	for {
@@ -383,60 +433,80 @@ func readTar(name string, f io.ReaderAt, size int64) (*StateDict, error) {
 			return nil, bad(name, p, "missing from the tar archive")
 		}
 	}
-	order := binary.LittleEndian
-	objects := map[string]*storage{}
-	// storages: count, then per storage (key, location, type), count, bytes
-	src := sourceOf(parts["storages"])
+	return parts, nil
+}
+
+// tarStorages reads the "storages" member: a count, then per storage
+// (key, location, type), its element count and its bytes; then the views.
+func tarStorages(name string, src *source, order binary.ByteOrder) (map[string]*storage, error) {
 	count, err := unpickleCount(src)
 	if err != nil {
 		return nil, bad(name, "storages", "%v", err)
 	}
+	objects := map[string]*storage{}
 	budget := MaxBytes
 	for range count {
-		v, err := unpickle(src, nil)
-		if err != nil {
-			return nil, bad(name, "storages", "%v", err)
+		if err := tarStorage(name, src, objects, order, &budget); err != nil {
+			return nil, err
 		}
-		t, ok := v.(tuple)
-		if !ok || len(t) != 3 {
-			return nil, bad(name, "storages", "a storage header that is %s", describe(v))
-		}
-		key, ok := keyOf(t[0])
-		g, isG := t[2].(global)
-		dt := storageTypes[g.name]
-		if !ok || !isG || g.module != "torch" || dt == 0 || objects[key] != nil {
-			return nil, bad(name, "storages", "a storage header (%s, %s)", describe(t[0]), describe(t[2]))
-		}
-		nb, err := src.read(8)
-		if err != nil {
-			return nil, bad(name, "storages", "%v", err)
-		}
-		numel := int64(order.Uint64(nb))
-		if numel < 0 || numel > src.size/dt.size() {
-			return nil, bad(name, "storages", "storage %s of %d elements in %d bytes", key, numel, src.size)
-		}
-		nbytes := numel * dt.size()
-		if budget -= nbytes; budget < 0 {
-			return nil, bad(name, "", "more than %d MB of tensor data", MaxBytes>>20)
-		}
-		data, err := src.read(nbytes)
-		if err != nil {
-			return nil, bad(name, "storages", "%v", err)
-		}
-		objects[key] = &storage{dtype: dt, key: key, numel: numel, data: data}
 	}
+	if err := tarViews(name, src, objects); err != nil {
+		return nil, err
+	}
+	return objects, nil
+}
+
+// tarStorage reads one storage into objects, taking its bytes from budget.
+func tarStorage(name string, src *source, objects map[string]*storage, order binary.ByteOrder, budget *int64) error {
 	v, err := unpickle(src, nil)
 	if err != nil {
-		return nil, bad(name, "storages", "views: %v", err)
+		return bad(name, "storages", "%v", err)
+	}
+	t, ok := v.(tuple)
+	if !ok || len(t) != 3 {
+		return bad(name, "storages", "a storage header that is %s", describe(v))
+	}
+	key, ok := keyOf(t[0])
+	g, isG := t[2].(global)
+	dt := storageTypes[g.name]
+	if !ok || !isG || g.module != "torch" || dt == 0 || objects[key] != nil {
+		return bad(name, "storages", "a storage header (%s, %s)", describe(t[0]), describe(t[2]))
+	}
+	nb, err := src.read(8)
+	if err != nil {
+		return bad(name, "storages", "%v", err)
+	}
+	numel := int64(order.Uint64(nb))
+	if numel < 0 || numel > src.size/dt.size() {
+		return bad(name, "storages", "storage %s of %d elements in %d bytes", key, numel, src.size)
+	}
+	nbytes := numel * dt.size()
+	if *budget -= nbytes; *budget < 0 {
+		return bad(name, "", "more than %d MB of tensor data", MaxBytes>>20)
+	}
+	data, err := src.read(nbytes)
+	if err != nil {
+		return bad(name, "storages", "%v", err)
+	}
+	objects[key] = &storage{dtype: dt, key: key, numel: numel, data: data}
+	return nil
+}
+
+// tarViews reads the list of views, (key, root key, offset, size), that
+// ends the "storages" member into objects.
+func tarViews(name string, src *source, objects map[string]*storage) error {
+	v, err := unpickle(src, nil)
+	if err != nil {
+		return bad(name, "storages", "views: %v", err)
 	}
 	vl, ok := v.(*pyList)
 	if !ok {
-		return nil, bad(name, "storages", "views are %s, not a list", describe(v))
+		return bad(name, "storages", "views are %s, not a list", describe(v))
 	}
 	for _, it := range vl.items {
 		t, ok := it.(tuple)
 		if !ok || len(t) != 4 {
-			return nil, bad(name, "storages", "a view that is %s", describe(it))
+			return bad(name, "storages", "a view that is %s", describe(it))
 		}
 		target, ok1 := keyOf(t[0])
 		rootKey, ok2 := keyOf(t[1])
@@ -444,76 +514,71 @@ func readTar(name string, f io.ReaderAt, size int64) (*StateDict, error) {
 		n, ok4 := t[3].(int64)
 		root := objects[rootKey]
 		if !ok1 || !ok2 || !ok3 || !ok4 || root == nil || root.root != nil || objects[target] != nil || off < 0 || n < 0 {
-			return nil, bad(name, "storages", "a view (%s, %s, %s, %s)", describe(t[0]), describe(t[1]), describe(t[2]), describe(t[3]))
+			return bad(name, "storages", "a view (%s, %s, %s, %s)", describe(t[0]), describe(t[1]), describe(t[2]), describe(t[3]))
 		}
 		objects[target] = &storage{dtype: root.dtype, key: target, numel: n, root: root, off: off}
 	}
-	// tensors: count, then per tensor (key, storage key, type) and in
-	// binary ndim (int32, 4 bytes unused), sizes, strides, offset
-	src = sourceOf(parts["tensors"])
-	if count, err = unpickleCount(src); err != nil {
+	return nil
+}
+
+// tarTensors reads the "tensors" member: a count, then per tensor (key,
+// storage key, type) and in binary ndim (int32, 4 bytes unused), sizes,
+// strides, offset.
+func tarTensors(name string, src *source, objects map[string]*storage, order binary.ByteOrder) (map[string]*tensor, error) {
+	count, err := unpickleCount(src)
+	if err != nil {
 		return nil, bad(name, "tensors", "%v", err)
 	}
 	tensors := map[string]*tensor{}
 	for range count {
-		v, err := unpickle(src, nil)
-		if err != nil {
-			return nil, bad(name, "tensors", "%v", err)
+		if err := tarTensor(name, src, objects, tensors, order); err != nil {
+			return nil, err
 		}
-		t, ok := v.(tuple)
-		if !ok || len(t) != 3 {
-			return nil, bad(name, "tensors", "a tensor header that is %s", describe(v))
-		}
-		key, ok1 := keyOf(t[0])
-		sk, ok2 := keyOf(t[1])
-		st := objects[sk]
-		if !ok1 || !ok2 || st == nil || tensors[key] != nil {
-			return nil, bad(name, "tensors", "tensor %s on storage %s", describe(t[0]), describe(t[1]))
-		}
-		head, err := src.read(8)
-		if err != nil {
-			return nil, bad(name, "tensors", "%v", err)
-		}
-		ndim := int64(int32(order.Uint32(head)))
-		if ndim < 0 || ndim > 64 {
-			return nil, bad(name, "tensors", "tensor %s of %d dimensions", key, ndim)
-		}
-		dims, err := src.read(16*ndim + 8)
-		if err != nil {
-			return nil, bad(name, "tensors", "%v", err)
-		}
-		tn := &tensor{st: st, size: make([]int64, ndim), stride: make([]int64, ndim)}
-		for i := range ndim {
-			tn.size[i] = int64(order.Uint64(dims[8*i:]))
-			tn.stride[i] = int64(order.Uint64(dims[8*(ndim+i):]))
-			if tn.size[i] < 0 || tn.stride[i] < 0 {
-				return nil, bad(name, "tensors", "tensor %s of size %v, stride %v", key, tn.size, tn.stride)
-			}
-		}
-		if tn.offset = int64(order.Uint64(dims[16*ndim:])); tn.offset < 0 {
-			return nil, bad(name, "tensors", "tensor %s at offset %d", key, tn.offset)
-		}
-		tensors[key] = tn
 	}
-	persistent := func(id any) (any, error) {
-		if _, ok := id.(tuple); ok {
-			return nil, errors.New("a whole pickled module (torch.save(model)); save its state_dict() instead")
-		}
-		key, ok := keyOf(id)
-		if t := tensors[key]; ok && t != nil {
-			return t, nil
-		}
-		return nil, fmt.Errorf("persistent id %s names no tensor", describe(id))
-	}
-	root, err := unpickle(sourceOf(parts["pickle"]), persistent)
+	return tensors, nil
+}
+
+// tarTensor reads one tensor into tensors.
+func tarTensor(name string, src *source, objects map[string]*storage, tensors map[string]*tensor, order binary.ByteOrder) error {
+	v, err := unpickle(src, nil)
 	if err != nil {
-		return nil, bad(name, "pickle", "%v", err)
+		return bad(name, "tensors", "%v", err)
 	}
-	sd, ts, err := stateDict(root)
+	t, ok := v.(tuple)
+	if !ok || len(t) != 3 {
+		return bad(name, "tensors", "a tensor header that is %s", describe(v))
+	}
+	key, ok1 := keyOf(t[0])
+	sk, ok2 := keyOf(t[1])
+	st := objects[sk]
+	if !ok1 || !ok2 || st == nil || tensors[key] != nil {
+		return bad(name, "tensors", "tensor %s on storage %s", describe(t[0]), describe(t[1]))
+	}
+	head, err := src.read(8)
 	if err != nil {
-		return nil, bad(name, "pickle", "%v", err)
+		return bad(name, "tensors", "%v", err)
 	}
-	return build(name, "tar", sd, ts, order)
+	ndim := int64(int32(order.Uint32(head)))
+	if ndim < 0 || ndim > 64 {
+		return bad(name, "tensors", "tensor %s of %d dimensions", key, ndim)
+	}
+	dims, err := src.read(16*ndim + 8)
+	if err != nil {
+		return bad(name, "tensors", "%v", err)
+	}
+	tn := &tensor{st: st, size: make([]int64, ndim), stride: make([]int64, ndim)}
+	for i := range ndim {
+		tn.size[i] = int64(order.Uint64(dims[8*i:]))
+		tn.stride[i] = int64(order.Uint64(dims[8*(ndim+i):]))
+		if tn.size[i] < 0 || tn.stride[i] < 0 {
+			return bad(name, "tensors", "tensor %s of size %v, stride %v", key, tn.size, tn.stride)
+		}
+	}
+	if tn.offset = int64(order.Uint64(dims[16*ndim:])); tn.offset < 0 {
+		return bad(name, "tensors", "tensor %s at offset %d", key, tn.offset)
+	}
+	tensors[key] = tn
+	return nil
 }
 
 func sourceOf(b []byte) *source {

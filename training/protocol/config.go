@@ -3,6 +3,7 @@ package protocol
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/labelloop/labelloop/internal/weights"
@@ -93,29 +94,29 @@ func (c *Config) Defaults() {
 
 // Check reports the first setting that cannot work, in the user's terms.
 func (c *Config) Check() error {
+	if err := c.checkCounts(); err != nil {
+		return err
+	}
+	if err := oneOf("optimizer", c.Optimizer, "adam", "sgd"); err != nil {
+		return err
+	}
 	switch {
-	case c.Dataset == "":
-		return fmt.Errorf("no dataset")
-	case c.InputSize < 32 || c.InputSize%32 != 0:
-		return fmt.Errorf("input size %d: must be a multiple of 32", c.InputSize)
-	case c.Epochs < 1:
-		return fmt.Errorf("epochs %d: must be at least 1", c.Epochs)
-	case c.Batch < 2 || c.FreezeBatch < 2:
-		return fmt.Errorf("batch size %d: BatchNorm needs at least 2 images per batch", min(c.Batch, c.FreezeBatch))
-	case c.FreezeEpochs < 0 || c.FreezeEpochs >= c.Epochs:
-		return fmt.Errorf("freeze epochs %d: must be from 0 to epochs−1 (%d)", c.FreezeEpochs, c.Epochs-1)
-	case c.Optimizer != "adam" && c.Optimizer != "sgd":
-		return fmt.Errorf("optimizer %q: want adam or sgd", c.Optimizer)
 	case c.LR < 0 || c.LR > 1:
 		return fmt.Errorf("learning rate %g: want a value between 0 and 1", c.LR)
 	case c.Loss.LabelSmoothing < 0 || c.Loss.LabelSmoothing >= 1:
 		return fmt.Errorf("label smoothing %g: want 0 to 1", c.Loss.LabelSmoothing)
-	case c.Resize != "letterbox" && c.Resize != "plain":
-		return fmt.Errorf("resize %q: want letterbox or plain", c.Resize)
-	case c.Augment != "default" && c.Augment != "flip" && c.Augment != "none":
-		return fmt.Errorf("augment %q: want default, flip or none", c.Augment)
-	case c.Anchors != "default" && c.Anchors != "scaled" && c.Anchors != "auto":
-		return fmt.Errorf("anchors %q: want default, scaled or auto", c.Anchors)
+	}
+	for _, ch := range []struct {
+		what, v string
+		want    []string
+	}{
+		{"resize", c.Resize, []string{"letterbox", "plain"}},
+		{"augment", c.Augment, []string{"default", "flip", "none"}},
+		{"anchors", c.Anchors, []string{"default", "scaled", "auto"}},
+	} {
+		if err := oneOf(ch.what, ch.v, ch.want...); err != nil {
+			return err
+		}
 	}
 	for _, p := range []*float64{c.Mosaic, c.Mixup} {
 		if p != nil && (*p < 0 || *p > 1) {
@@ -129,6 +130,33 @@ func (c *Config) Check() error {
 		return fmt.Errorf("init %s: want a .safetensors checkpoint, PyTorch weights (.pth), voc (the seed's VOC detector) or imagenet (its ImageNet backbone)", c.Init)
 	}
 	return nil
+}
+
+// checkCounts checks the dataset, the input size, the epochs and the batch
+// sizes.
+func (c *Config) checkCounts() error {
+	switch {
+	case c.Dataset == "":
+		return fmt.Errorf("no dataset")
+	case c.InputSize < 32 || c.InputSize%32 != 0:
+		return fmt.Errorf("input size %d: must be a multiple of 32", c.InputSize)
+	case c.Epochs < 1:
+		return fmt.Errorf("epochs %d: must be at least 1", c.Epochs)
+	case c.Batch < 2 || c.FreezeBatch < 2:
+		return fmt.Errorf("batch size %d: BatchNorm needs at least 2 images per batch", min(c.Batch, c.FreezeBatch))
+	case c.FreezeEpochs < 0 || c.FreezeEpochs >= c.Epochs:
+		return fmt.Errorf("freeze epochs %d: must be from 0 to epochs−1 (%d)", c.FreezeEpochs, c.Epochs-1)
+	}
+	return nil
+}
+
+// oneOf checks a setting that takes one of a few words: "augment \"x\":
+// want default, flip or none".
+func oneOf(what, v string, want ...string) error {
+	if slices.Contains(want, v) {
+		return nil
+	}
+	return fmt.Errorf("%s %q: want %s or %s", what, v, strings.Join(want[:len(want)-1], ", "), want[len(want)-1])
 }
 
 // LossOptions are the reference's optional loss variants.
