@@ -226,7 +226,9 @@ func ReadSplitSource(ds *Dataset) (*SplitSource, error) {
 // imageError is the first error check finds in an item's picture (its
 // cheap check: header, size, end marker), or nil.
 func imageError(it Item, fr itemSource) *Issue {
-	for _, iss := range checkItem(Item{ID: it.ID, Image: it.Image}, nil, fr, false).issues {
+	var r itemResult
+	r.checkImage(it.Image, fr, false)
+	for _, iss := range r.issues {
 		if iss.Severity == SevError {
 			return &iss
 		}
