@@ -101,17 +101,17 @@ func Open(root string) (*Dataset, error) {
 }
 
 func (ds *Dataset) scan() error {
-	// annotations half-written by a killed save stay hidden but took room
-	// for ever: an old one is no write under way
-	atomicfile.RemoveStale(ds.AnnDir)
 	images, err := ListFiles(ds.ImageDir, isImageName)
 	if err != nil {
 		return err
 	}
-	xmls, err := ListFiles(ds.AnnDir, func(n string) bool { return strings.EqualFold(filepath.Ext(n), ".xml") })
+	xmls, temps, err := listFiles(ds.AnnDir, func(n string) bool { return strings.EqualFold(filepath.Ext(n), ".xml") })
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
+	// annotations half-written by a killed save stay hidden but took room
+	// for ever: an old one is no write under way
+	atomicfile.RemoveStale(ds.AnnDir, temps)
 	byID := make(map[string]int, len(images)+len(xmls))
 	for _, name := range images {
 		id := strings.TrimSuffix(name, filepath.Ext(name))
@@ -140,20 +140,28 @@ func (ds *Dataset) scan() error {
 // sorted so that a.jpg wins over a.png deterministically. Hidden files
 // (our own temporaries among them) are skipped.
 func ListFiles(dir string, keep func(string) bool) ([]string, error) {
+	out, _, err := listFiles(dir, keep)
+	return out, err
+}
+
+// listFiles is ListFiles, and our own temporaries in the same read.
+func listFiles(dir string, keep func(string) bool) (out, temps []string, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var out []string
 	for _, e := range entries {
 		n := e.Name()
+		if !e.IsDir() && atomicfile.IsTemp(n) {
+			temps = append(temps, n)
+		}
 		if e.IsDir() || strings.HasPrefix(n, ".") || !keep(n) {
 			continue
 		}
 		out = append(out, n)
 	}
 	sort.Strings(out)
-	return out, nil
+	return out, temps, nil
 }
 
 // XMLPathFor is where the annotation for an image belongs in this layout.

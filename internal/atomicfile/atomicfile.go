@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -71,12 +72,21 @@ func Write(path string, perm os.FileMode, fill func(w io.Writer) error) error {
 // killed between creating it and renaming it.
 const staleAge = 10 * time.Minute
 
-// RemoveStale deletes the temporaries (".NAME.tmp-*") that killed writers
-// left in dir, and returns their paths.
-func RemoveStale(dir string) []string {
-	matches, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
+// IsTemp says whether a file name is one of Write's temporaries.
+func IsTemp(name string) bool {
+	return strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-")
+}
+
+// RemoveStale deletes those of names (files of dir the caller has
+// listed) that are temporaries killed writers left, and returns their
+// paths.
+func RemoveStale(dir string, names []string) []string {
 	var removed []string
-	for _, p := range matches {
+	for _, n := range names {
+		if !IsTemp(n) {
+			continue
+		}
+		p := filepath.Join(dir, n)
 		fi, err := os.Lstat(p)
 		if err != nil || !fi.Mode().IsRegular() || time.Since(fi.ModTime()) < staleAge {
 			continue

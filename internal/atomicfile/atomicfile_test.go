@@ -85,7 +85,12 @@ func TestRemoveStale(t *testing.T) {
 	os.Mkdir(filepath.Join(dir, ".d.tmp-1"), 0o755) // a folder is never ours
 	os.Chtimes(filepath.Join(dir, ".d.tmp-1"), old, old)
 
-	removed := RemoveStale(dir)
+	var names []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	removed := RemoveStale(dir, names)
 	if len(removed) != 1 || filepath.Base(removed[0]) != ".a.xml.tmp-1234" {
 		t.Fatalf("removed %v, want only .a.xml.tmp-1234", removed)
 	}
