@@ -209,36 +209,23 @@ func (c Comparison) Table() string {
 		fmt.Fprintf(&b, " %28s", fmt.Sprintf("%s (%s)", filepath.Base(m.Model.Path), kind))
 	}
 	fmt.Fprintln(&b)
-	row := func(name string, f func(m EvalResult) string) {
+	row := func(name string, f func(m EvalResult, i int) string) {
 		fmt.Fprintf(&b, "  %-14s", name)
-		for _, m := range c.Models {
-			fmt.Fprintf(&b, " %28s", f(m))
+		for i, m := range c.Models {
+			fmt.Fprintf(&b, " %28s", f(m, i))
 		}
 		fmt.Fprintln(&b)
 	}
-	row("mAP@0.5", func(m EvalResult) string { return fmt.Sprintf("%.4f", m.Metrics.MAP50) })
-	row("mAP@0.5:0.95", func(m EvalResult) string { return fmt.Sprintf("%.4f", m.Metrics.MAP5095) })
-	row("P / R / F1", func(m EvalResult) string {
+	row("mAP@0.5", func(m EvalResult, _ int) string { return fmt.Sprintf("%.4f", m.Metrics.MAP50) })
+	row("mAP@0.5:0.95", func(m EvalResult, _ int) string { return fmt.Sprintf("%.4f", m.Metrics.MAP5095) })
+	row("P / R / F1", func(m EvalResult, _ int) string {
 		return fmt.Sprintf("%.3f / %.3f / %.3f", m.Metrics.Precision, m.Metrics.Recall, m.Metrics.F1)
 	})
-	col := 0
-	row("network ms", func(m EvalResult) string {
-		defer func() { col++ }()
-		if col < len(c.Net) {
-			if c.Net[col] <= 0 {
-				return "-"
-			}
-			return fmt.Sprintf("%.1f", float64(c.Net[col])/float64(time.Millisecond))
+	row("network ms", func(_ EvalResult, i int) string {
+		if t := c.net(i); t > 0 {
+			return fmt.Sprintf("%.1f", float64(t)/float64(time.Millisecond))
 		}
-		var t []time.Duration
-		for _, im := range m.Images {
-			t = append(t, im.Net)
-		}
-		slices.Sort(t)
-		if len(t) == 0 {
-			return "-"
-		}
-		return fmt.Sprintf("%.1f", float64(t[len(t)/2])/float64(time.Millisecond))
+		return "-"
 	})
 	if len(c.Net) > 0 {
 		fmt.Fprintf(&b, "(P, R, F1 at score >= %g; network ms: median over %d pictures, the models in turn, one picture at a time)\n", c.Display, TimedInTurn)
@@ -247,6 +234,23 @@ func (c Comparison) Table() string {
 	}
 	c.tradeOff(&b)
 	return b.String()
+}
+
+// net is model i's median network time: measured in turn (Net) when it
+// was, else over the accuracy pass's pictures (0: none).
+func (c Comparison) net(i int) time.Duration {
+	if i < len(c.Net) {
+		return c.Net[i]
+	}
+	var t []time.Duration
+	for _, im := range c.Models[i].Images {
+		t = append(t, im.Net)
+	}
+	if len(t) == 0 {
+		return 0
+	}
+	slices.Sort(t)
+	return t[len(t)/2]
 }
 
 func (c Comparison) images() int {
