@@ -311,6 +311,25 @@ func (a *App) Click(s string) {
 	time.Sleep(150 * time.Millisecond)
 }
 
+// pickPictures opens the Predict tab's picker, goes into folder (a
+// subfolder of where it opens, "" to stay) and opens the named files.
+func (a *App) pickPictures(folder string, names ...string) {
+	a.t.Helper()
+	a.Click("Open…")
+	a.WaitText("Pictures and videos to predict on", 5*time.Second)
+	if folder != "" {
+		a.Click("» " + folder + "/")
+	}
+	for _, n := range names {
+		a.Click("[ ] " + n)
+	}
+	if len(names) == 1 {
+		a.Click("Open 1 file")
+	} else {
+		a.Click(fmt.Sprintf("Open %d files", len(names)))
+	}
+}
+
 // Key presses a chord ("d", "ctrl+z", "F1").
 func (a *App) Key(chord string) {
 	a.t.Helper()

@@ -110,12 +110,7 @@ func TestLoop(t *testing.T) {
 
 	// Predict: two pictures from the picker, opened where the dataset is
 	a.Click("Predict")
-	a.Click("Open…")
-	a.WaitText("Pictures and videos to predict on", 5*time.Second)
-	a.Click("» JPEGImages/")
-	a.Click("[ ] shapes-00001.jpg")
-	a.Click("[ ] shapes-00002.jpg")
-	a.Click("Open 2 files")
+	a.pickPictures("JPEGImages", "shapes-00001.jpg", "shapes-00002.jpg")
 	a.WaitText("1 of 2", 10*time.Second)
 	a.WaitText("* detection*", 60*time.Second)
 	a.Shot("predict-picture")

@@ -111,11 +111,7 @@ func TestPredictTryVOCDetector(t *testing.T) {
 	a.Shot("predict-voc-one-click")
 	a.WaitGone("Try the VOC detector (20 classes: person, car, dog, …)", 5*time.Second)
 	a.WaitText("*yolov4_mobilenet_v2_voc.onnx", 5*time.Second)
-	a.Click("Open…")
-	a.WaitText("Pictures and videos to predict on", 5*time.Second)
-	a.Click("» JPEGImages/")
-	a.Click("[ ] shapes-00001.jpg")
-	a.Click("Open 1 file")
+	a.pickPictures("JPEGImages", "shapes-00001.jpg")
 	a.WaitText("shapes-00001.jpg: * (network *)", 60*time.Second)
 	a.Shot("predict-voc-detections")
 }
