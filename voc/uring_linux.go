@@ -186,7 +186,10 @@ const (
 )
 
 // readBatch reads the heads (and tails) of up to u.slots files in at most
-// two io_uring_enter calls. Each file holds direct slot i throughout.
+// three io_uring_enter calls. Each file holds direct slot i throughout.
+// A file's size is asked only when its head did not hold all of it: the
+// kernel hands every statx to a worker thread, which costs more than the
+// read of a small picture.
 func (u *uring) readBatch(files []batchFile) error {
 	if len(files) > u.slots {
 		return fmt.Errorf("batch of %d exceeds %d slots", len(files), u.slots)
@@ -196,15 +199,13 @@ func (u *uring) readBatch(files []batchFile) error {
 		f := &files[i]
 		f.n, f.tn, f.size, f.err = 0, 0, 0, nil
 		slot, ud := uint32(i), uint64(i)<<3
-		name := uint64(uintptr(unsafe.Pointer(&f.name[0])))
 		// no O_CLOEXEC: the kernel refuses it for direct slots
-		u.put(&n, opOpenAt, sqeIOLink, int32(f.dirfd), 0, name, 0, syscall.O_RDONLY, ud|stepOpen, slot+1)
+		u.put(&n, opOpenAt, sqeIOLink, int32(f.dirfd), 0, nameAddr(f), 0, syscall.O_RDONLY, ud|stepOpen, slot+1)
 		if f.tail == nil {
 			u.put(&n, opRead, sqeFixedFile|sqeIOHardLink, int32(slot), 0, bufAddr(f.head), uint32(len(f.head)), 0, ud|stepHead, 0)
 			u.put(&n, opClose, 0, 0, 0, 0, 0, 0, ud|stepClose, slot+1)
 		} else {
 			u.put(&n, opRead, sqeFixedFile, int32(slot), 0, bufAddr(f.head), uint32(len(f.head)), 0, ud|stepHead, 0)
-			u.put(&n, opStatx, 0, int32(f.dirfd), uint64(uintptr(unsafe.Pointer(&f.stx[0]))), name, statxSize, 0, ud|stepStatx, 0)
 		}
 	}
 	if err := u.run(n, files); err != nil {
@@ -218,6 +219,22 @@ func (u *uring) readBatch(files []batchFile) error {
 		}
 		slot, ud := uint32(i), uint64(i)<<3
 		if f.err == nil && !f.whole() {
+			u.put(&n, opStatx, 0, int32(f.dirfd), uint64(uintptr(unsafe.Pointer(&f.stx[0]))), nameAddr(f), statxSize, 0, ud|stepStatx, 0)
+		} else {
+			u.put(&n, opClose, 0, 0, 0, 0, 0, 0, ud|stepClose, slot+1)
+		}
+	}
+	if err := u.run(n, files); err != nil {
+		return err
+	}
+	n = 0
+	for i := range files {
+		f := &files[i]
+		if f.tail == nil || f.whole() {
+			continue // closed already (a file whose open failed reads as whole)
+		}
+		slot, ud := uint32(i), uint64(i)<<3
+		if f.err == nil {
 			f.size = int64(*(*uint64)(unsafe.Pointer(&f.stx[stxSizeField])))
 			off := max(0, f.size-int64(len(f.tail)))
 			u.put(&n, opRead, sqeFixedFile|sqeIOHardLink, int32(slot), uint64(off), bufAddr(f.tail), uint32(len(f.tail)), 0, ud|stepTail, 0)
@@ -226,6 +243,8 @@ func (u *uring) readBatch(files []batchFile) error {
 	}
 	return u.run(n, files)
 }
+
+func nameAddr(f *batchFile) uint64 { return uint64(uintptr(unsafe.Pointer(&f.name[0]))) }
 
 func bufAddr(b []byte) uint64 { return uint64(uintptr(unsafe.Pointer(&b[0]))) }
 
