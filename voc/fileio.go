@@ -1,7 +1,6 @@
 package voc
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -26,6 +25,7 @@ const headSize = 64 << 10
 type fileReader struct {
 	dirs map[string]int // folder -> open descriptor (Linux)
 	buf  []byte
+	sink vocSink // reused for every annotation read
 }
 
 // readFile returns a file's content; the slice is valid until the next call.
@@ -68,7 +68,7 @@ func (r *fileReader) imageInfo(path string) (ImageInfo, error) {
 		return ImageInfo{}, errEmptyFile
 	}
 	if n < headSize { // the whole file is in memory
-		return readImageInfo(bytes.NewReader(r.buf[:n]), int64(n))
+		return readImageInfo(&memReaderAt{head: r.buf[:n], size: int64(n)}, int64(n))
 	}
 	size, err := f.size()
 	if err != nil {
@@ -106,9 +106,40 @@ func (r *fileReader) annotation(path string) (*Annotation, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := ScanAnnotation(data)
+	a, err := r.sink.scan(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return a, nil
+}
+
+// memReaderAt serves a file from the head and tail already read (the head
+// is the whole file when it is short).
+type memReaderAt struct {
+	head, tail []byte
+	size       int64
+}
+
+func (m *memReaderAt) ReadAt(b []byte, off int64) (int, error) {
+	if held, ok := m.bytesAt(off, int64(len(b))); ok {
+		return copy(b, held), nil
+	}
+	if int64(len(m.head)) == m.size && off >= 0 { // the whole file: a read past its end is short
+		return copy(b, m.head[min(off, m.size):]), io.EOF
+	}
+	return 0, errNeedFile
+}
+
+// bytesAt returns the n bytes at off without a copy, when they are held.
+func (m *memReaderAt) bytesAt(off, n int64) ([]byte, bool) {
+	if off < 0 {
+		return nil, false
+	}
+	if off+n <= int64(len(m.head)) {
+		return m.head[off : off+n], true
+	}
+	if tailOff := m.size - int64(len(m.tail)); off >= tailOff && off+n <= m.size {
+		return m.tail[off-tailOff : off-tailOff+n], true
+	}
+	return nil, false
 }

@@ -1,7 +1,6 @@
 package voc
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -92,7 +91,7 @@ func (v prefetchView) annotation(path string) (*Annotation, error) {
 	if f.err != nil {
 		return nil, &os.PathError{Op: "read", Path: path, Err: f.err}
 	}
-	a, err := ScanAnnotation(f.head[:f.n])
+	a, err := v.p.fr.sink.scan(f.head[:f.n])
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -111,28 +110,11 @@ func (v prefetchView) imageInfo(path string) (ImageInfo, error) {
 	case f.n == 0:
 		return ImageInfo{}, errEmptyFile
 	case f.whole():
-		return readImageInfo(bytes.NewReader(f.head[:f.n]), int64(f.n))
+		return readImageInfo(&memReaderAt{head: f.head[:f.n], size: int64(f.n)}, int64(f.n))
 	}
 	info, err := readImageInfo(&memReaderAt{head: f.head[:f.n], tail: f.tail[:f.tn], size: f.size}, f.size)
 	if err == errNeedFile {
 		return v.p.fr.imageInfo(path)
 	}
 	return info, err
-}
-
-// memReaderAt serves a file from its prefetched head and tail.
-type memReaderAt struct {
-	head, tail []byte
-	size       int64
-}
-
-func (m *memReaderAt) ReadAt(b []byte, off int64) (int, error) {
-	end := off + int64(len(b))
-	if end <= int64(len(m.head)) {
-		return copy(b, m.head[off:]), nil
-	}
-	if tailOff := m.size - int64(len(m.tail)); off >= tailOff && end <= m.size {
-		return copy(b, m.tail[off-tailOff:]), nil
-	}
-	return 0, errNeedFile
 }
