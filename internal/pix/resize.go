@@ -122,15 +122,32 @@ func ResizeRect(src *image.RGBA, nw, nh int, r image.Rectangle) *image.RGBA {
 			d := tmp.Pix[(y-y0)*tmp.Stride:]
 			for x := range ht {
 				k := ht[x].k
-				p := row[4*ht[x].first:]
-				p = p[:4*len(k)]
+				p := row[4*ht[x].first : 4*ht[x].first+4*len(k)]
 				s0, s1, s2 := int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1))
-				for len(k) > 0 && len(p) >= 4 {
-					c := k[0]
-					s0 += int32(p[0]) * c
-					s1 += int32(p[1]) * c
-					s2 += int32(p[2]) * c
-					k, p = k[1:], p[4:]
+				// four taps a step, then two, then one: the loop's own
+				// work was half the pass (integer sums: the order does
+				// not change a byte)
+				j := 0
+				for ; j+4 <= len(k); j += 4 {
+					q := p[4*j : 4*j+15 : 4*j+15]
+					c0, c1, c2, c3 := k[j], k[j+1], k[j+2], k[j+3]
+					s0 += int32(q[0])*c0 + int32(q[4])*c1 + int32(q[8])*c2 + int32(q[12])*c3
+					s1 += int32(q[1])*c0 + int32(q[5])*c1 + int32(q[9])*c2 + int32(q[13])*c3
+					s2 += int32(q[2])*c0 + int32(q[6])*c1 + int32(q[10])*c2 + int32(q[14])*c3
+				}
+				for ; j+2 <= len(k); j += 2 {
+					q := p[4*j : 4*j+7 : 4*j+7]
+					c0, c1 := k[j], k[j+1]
+					s0 += int32(q[0])*c0 + int32(q[4])*c1
+					s1 += int32(q[1])*c0 + int32(q[5])*c1
+					s2 += int32(q[2])*c0 + int32(q[6])*c1
+				}
+				if j < len(k) {
+					q := p[4*j : 4*j+3 : 4*j+3]
+					c := k[j]
+					s0 += int32(q[0]) * c
+					s1 += int32(q[1]) * c
+					s2 += int32(q[2]) * c
 				}
 				q := d[4*x : 4*x+4 : 4*x+4]
 				q[0], q[1], q[2], q[3] = clip8(s0), clip8(s1), clip8(s2), 0xFF
@@ -156,11 +173,27 @@ func ResizeRect(src *image.RGBA, nw, nh int, r image.Rectangle) *image.RGBA {
 		for i := range acc {
 			acc[i] = 1 << (precisionBits - 1)
 		}
-		for j, k := range t.k {
+		row := func(j int) []byte {
 			o := (t.first+j-yoff)*tmp.Stride + 4*xoff
-			row := tmp.Pix[o : o+len(acc)]
-			for i, v := range row {
-				acc[i] += int32(v) * k
+			return tmp.Pix[o : o+len(acc)]
+		}
+		// four taps a sweep: the sums are read and written a quarter as
+		// often
+		j := 0
+		for ; j+4 <= len(t.k); j += 4 {
+			r0, r1, r2, r3 := row(j), row(j+1), row(j+2), row(j+3)
+			k0, k1, k2, k3 := t.k[j], t.k[j+1], t.k[j+2], t.k[j+3]
+			r1, r2, r3 = r1[:len(r0)], r2[:len(r0)], r3[:len(r0)]
+			a := acc[:len(r0)]
+			for i, v := range r0 {
+				a[i] += int32(v)*k0 + int32(r1[i])*k1 + int32(r2[i])*k2 + int32(r3[i])*k3
+			}
+		}
+		for ; j < len(t.k); j++ {
+			r0, k0 := row(j), t.k[j]
+			a := acc[:len(r0)]
+			for i, v := range r0 {
+				a[i] += int32(v) * k0
 			}
 		}
 		d := out.Pix[y*out.Stride : y*out.Stride+len(acc)]
