@@ -66,7 +66,7 @@ func Run(args []string) int {
 		prefs.SetFloat("nms", nms)
 		prefs.SetInt("threads", threads)
 	}
-	w.PrelabelAll = func(ctx context.Context, dir string, det *inference.Detector, t detect.Thresholds, progress func(done, total int)) (int, int, int, error) {
+	w.Label.PrelabelAll = func(ctx context.Context, dir string, det *inference.Detector, t detect.Thresholds, progress func(done, total int)) (int, int, int, error) {
 		ds, err := voc.Open(dir)
 		if err != nil {
 			return 0, 0, 0, err

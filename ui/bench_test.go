@@ -60,7 +60,7 @@ func TestBenchEditor(t *testing.T) {
 		voc.SaveAnnotation(filepath.Join(root, fmt.Sprintf("img%03d.xml", i)), ann)
 	}
 	w := NewWindow(a, nil)
-	w.background = func(f func()) { f() }
+	w.Label.background = func(f func()) { f() }
 	w.Resize(fyne.NewSize(1280, 800))
 	w.Open(root)
 
@@ -68,25 +68,25 @@ func TestBenchEditor(t *testing.T) {
 	// while, so the neighbour is decoded by the time D is pressed.
 	step := func(prefetch bool) []time.Duration {
 		var lat []time.Duration
-		w.Show(0)
+		w.Label.Show(0)
 		for i := 1; i < n; i++ {
-			next := w.ds.Items[i].Image
+			next := w.Label.ds.Items[i].Image
 			if prefetch {
-				for k := 0; k < 400 && !w.cache.Cached(next); k++ {
+				for k := 0; k < 400 && !w.Label.cache.Cached(next); k++ {
 					time.Sleep(time.Millisecond)
 				}
 			} else {
-				w.cache.Forget(next)
+				w.Label.cache.Forget(next)
 			}
 			t0 := time.Now()
-			w.step(1)
-			if w.doc == nil || w.pic == nil || w.pic.Path != next {
+			w.Label.step(1)
+			if w.Label.doc == nil || w.Label.pic == nil || w.Label.pic.Path != next {
 				t.Fatalf("image %d not shown", i)
 			}
-			w.editor.Refresh() // lay out the picture and boxes as a frame would
+			w.Label.editor.Refresh() // lay out the picture and boxes as a frame would
 			lat = append(lat, time.Since(t0))
 			if !prefetch {
-				w.cache.Forget(next)
+				w.Label.cache.Forget(next)
 			}
 		}
 		return lat
@@ -110,7 +110,7 @@ func TestBenchEditor(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.editor.Set(pic, nil)
+		w.Label.editor.Set(pic, nil)
 		ours = append(ours, time.Since(t0))
 		t0 = time.Now()
 		data, _ := os.ReadFile(big)
@@ -126,12 +126,12 @@ func TestBenchEditor(t *testing.T) {
 	}
 
 	// Dragging a box among 300: our work per pointer event.
-	w.Show(0)
+	w.Label.Show(0)
 	for k := 0; k < 295; k++ {
 		x, y := float64(k%20)*90, float64(k/20)*70
-		w.doc.Add(voc.Object{Name: "thing", Box: voc.Box{Xmin: x, Ymin: y, Xmax: x + 60, Ymax: y + 50}})
+		w.Label.doc.Add(voc.Object{Name: "thing", Box: voc.Box{Xmin: x, Ymin: y, Xmax: x + 60, Ymax: y + 50}})
 	}
-	e := w.editor
+	e := w.Label.editor
 	e.Refresh()
 	press(e, 10+50, 100+50)
 	var frames []time.Duration
@@ -143,9 +143,9 @@ func TestBenchEditor(t *testing.T) {
 		frames = append(frames, time.Since(t0))
 	}
 	e.DragEnd()
-	w.doc.MarkSaved() // those boxes were for timing only: do not prompt to save them
+	w.Label.doc.MarkSaved() // those boxes were for timing only: do not prompt to save them
 	t.Logf("dragging a box among %d: per event p50 %.3f ms, p95 %.3f ms, max %.3f ms (budget 16 ms: %.0fx headroom at max)",
-		len(w.doc.Objects()), ms(pct(frames, .5)), ms(pct(frames, .95)), ms(pct(frames, 1)), 16/ms(pct(frames, 1)))
+		len(w.Label.doc.Objects()), ms(pct(frames, .5)), ms(pct(frames, .95)), ms(pct(frames, 1)), 16/ms(pct(frames, 1)))
 	if pct(frames, 1) > 16*time.Millisecond {
 		t.Errorf("a drag event took %v, budget 16 ms", pct(frames, 1))
 	}
@@ -156,13 +156,13 @@ func TestBenchEditor(t *testing.T) {
 	for i := 0; i < 10000; i++ {
 		os.WriteFile(filepath.Join(many, fmt.Sprintf("p%05d.jpg", i)), small, 0o644)
 	}
-	w.background = func(func()) {} // the check and decodes would follow; not part of this figure
+	w.Label.background = func(func()) {} // the check and decodes would follow; not part of this figure
 	var opens []time.Duration
 	for k := 0; k < 3; k++ {
 		t0 := time.Now()
 		w.Open(many)
-		if len(w.shown) != 10000 {
-			t.Fatalf("list shows %d", len(w.shown))
+		if len(w.Label.shown) != 10000 {
+			t.Fatalf("list shows %d", len(w.Label.shown))
 		}
 		opens = append(opens, time.Since(t0))
 	}

@@ -18,8 +18,8 @@ import (
 
 // classPanel is the Classes column: the classes with their colour, box
 // count and a visibility check (the class filter), the class new boxes
-// get, and add, rename and reorder. It works on the window's labelling
-// session and hears nothing else of the window but two hooks.
+// get, and add, rename and reorder. It works on the Label tab's labelling
+// session and hears nothing else of the tab but two hooks.
 type classPanel struct {
 	s      *session
 	win    fyne.Window // for dialogs and focus
@@ -190,13 +190,13 @@ func (p *classPanel) move(i, delta int) {
 // pickClass shows a searchable class list at pos for box i. Enter takes
 // the first match, or makes the typed name a new class; Escape cancels,
 // and a box just drawn is then removed again.
-func (w *Window) pickClass(i int, pos fyne.Position, fresh bool) {
-	doc := w.doc
+func (l *LabelScreen) pickClass(i int, pos fyne.Position, fresh bool) {
+	doc := l.doc
 	if doc == nil || i >= len(doc.Objects()) {
 		return
 	}
 	var pop *widget.PopUp
-	matches := append([]string(nil), w.classes...)
+	matches := append([]string(nil), l.classes...)
 	list := widget.NewList(func() int { return len(matches) },
 		func() fyne.CanvasObject { return widget.NewLabel("class name") },
 		func(id widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(matches[id]) })
@@ -208,19 +208,19 @@ func (w *Window) pickClass(i int, pos fyne.Position, fresh bool) {
 				doc.Abort() // no class: the box was a slip
 			}
 		} else {
-			w.classPanel.add(name)
+			l.classPanel.add(name)
 			doc.SetClass(i, name)
 			doc.End()
 		}
-		w.editor.Refresh()
-		w.docChanged()
-		w.Canvas().Unfocus()
+		l.editor.Refresh()
+		l.docChanged()
+		l.win.Canvas().Unfocus()
 	}
 	entry := newPickerEntry()
 	entry.SetPlaceHolder("class (type to search or add)")
 	entry.OnChanged = func(s string) {
 		matches = matches[:0]
-		for _, c := range w.classes {
+		for _, c := range l.classes {
 			if strings.Contains(strings.ToLower(c), strings.ToLower(s)) {
 				matches = append(matches, c)
 			}
@@ -231,7 +231,7 @@ func (w *Window) pickClass(i int, pos fyne.Position, fresh bool) {
 	// is that class); Down and Up complete the typed text to the matches,
 	// so "ellipse" can be added next to "ellipsecircle".
 	entry.OnSubmitted = func(s string) {
-		for _, c := range w.classes {
+		for _, c := range l.classes {
 			if strings.EqualFold(c, strings.TrimSpace(s)) {
 				choose(c)
 				return
@@ -261,12 +261,12 @@ func (w *Window) pickClass(i int, pos fyne.Position, fresh bool) {
 		entry.OnChanged("")
 	}
 	box := container.NewBorder(container.NewVBox(widget.NewLabel("Class of the box"), entry), nil, nil, nil, list)
-	pop = widget.NewModalPopUp(box, w.Canvas())
+	pop = widget.NewModalPopUp(box, l.win.Canvas())
 	pop.Resize(fyne.NewSize(260, 280))
-	abs := fyne.CurrentApp().Driver().AbsolutePositionForObject(w.editor).Add(pos)
+	abs := fyne.CurrentApp().Driver().AbsolutePositionForObject(l.editor).Add(pos)
 	pop.Move(abs)
 	pop.Show()
-	w.Canvas().Focus(entry)
+	l.win.Canvas().Focus(entry)
 	if !fresh { // renaming: typing replaces the old name
 		entry.TypedShortcut(&fyne.ShortcutSelectAll{})
 	}

@@ -113,3 +113,9 @@ func (s *DatasetScreen) SetReport(rep *voc.Report) {
 	rep.WriteText(&sb, 500)
 	s.text.SetText(sb.String())
 }
+
+// setListing gives the split panel the folder's current listing.
+func (s *DatasetScreen) setListing(ds *voc.Dataset) { s.Split.SetDataset(ds) }
+
+// stale says a save changed the annotations a written split was made from.
+func (s *DatasetScreen) stale() { s.Split.Stale() }

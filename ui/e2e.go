@@ -41,7 +41,7 @@ func init() {
 
 func runE2E(w *Window, dir string) error {
 	r := &e2eRun{w: w, dir: dir, n: 10}
-	if err := r.wait("the dataset report", 30*time.Second, func() bool { return w.report != nil }); err != nil {
+	if err := r.wait("the dataset report", 30*time.Second, func() bool { return w.Label.report != nil }); err != nil {
 		return err
 	}
 	for _, step := range []func() error{r.split, r.train, r.export, r.predict, r.prelabel} {
@@ -181,7 +181,7 @@ func (r *e2eRun) predict() error {
 	r.tab("Predict")
 	p := r.w.Predict
 	var pic string
-	r.ui(func() { pic = r.w.ds.Items[0].Image; p.conf.SetValue(0.1); p.nms.SetValue(0.45); p.Show(pic) })
+	r.ui(func() { pic = r.w.Label.ds.Items[0].Image; p.conf.SetValue(0.1); p.nms.SetValue(0.45); p.Show(pic) })
 	if err := r.waitShot("detections", time.Minute, func() bool { return p.pic != nil && strings.Contains(p.list.Text, "detections") }, "predict"); err != nil {
 		return err
 	}
@@ -207,11 +207,11 @@ func (r *e2eRun) predict() error {
 
 // 5. back to labelling: pre-label the first unlabelled image
 func (r *e2eRun) prelabel() error {
-	w := r.w
+	l := r.w.Label
 	r.tab("Label")
 	idx := -1
 	r.ui(func() {
-		for i, it := range w.ds.Items {
+		for i, it := range l.ds.Items {
 			if it.XML == "" && it.Image != "" {
 				idx = i
 				break
@@ -221,12 +221,12 @@ func (r *e2eRun) prelabel() error {
 	if idx < 0 {
 		return fmt.Errorf("no unlabelled image to pre-label")
 	}
-	r.ui(func() { w.Show(idx) })
-	if err := r.wait("the unlabelled image", 10*time.Second, func() bool { return w.doc != nil && w.cur == idx }); err != nil {
+	r.ui(func() { l.Show(idx) })
+	if err := r.wait("the unlabelled image", 10*time.Second, func() bool { return l.doc != nil && l.cur == idx }); err != nil {
 		return err
 	}
-	r.ui(func() { w.prelabel() })
-	return r.waitShot("pre-labelling", time.Minute, func() bool { return strings.HasPrefix(w.status.Text, "Pre-labelled") }, "prelabelled")
+	r.ui(func() { l.prelabel() })
+	return r.waitShot("pre-labelling", time.Minute, func() bool { return strings.HasPrefix(l.status.Text, "Pre-labelled") }, "prelabelled")
 }
 
 func envOr(k, def string) string {

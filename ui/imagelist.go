@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"fmt"
+	"path/filepath"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
 )
@@ -12,14 +15,14 @@ import (
 // Up and Down step through the list, as D and A do.
 type imageList struct {
 	widget.List
-	w *Window
+	screen *LabelScreen
 }
 
-func newImageList(w *Window) *imageList {
-	l := &imageList{w: w}
-	l.Length = func() int { return len(w.shown) }
+func newImageList(s *LabelScreen) *imageList {
+	l := &imageList{screen: s}
+	l.Length = func() int { return len(s.shown) }
 	l.CreateItem = func() fyne.CanvasObject { return widget.NewLabel("image-00000.jpg   unlabelled") }
-	l.UpdateItem = w.updateRow
+	l.UpdateItem = s.updateRow
 	l.ExtendBaseWidget(l)
 	return l
 }
@@ -28,17 +31,56 @@ func newImageList(w *Window) *imageList {
 func (l *imageList) TypedKey(k *fyne.KeyEvent) {
 	switch k.Name {
 	case fyne.KeyUp:
-		l.w.step(-1)
+		l.screen.step(-1)
 	case fyne.KeyDown:
-		l.w.step(1)
+		l.screen.step(1)
 	default:
-		l.w.typedKey(k)
+		l.screen.typedKey(k)
 	}
 }
 
 // TypedRune handles a character while the list has the focus ('?').
-func (l *imageList) TypedRune(r rune) { l.w.typedRune(r) }
+func (l *imageList) TypedRune(r rune) { l.screen.typedRune(r) }
 
 // KeyDown and KeyUp see Space and Shift, as the canvas does.
-func (l *imageList) KeyDown(k *fyne.KeyEvent) { l.w.keyDown(k) }
-func (l *imageList) KeyUp(k *fyne.KeyEvent)   { l.w.keyUp(k) }
+func (l *imageList) KeyDown(k *fyne.KeyEvent) { l.screen.keyDown(k) }
+func (l *imageList) KeyUp(k *fyne.KeyEvent)   { l.screen.keyUp(k) }
+
+// refilter recomputes the rows the list shows and keeps the selection.
+func (l *LabelScreen) refilter() {
+	l.shown = l.visible(l.shown)
+	l.list.Refresh()
+	l.selectRow()
+}
+
+func (l *LabelScreen) selectRow() {
+	for row, i := range l.shown {
+		if i == l.cur {
+			l.list.Select(row)
+			return
+		}
+	}
+	l.list.UnselectAll()
+}
+
+func (l *LabelScreen) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
+	if id >= len(l.shown) {
+		return
+	}
+	i := l.shown[id]
+	it := l.ds.Items[i]
+	name := it.ID
+	if it.Image != "" {
+		name = filepath.Base(it.Image)
+	}
+	o.(*widget.Label).SetText(fmt.Sprintf("%s   %s", name, l.items[i].label(it)))
+}
+
+func (l *LabelScreen) rowOf(i int) int {
+	for row, k := range l.shown {
+		if k == i {
+			return row
+		}
+	}
+	return -1
+}

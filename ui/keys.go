@@ -19,7 +19,7 @@ var (
 // keyAction is a chord and what it does.
 type keyAction struct {
 	chord
-	do func(w *Window)
+	do func(l *LabelScreen)
 }
 
 // binding is one row of the shortcut sheet and what its keys do. Rows
@@ -37,48 +37,50 @@ type binding struct {
 var bindings []binding
 
 func init() {
-	plain := func(k fyne.KeyName, do func(w *Window)) keyAction { return keyAction{chord{0, k}, do} }
-	ctrl := func(k fyne.KeyName, do func(w *Window)) keyAction { return keyAction{chord{ctrlKey, k}, do} }
-	edit := func(f func(w *Window)) func(w *Window) { return func(w *Window) { w.withDoc(func() { f(w) }) } }
-	selected := func(f func(w *Window, i int)) func(w *Window) {
-		return func(w *Window) { w.onSelected(func(i int) { f(w, i) }) }
+	plain := func(k fyne.KeyName, do func(l *LabelScreen)) keyAction { return keyAction{chord{0, k}, do} }
+	ctrl := func(k fyne.KeyName, do func(l *LabelScreen)) keyAction { return keyAction{chord{ctrlKey, k}, do} }
+	edit := func(f func(l *LabelScreen)) func(l *LabelScreen) {
+		return func(l *LabelScreen) { l.withDoc(func() { f(l) }) }
+	}
+	selected := func(f func(l *LabelScreen, i int)) func(l *LabelScreen) {
+		return func(l *LabelScreen) { l.onSelected(func(i int) { f(l, i) }) }
 	}
 	bindings = []binding{
-		{"W", "draw a box (drag); Esc leaves draw mode", []keyAction{plain(fyne.KeyW, func(w *Window) { w.setDrawing(!w.editor.Drawing) })}},
+		{"W", "draw a box (drag); Esc leaves draw mode", []keyAction{plain(fyne.KeyW, func(l *LabelScreen) { l.setDrawing(!l.editor.Drawing) })}},
 		{"D / A", "next / previous image (saves edits first)", []keyAction{
-			plain(fyne.KeyD, func(w *Window) { w.step(1) }), plain(fyne.KeyA, func(w *Window) { w.step(-1) })}},
+			plain(fyne.KeyD, func(l *LabelScreen) { l.step(1) }), plain(fyne.KeyA, func(l *LabelScreen) { l.step(-1) })}},
 		{"Space", "mark the image verified (or unverified)", nil},
 		{"Space + drag, middle drag", "pan", nil},
 		{"Wheel", "zoom around the pointer", nil},
 		{"Ctrl+= / Ctrl+F", "zoom 1:1 / fit the window", []keyAction{
-			ctrl(fyne.KeyEqual, func(w *Window) { w.editor.ZoomActual() }), ctrl(fyne.KeyF, func(w *Window) { w.editor.ZoomFit() })}},
+			ctrl(fyne.KeyEqual, func(l *LabelScreen) { l.editor.ZoomActual() }), ctrl(fyne.KeyF, func(l *LabelScreen) { l.editor.ZoomFit() })}},
 		{"Click, drag", "select, move; drag a handle to resize", nil},
 		{"Arrows (Shift: 10 px)", "nudge the selected box", []keyAction{
-			plain(fyne.KeyLeft, func(w *Window) { w.nudge(-1, 0) }), plain(fyne.KeyRight, func(w *Window) { w.nudge(1, 0) }),
-			plain(fyne.KeyUp, func(w *Window) { w.nudge(0, -1) }), plain(fyne.KeyDown, func(w *Window) { w.nudge(0, 1) })}},
+			plain(fyne.KeyLeft, func(l *LabelScreen) { l.nudge(-1, 0) }), plain(fyne.KeyRight, func(l *LabelScreen) { l.nudge(1, 0) }),
+			plain(fyne.KeyUp, func(l *LabelScreen) { l.nudge(0, -1) }), plain(fyne.KeyDown, func(l *LabelScreen) { l.nudge(0, 1) })}},
 		{"Del", "delete the selected box", []keyAction{
-			plain(fyne.KeyDelete, selected(func(w *Window, i int) { w.doc.Delete(i) })),
-			plain(fyne.KeyBackspace, selected(func(w *Window, i int) { w.doc.Delete(i) }))}},
-		{"Ctrl+D", "duplicate the selected box", []keyAction{ctrl(fyne.KeyD, selected(func(w *Window, i int) { w.doc.Duplicate(i) }))}},
-		{"Ctrl+E, double-click", "change the selected box's class", []keyAction{ctrl(fyne.KeyE, func(w *Window) {
-			if w.doc != nil && w.doc.Selected() >= 0 {
-				w.pickClass(w.doc.Selected(), w.editor.cursor, false)
+			plain(fyne.KeyDelete, selected(func(l *LabelScreen, i int) { l.doc.Delete(i) })),
+			plain(fyne.KeyBackspace, selected(func(l *LabelScreen, i int) { l.doc.Delete(i) }))}},
+		{"Ctrl+D", "duplicate the selected box", []keyAction{ctrl(fyne.KeyD, selected(func(l *LabelScreen, i int) { l.doc.Duplicate(i) }))}},
+		{"Ctrl+E, double-click", "change the selected box's class", []keyAction{ctrl(fyne.KeyE, func(l *LabelScreen) {
+			if l.doc != nil && l.doc.Selected() >= 0 {
+				l.pickClass(l.doc.Selected(), l.editor.cursor, false)
 			}
 		})}},
 		{"X / T", "toggle difficult / truncated", []keyAction{
-			plain(fyne.KeyX, selected(func(w *Window, i int) { w.doc.ToggleDifficult(i) })),
-			plain(fyne.KeyT, selected(func(w *Window, i int) { w.doc.ToggleTruncated(i) }))}},
-		{"Ctrl+V", "copy all boxes from the previous image", []keyAction{ctrl(fyne.KeyV, edit(func(w *Window) { w.doc.Paste(w.prevObjs) }))}},
-		{"Ctrl+P", "pre-label the image with the Predict tab's model (unverified, one undo step)", []keyAction{ctrl(fyne.KeyP, func(w *Window) { w.prelabel() })}},
+			plain(fyne.KeyX, selected(func(l *LabelScreen, i int) { l.doc.ToggleDifficult(i) })),
+			plain(fyne.KeyT, selected(func(l *LabelScreen, i int) { l.doc.ToggleTruncated(i) }))}},
+		{"Ctrl+V", "copy all boxes from the previous image", []keyAction{ctrl(fyne.KeyV, edit(func(l *LabelScreen) { l.doc.Paste(l.prevObjs) }))}},
+		{"Ctrl+P", "pre-label the image with the Predict tab's model (unverified, one undo step)", []keyAction{ctrl(fyne.KeyP, func(l *LabelScreen) { l.prelabel() })}},
 		{"Ctrl+H / Ctrl+A", "hide or show boxes / show boxes", []keyAction{
-			ctrl(fyne.KeyH, func(w *Window) { w.showBoxes(w.editor.HideBoxes) }), ctrl(fyne.KeyA, func(w *Window) { w.showBoxes(true) })}},
+			ctrl(fyne.KeyH, func(l *LabelScreen) { l.showBoxes(l.editor.HideBoxes) }), ctrl(fyne.KeyA, func(l *LabelScreen) { l.showBoxes(true) })}},
 		{"Ctrl+Z / Ctrl+Shift+Z (Ctrl+Y)", "undo / redo", []keyAction{
-			ctrl(fyne.KeyZ, edit(func(w *Window) { w.doc.Undo() })),
-			{chord{ctrlShiftKey, fyne.KeyZ}, edit(func(w *Window) { w.doc.Redo() })},
-			ctrl(fyne.KeyY, edit(func(w *Window) { w.doc.Redo() }))}},
-		{"Ctrl+S", "save", []keyAction{ctrl(fyne.KeyS, func(w *Window) { w.save() })}},
-		{"Ctrl+O", "open a folder", []keyAction{ctrl(fyne.KeyO, func(w *Window) { w.pickFolder() })}},
-		{"F1 or ?", "this sheet (Esc closes it)", []keyAction{plain(fyne.KeyF1, func(w *Window) { w.help.show() })}},
+			ctrl(fyne.KeyZ, edit(func(l *LabelScreen) { l.doc.Undo() })),
+			{chord{ctrlShiftKey, fyne.KeyZ}, edit(func(l *LabelScreen) { l.doc.Redo() })},
+			ctrl(fyne.KeyY, edit(func(l *LabelScreen) { l.doc.Redo() }))}},
+		{"Ctrl+S", "save", []keyAction{ctrl(fyne.KeyS, func(l *LabelScreen) { l.save() })}},
+		{"Ctrl+O", "open a folder", []keyAction{ctrl(fyne.KeyO, func(l *LabelScreen) { l.pickFolder() })}},
+		{"F1 or ?", "this sheet (Esc closes it)", []keyAction{plain(fyne.KeyF1, func(l *LabelScreen) { l.help.show() })}},
 	}
 	for _, b := range bindings {
 		for _, k := range b.bind {
@@ -100,113 +102,90 @@ var standard = map[chord]fyne.Shortcut{
 }
 
 // plainKeys are the actions of unmodified keys, for typedKey.
-var plainKeys = map[fyne.KeyName]func(w *Window){}
-
-func (w *Window) bindKeys() {
-	c := w.Canvas()
-	for _, b := range bindings {
-		for _, k := range b.bind {
-			if k.mod == 0 {
-				continue
-			}
-			var sc fyne.Shortcut = &desktop.CustomShortcut{KeyName: k.key, Modifier: k.mod}
-			if std, ok := standard[k.chord]; ok {
-				sc = std
-			}
-			do := k.do
-			c.AddShortcut(sc, func(fyne.Shortcut) { do(w) })
-		}
-	}
-	c.SetOnTypedKey(w.typedKey)
-	c.SetOnTypedRune(w.typedRune)
-	if dc, ok := c.(desktop.Canvas); ok {
-		dc.SetOnKeyDown(w.keyDown)
-		dc.SetOnKeyUp(w.keyUp)
-	}
-}
+var plainKeys = map[fyne.KeyName]func(l *LabelScreen){}
 
 // withDoc runs an edit on the open image and shows its result.
-func (w *Window) withDoc(f func()) {
-	if w.doc != nil {
+func (l *LabelScreen) withDoc(f func()) {
+	if l.doc != nil {
 		f()
-		w.editor.Refresh()
-		w.docChanged()
+		l.editor.Refresh()
+		l.docChanged()
 	}
 }
 
 // onSelected runs an edit of the selected box.
-func (w *Window) onSelected(f func(i int)) {
-	if w.doc != nil && w.doc.Selected() >= 0 {
-		w.withDoc(func() { f(w.doc.Selected()) })
+func (l *LabelScreen) onSelected(f func(i int)) {
+	if l.doc != nil && l.doc.Selected() >= 0 {
+		l.withDoc(func() { f(l.doc.Selected()) })
 	}
 }
 
 // nudge moves the selected box by a pixel (ten with Shift).
-func (w *Window) nudge(dx, dy float64) {
+func (l *LabelScreen) nudge(dx, dy float64) {
 	step := 1.0
 	if shiftDown {
 		step = 10
 	}
-	w.onSelected(func(i int) { w.doc.Nudge(i, dx*step, dy*step) })
+	l.onSelected(func(i int) { l.doc.Nudge(i, dx*step, dy*step) })
 }
 
 var shiftDown bool
 
-func (w *Window) typedRune(r rune) {
+func (l *LabelScreen) typedRune(r rune) {
 	if r == '?' {
-		w.help.show()
+		l.help.show()
 	}
 }
 
 // showBoxes shows or hides the boxes (Ctrl+H toggles, Ctrl+A shows).
-func (w *Window) showBoxes(on bool) {
-	w.editor.HideBoxes = !on
-	w.editor.Refresh()
+func (l *LabelScreen) showBoxes(on bool) {
+	l.editor.HideBoxes = !on
+	l.editor.Refresh()
 	if !on {
-		w.status.SetText("Boxes hidden: Ctrl+H or Ctrl+A shows them")
+		l.status.SetText("Boxes hidden: Ctrl+H or Ctrl+A shows them")
 	}
 }
 
-func (w *Window) keyDown(k *fyne.KeyEvent) {
+func (l *LabelScreen) keyDown(k *fyne.KeyEvent) {
 	switch k.Name {
 	case desktop.KeyShiftLeft, desktop.KeyShiftRight:
 		shiftDown = true
 	case fyne.KeySpace:
-		if !w.editor.PanKey {
-			w.editor.PanKey, w.spaceUse = true, false
+		if !l.editor.PanKey {
+			l.editor.PanKey, l.spaceUse = true, false
 		}
 	}
 }
 
 // keyUp: Space released without panning toggles verified, as in LabelImg.
-func (w *Window) keyUp(k *fyne.KeyEvent) {
+func (l *LabelScreen) keyUp(k *fyne.KeyEvent) {
 	switch k.Name {
 	case desktop.KeyShiftLeft, desktop.KeyShiftRight:
 		shiftDown = false
 	case fyne.KeySpace:
-		w.editor.PanKey = false
-		if !w.spaceUse && w.editor.drag.kind == dragNone {
-			w.toggleVerified()
+		l.editor.PanKey = false
+		if !l.spaceUse && l.editor.drag.kind == dragNone {
+			l.toggleVerified()
 		}
-		w.spaceUse = false
+		l.spaceUse = false
 	}
 }
 
 // typedKey runs the table's unmodified keys; Esc closes the sheet, or
 // leaves draw mode and the selection.
-func (w *Window) typedKey(k *fyne.KeyEvent) {
+func (l *LabelScreen) typedKey(k *fyne.KeyEvent) {
 	if k.Name == fyne.KeyEscape {
-		if w.help.close() {
+		if l.help.close() {
 			return
 		}
-		w.setDrawing(false)
-		if w.doc != nil {
-			w.doc.Select(-1)
-			w.editor.Refresh()
+		l.setDrawing(false)
+		if l.doc != nil {
+			l.doc.Select(-1)
+			l.editor.Refresh()
 		}
 		return
 	}
 	if f := plainKeys[k.Name]; f != nil {
-		f(w)
+		f(l)
 	}
 }

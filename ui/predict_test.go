@@ -97,19 +97,19 @@ func TestPredictSlidersRefilter(t *testing.T) {
 // unverified edit.
 func TestPrelabelCurrentImage(t *testing.T) {
 	w, root := openShapes(t)
-	w.background = func(f func()) { f() }
-	w.Predict.background = w.background
+	w.Label.background = func(f func()) { f() }
+	w.Predict.background = w.Label.background
 	mp := shapesModel(t, root)
-	waitFor(t, "an image", func() bool { return w.doc != nil })
-	before := len(w.doc.Objects())
+	waitFor(t, "an image", func() bool { return w.Label.doc != nil })
+	before := len(w.Label.doc.Objects())
 	w.Predict.SetModel(mp)
-	w.prelabel()
-	after := len(w.doc.Objects())
-	if after <= before || w.doc.Verified() || !strings.Contains(w.status.Text, "Pre-labelled") {
-		t.Fatalf("boxes %d -> %d, verified %v, status %q", before, after, w.doc.Verified(), w.status.Text)
+	w.Label.prelabel()
+	after := len(w.Label.doc.Objects())
+	if after <= before || w.Label.doc.Verified() || !strings.Contains(w.Label.status.Text, "Pre-labelled") {
+		t.Fatalf("boxes %d -> %d, verified %v, status %q", before, after, w.Label.doc.Verified(), w.Label.status.Text)
 	}
-	w.doc.Undo()
-	if len(w.doc.Objects()) != before {
+	w.Label.doc.Undo()
+	if len(w.Label.doc.Objects()) != before {
 		t.Fatal("one undo should remove the pre-labelled boxes")
 	}
 }
@@ -117,11 +117,11 @@ func TestPrelabelCurrentImage(t *testing.T) {
 // The Dataset tab lists findings; clicking one opens its image.
 func TestDatasetFindingOpensImage(t *testing.T) {
 	w, root := openShapes(t)
-	waitFor(t, "the report", func() bool { return w.report != nil })
+	waitFor(t, "the report", func() bool { return w.Label.report != nil })
 	bad := filepath.Join(root, "Annotations", "shapes-00003.xml")
 	os.WriteFile(bad, []byte("<annotation><object><name>circle</name>"), 0o644)
 	w.Open(root)
-	waitFor(t, "the new report", func() bool { return w.report != nil && len(w.Dataset.list) > 0 })
+	waitFor(t, "the new report", func() bool { return w.Label.report != nil && len(w.Dataset.list) > 0 })
 	if len(w.Dataset.classes.Labels) == 0 || len(w.Dataset.sizes.Labels) == 0 {
 		t.Fatal("no bar charts")
 	}
@@ -138,7 +138,7 @@ func TestDatasetFindingOpensImage(t *testing.T) {
 		t.Fatalf("no finding for %s in %+v", bad, w.Dataset.list)
 	}
 	w.Dataset.issues.Select(idx)
-	waitFor(t, "the image to open", func() bool { return w.cur >= 0 && w.ds.Items[w.cur].XML == bad })
+	waitFor(t, "the image to open", func() bool { return w.Label.cur >= 0 && w.Label.ds.Items[w.Label.cur].XML == bad })
 }
 
 // The model and thresholds are reported for the app to keep, and restore.

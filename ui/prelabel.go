@@ -37,62 +37,62 @@ type modelSource interface {
 // prelabel runs the Predict tab's model on the open image and adds its
 // detections (at the Predict tab's thresholds) as one undoable edit, leaving the image
 // unverified for review. Ctrl+P.
-func (w *Window) prelabel() {
-	if w.doc == nil || w.cur < 0 {
+func (l *LabelScreen) prelabel() {
+	if l.doc == nil || l.cur < 0 {
 		return
 	}
-	mp := w.models.ModelPath()
+	mp := l.models.ModelPath()
 	if mp == "" {
-		w.status.SetText("Pre-label: choose a model in the Predict tab (Export makes one from a training run).")
+		l.status.SetText("Pre-label: choose a model in the Predict tab (Export makes one from a training run).")
 		return
 	}
-	path, cur := w.ds.Items[w.cur].Image, w.cur
-	w.status.SetText("Pre-labelling…")
-	load, thr := w.models.leaser(), w.models.thresholds()
-	w.background(func() {
-		l, err := load()
+	path, cur := l.ds.Items[l.cur].Image, l.cur
+	l.status.SetText("Pre-labelling…")
+	load, thr := l.models.leaser(), l.models.thresholds()
+	l.background(func() {
+		held, err := load()
 		var dets []detect.Detection
 		var classes []string
 		if err == nil {
-			_, dets, _, err = l.Value.DetectFile(path, thr)
-			classes = l.Value.Info.Classes
-			l.Release()
+			_, dets, _, err = held.Value.DetectFile(path, thr)
+			classes = held.Value.Info.Classes
+			held.Release()
 		}
 		fyne.Do(func() {
 			if err != nil {
-				w.status.SetText("Pre-label: " + err.Error())
+				l.status.SetText("Pre-label: " + err.Error())
 				return
 			}
-			if w.cur != cur || w.doc == nil {
+			if l.cur != cur || l.doc == nil {
 				return // the user moved on
 			}
 			objs := usecase.Objects(dets, classes)
-			w.doc.Prelabel(objs, filepath.Base(mp))
-			w.docChanged()
-			w.editor.Refresh() // the boxes came from outside the editor
-			w.status.SetText(fmt.Sprintf("Pre-labelled by %s: %s to review (Ctrl+Z undoes them)", filepath.Base(mp), wording.Count(len(objs), "box", "boxes")))
+			l.doc.Prelabel(objs, filepath.Base(mp))
+			l.docChanged()
+			l.editor.Refresh() // the boxes came from outside the editor
+			l.status.SetText(fmt.Sprintf("Pre-labelled by %s: %s to review (Ctrl+Z undoes them)", filepath.Base(mp), wording.Count(len(objs), "box", "boxes")))
 		})
 	})
 }
 
 // prelabelAll pre-labels every unlabelled image, then reopens the dataset.
-func (w *Window) prelabelAll() {
-	if w.ds == nil || w.PrelabelAll == nil {
+func (l *LabelScreen) prelabelAll() {
+	if l.ds == nil || l.PrelabelAll == nil {
 		return
 	}
-	mp := w.models.ModelPath()
+	mp := l.models.ModelPath()
 	if mp == "" {
-		w.status.SetText("Pre-label: choose a model in the Predict tab (Export makes one from a training run).")
+		l.status.SetText("Pre-label: choose a model in the Predict tab (Export makes one from a training run).")
 		return
 	}
-	if w.hasUnsaved() && !w.saveAll() {
+	if l.hasUnsaved() && !l.saveAll() {
 		return
 	}
-	root, thr, load := w.ds.Root, w.models.thresholds(), w.models.leaser()
+	root, thr, load := l.ds.Root, l.models.thresholds(), l.models.leaser()
 	ctx, cancel := context.WithCancel(context.Background())
 	bar := widget.NewProgressBar()
 	count := widget.NewLabel("Starting…")
-	prog := dialog.NewCustom("Pre-labelling unlabelled images…", "Cancel", container.NewVBox(bar, count), w.Window)
+	prog := dialog.NewCustom("Pre-labelling unlabelled images…", "Cancel", container.NewVBox(bar, count), l.win)
 	finished := false // Fyne calls OnClosed on Hide too: cancel only a user's Cancel
 	prog.SetOnClosed(func() {
 		if !finished {
@@ -102,13 +102,13 @@ func (w *Window) prelabelAll() {
 	prog.Resize(fyne.NewSize(420, 140))
 	prog.Show()
 	var last time.Time
-	w.background(func() {
+	l.background(func() {
 		// the Predict tab's model, opened once for both
-		l, err := load()
+		held, err := load()
 		n, boxes, empty := 0, 0, 0
 		if err == nil {
-			defer l.Release()
-			n, boxes, empty, err = w.PrelabelAll(ctx, root, l.Value, thr, func(done, total int) {
+			defer held.Release()
+			n, boxes, empty, err = l.PrelabelAll(ctx, root, held.Value, thr, func(done, total int) {
 				if time.Since(last) < 50*time.Millisecond {
 					return
 				}
@@ -125,7 +125,7 @@ func (w *Window) prelabelAll() {
 			prog.Hide()
 			cancel()
 			if err != nil {
-				dialog.ShowError(err, w.Window)
+				dialog.ShowError(err, l.win)
 				return
 			}
 			what := "Pre-labelled"
@@ -138,9 +138,9 @@ func (w *Window) prelabelAll() {
 			}
 			// a batch job's result stays until it is read: the status line
 			// is rewritten as the new files are checked and shown
-			dialog.ShowInformation("Pre-labelling finished", msg, w.Window)
-			if ds := w.ds; ds != nil && ds.Root == root {
-				w.background(func() { w.rescan(ds.Root, nil) })
+			dialog.ShowInformation("Pre-labelling finished", msg, l.win)
+			if ds := l.ds; ds != nil && ds.Root == root {
+				l.background(func() { l.rescan(ds.Root, nil) })
 			}
 		})
 	})
@@ -149,14 +149,14 @@ func (w *Window) prelabelAll() {
 // prelabelButton is one toolbar button with a menu: this image, or all
 // unlabelled ones (two buttons made the toolbar wider than a 1280 px
 // screen).
-func (w *Window) prelabelButton() fyne.CanvasObject {
+func (l *LabelScreen) prelabelButton() fyne.CanvasObject {
 	var b *widget.Button
 	b = widget.NewButton("Pre-label…", func() {
 		m := fyne.NewMenu("",
-			fyne.NewMenuItem("This image (Ctrl+P)", w.prelabel),
-			fyne.NewMenuItem("All unlabelled images", w.prelabelAll))
+			fyne.NewMenuItem("This image (Ctrl+P)", l.prelabel),
+			fyne.NewMenuItem("All unlabelled images", l.prelabelAll))
 		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
-		widget.ShowPopUpMenuAtPosition(m, w.Canvas(), pos.AddXY(0, b.Size().Height))
+		widget.ShowPopUpMenuAtPosition(m, l.win.Canvas(), pos.AddXY(0, b.Size().Height))
 	})
 	return b
 }

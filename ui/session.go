@@ -8,7 +8,7 @@ import (
 	"github.com/labelloop/labelloop/voc"
 )
 
-// session is the labelling state of the window, apart from its widgets
+// session is the labelling state of the Label tab, apart from its widgets
 // (no Fyne here): the dataset and its report, each item's state, the
 // list's filter and rows, the image being edited and its document, edits
 // kept after a failed save, the class filter and counts.
@@ -28,7 +28,7 @@ type session struct {
 	counts   map[string]int        // boxes per class: the check's, kept current on save
 	onDisk   []voc.Object          // the open image's boxes as last saved
 	defClass string
-	// ownWrites are the annotation files this window saved, with their
+	// ownWrites are the annotation files the Label tab saved, with their
 	// times, so that the folder watcher does not reload them
 	ownWrites map[string]time.Time
 }

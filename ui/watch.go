@@ -80,18 +80,18 @@ func watchFolder(ds *voc.Dataset, stop <-chan struct{}, changed func(rewritten [
 	return nil
 }
 
-// rescan lists the folder again and merges the result into the window:
+// rescan lists the folder again and merges the result into the Label tab:
 // each image keeps its state, its unsaved edits and, when it is still
 // there, its place as the current image. It does nothing when the list of
-// files is unchanged (the window's own saves land here too).
+// files is unchanged (the tab's own saves land here too).
 // It runs off the UI goroutine, for the folder root.
-func (w *Window) rescan(root string, rewritten []string) {
+func (l *LabelScreen) rescan(root string, rewritten []string) {
 	fresh, err := voc.Open(root)
 	if err != nil {
 		return
 	}
 	fyne.Do(func() {
-		ds := w.ds
+		ds := l.ds
 		if ds == nil || ds.Root != root {
 			return // another folder was opened meanwhile
 		}
@@ -99,60 +99,60 @@ func (w *Window) rescan(root string, rewritten []string) {
 		for _, p := range rewritten {
 			// stat here, on the UI goroutine, where saves happen: a save
 			// between a background stat and this check looked foreign
-			if t, ok := w.ownWrites[p]; ok && t.Equal(modTime(p)) {
+			if t, ok := l.ownWrites[p]; ok && t.Equal(modTime(p)) {
 				continue
 			}
-			w.cache.Forget(p)
+			l.cache.Forget(p)
 			changed = append(changed, p)
 		}
 		var curItem voc.Item
-		if w.cur >= 0 {
-			curItem = ds.Items[w.cur]
+		if l.cur >= 0 {
+			curItem = ds.Items[l.cur]
 		}
 		if !slices.Equal(ds.Items, fresh.Items) {
-			w.merge(fresh)
+			l.merge(fresh)
 		}
-		if w.cur < 0 || w.doc != nil && w.doc.Dirty() {
+		if l.cur < 0 || l.doc != nil && l.doc.Dirty() {
 			return
 		}
-		it := w.ds.Items[w.cur]
+		it := l.ds.Items[l.cur]
 		if it != curItem || slices.Contains(changed, it.Image) || it.XML != "" && slices.Contains(changed, it.XML) {
-			cur := w.cur
-			w.doc = nil // reload the picture and its boxes from disk
-			w.Show(cur)
+			cur := l.cur
+			l.doc = nil // reload the picture and its boxes from disk
+			l.Show(cur)
 		}
 	})
 }
 
 // merge swaps in a new listing of the same folder.
-func (w *Window) merge(fresh *voc.Dataset) {
-	lost := w.session.merge(fresh)
-	w.showTitle()
+func (l *LabelScreen) merge(fresh *voc.Dataset) {
+	lost := l.session.merge(fresh)
+	l.showTitle()
 	if lost {
-		w.doc, w.pic = nil, nil
-		w.editor.Set(nil, nil)
-		w.status.SetText("The image shown was removed from the folder")
+		l.doc, l.pic = nil, nil
+		l.editor.Set(nil, nil)
+		l.status.SetText("The image shown was removed from the folder")
 	}
-	w.Dataset.Split.SetDataset(fresh)
-	w.refilter()
-	w.recheck()
+	l.page.setListing(fresh)
+	l.refilter()
+	l.recheck()
 }
 
 // recheck runs the health check in the background and fills in each
 // image's state when it is done.
-func (w *Window) recheck() {
-	ds := w.ds
-	w.background(func() {
+func (l *LabelScreen) recheck() {
+	ds := l.ds
+	l.background(func() {
 		rep, err := voc.Check(ds, voc.CheckOptions{})
 		fyne.Do(func() {
-			if w.ds != ds {
+			if l.ds != ds {
 				return // another folder was opened meanwhile
 			}
 			if err != nil {
-				w.status.SetText(err.Error())
+				l.status.SetText(err.Error())
 				return
 			}
-			w.setReport(rep)
+			l.setReport(rep)
 		})
 	})
 }

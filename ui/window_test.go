@@ -41,11 +41,11 @@ func openShapes(t testing.TB) (*Window, string) {
 		t.Fatal(err)
 	}
 	w := NewWindow(a, nil)
-	w.background = func(f func()) { f() }
+	w.Label.background = func(f func()) { f() }
 	w.Resize(fyne.NewSize(1280, 800))
 	w.Open(root)
-	waitFor(t, "the health report", func() bool { return w.report != nil })
-	waitFor(t, "the first image", func() bool { return w.doc != nil && w.pic != nil })
+	waitFor(t, "the health report", func() bool { return w.Label.report != nil })
+	waitFor(t, "the first image", func() bool { return w.Label.doc != nil && w.Label.pic != nil })
 	return w, root
 }
 
@@ -96,23 +96,23 @@ func near(a, b voc.Box) bool {
 
 func TestListStatesAndFilter(t *testing.T) {
 	w, _ := openShapes(t)
-	if len(w.shown) != 8 || w.items[0].label(w.ds.Items[0]) != "labelled" || w.items[7].label(w.ds.Items[7]) != "unlabelled" {
-		t.Fatalf("shown %d, states %v", len(w.shown), w.items)
+	if len(w.Label.shown) != 8 || w.Label.items[0].label(w.Label.ds.Items[0]) != "labelled" || w.Label.items[7].label(w.Label.ds.Items[7]) != "unlabelled" {
+		t.Fatalf("shown %d, states %v", len(w.Label.shown), w.Label.items)
 	}
-	w.filterSel.SetSelected("Unlabelled")
-	if len(w.shown) != 2 {
-		t.Fatalf("unlabelled filter shows %d", len(w.shown))
+	w.Label.filterSel.SetSelected("Unlabelled")
+	if len(w.Label.shown) != 2 {
+		t.Fatalf("unlabelled filter shows %d", len(w.Label.shown))
 	}
-	w.filterSel.SetSelected("All")
-	if !strings.Contains(w.health.Text, "images 8: 6 labelled, 2 unlabelled") {
-		t.Fatalf("health text:\n%s", w.health.Text)
+	w.Label.filterSel.SetSelected("All")
+	if !strings.Contains(w.Dataset.text.Text, "images 8: 6 labelled, 2 unlabelled") {
+		t.Fatalf("health text:\n%s", w.Dataset.text.Text)
 	}
 }
 
 func TestDrawMoveResizeUndoSave(t *testing.T) {
 	w, _ := openShapes(t)
-	e := w.editor
-	n := len(w.doc.Objects())
+	e := w.Label.editor
+	n := len(w.Label.doc.Objects())
 
 	// draw: W, drag, then pick the class in the popup by typing
 	key(w, fyne.KeyW)
@@ -121,8 +121,8 @@ func TestDrawMoveResizeUndoSave(t *testing.T) {
 	}
 	press(e, 20, 30)
 	dragTo(e, 20, 30, 80, 90)
-	if len(w.doc.Objects()) != n+1 || e.Drawing {
-		t.Fatalf("draw: %d boxes, drawing %v", len(w.doc.Objects()), e.Drawing)
+	if len(w.Label.doc.Objects()) != n+1 || e.Drawing {
+		t.Fatalf("draw: %d boxes, drawing %v", len(w.Label.doc.Objects()), e.Drawing)
 	}
 	focused, ok := w.Canvas().Focused().(*pickerEntry)
 	if !ok {
@@ -131,7 +131,7 @@ func TestDrawMoveResizeUndoSave(t *testing.T) {
 	test.Type(focused, "tri")
 	focused.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown}) // complete to the match
 	focused.OnSubmitted(focused.Text)
-	o := w.doc.Objects()[n]
+	o := w.Label.doc.Objects()[n]
 	if o.Name != "triangle" || !near(o.Box, voc.Box{Xmin: 20, Ymin: 30, Xmax: 80, Ymax: 90}) {
 		t.Fatalf("drawn %+v", o)
 	}
@@ -139,42 +139,42 @@ func TestDrawMoveResizeUndoSave(t *testing.T) {
 	// move it by dragging its inside
 	press(e, 50, 60)
 	dragTo(e, 50, 60, 70, 65)
-	if b := w.doc.Objects()[n].Box; !near(b, voc.Box{Xmin: 40, Ymin: 35, Xmax: 100, Ymax: 95}) {
+	if b := w.Label.doc.Objects()[n].Box; !near(b, voc.Box{Xmin: 40, Ymin: 35, Xmax: 100, Ymax: 95}) {
 		t.Fatalf("moved %+v", b)
 	}
 	// resize with the south-east handle
 	press(e, 100, 95)
 	dragTo(e, 100, 95, 130, 120)
-	if b := w.doc.Objects()[n].Box; !near(b, voc.Box{Xmin: 40, Ymin: 35, Xmax: 130, Ymax: 120}) {
+	if b := w.Label.doc.Objects()[n].Box; !near(b, voc.Box{Xmin: 40, Ymin: 35, Xmax: 130, Ymax: 120}) {
 		t.Fatalf("resized %+v", b)
 	}
 	// undo twice: back to the drawn box; redo once
 	fireShortcut(w, fyne.KeyZ, fyne.KeyModifierShortcutDefault)
 	fireShortcut(w, fyne.KeyZ, fyne.KeyModifierShortcutDefault)
-	if b := w.doc.Objects()[n].Box; !near(b, voc.Box{Xmin: 20, Ymin: 30, Xmax: 80, Ymax: 90}) {
+	if b := w.Label.doc.Objects()[n].Box; !near(b, voc.Box{Xmin: 20, Ymin: 30, Xmax: 80, Ymax: 90}) {
 		t.Fatalf("after undo %+v", b)
 	}
 	fireShortcut(w, fyne.KeyZ, fyne.KeyModifierShortcutDefault|fyne.KeyModifierShift)
-	if b := w.doc.Objects()[n].Box; !near(b, voc.Box{Xmin: 40, Ymin: 35, Xmax: 100, Ymax: 95}) {
+	if b := w.Label.doc.Objects()[n].Box; !near(b, voc.Box{Xmin: 40, Ymin: 35, Xmax: 100, Ymax: 95}) {
 		t.Fatalf("after redo %+v", b)
 	}
 	// nudge, duplicate, delete, toggle difficult
 	key(w, fyne.KeyRight)
 	fireShortcut(w, fyne.KeyD, fyne.KeyModifierShortcutDefault)
-	if len(w.doc.Objects()) != n+2 {
+	if len(w.Label.doc.Objects()) != n+2 {
 		t.Fatal("Ctrl+D did not duplicate")
 	}
 	key(w, fyne.KeyDelete)
 	key(w, fyne.KeyX)
-	if len(w.doc.Objects()) != n+1 {
+	if len(w.Label.doc.Objects()) != n+1 {
 		t.Fatal("Del did not delete")
 	}
 	// save, then the XML on disk has the box
 	fireShortcut(w, fyne.KeyS, fyne.KeyModifierShortcutDefault)
-	if w.doc.Dirty() {
+	if w.Label.doc.Dirty() {
 		t.Fatal("still dirty after Ctrl+S")
 	}
-	a, err := voc.LoadAnnotation(w.ds.Items[0].XML)
+	a, err := voc.LoadAnnotation(w.Label.ds.Items[0].XML)
 	if err != nil || len(a.Objects) != n+1 || a.Objects[n].Name != "triangle" || a.Objects[n].Box.Xmin != 41 {
 		t.Fatalf("saved %+v %v", a, err)
 	}
@@ -182,41 +182,41 @@ func TestDrawMoveResizeUndoSave(t *testing.T) {
 
 func TestEscapeCancelsANewBox(t *testing.T) {
 	w, _ := openShapes(t)
-	n := len(w.doc.Objects())
+	n := len(w.Label.doc.Objects())
 	key(w, fyne.KeyW)
-	press(w.editor, 10, 10)
-	dragTo(w.editor, 10, 10, 60, 60)
+	press(w.Label.editor, 10, 10)
+	dragTo(w.Label.editor, 10, 10, 60, 60)
 	entry := w.Canvas().Focused().(*pickerEntry)
 	entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
-	if len(w.doc.Objects()) != n {
-		t.Fatalf("cancelled box kept: %d", len(w.doc.Objects()))
+	if len(w.Label.doc.Objects()) != n {
+		t.Fatalf("cancelled box kept: %d", len(w.Label.doc.Objects()))
 	}
 }
 
 func TestNextAutosavesVerifiedAndPaste(t *testing.T) {
 	w, root := openShapes(t)
 	// go to the first unlabelled image, mark it verified with Space
-	w.Show(6)
-	waitFor(t, "image 7", func() bool { return w.cur == 6 && w.doc != nil })
-	w.keyDown(&fyne.KeyEvent{Name: fyne.KeySpace})
-	w.keyUp(&fyne.KeyEvent{Name: fyne.KeySpace})
-	if !w.doc.Verified() {
+	w.Label.Show(6)
+	waitFor(t, "image 7", func() bool { return w.Label.cur == 6 && w.Label.doc != nil })
+	w.Label.keyDown(&fyne.KeyEvent{Name: fyne.KeySpace})
+	w.Label.keyUp(&fyne.KeyEvent{Name: fyne.KeySpace})
+	if !w.Label.doc.Verified() {
 		t.Fatal("Space did not mark verified")
 	}
 	// Ctrl+V copies the boxes of the image shown before
 	fireShortcut(w, fyne.KeyV, fyne.KeyModifierShortcutDefault)
-	if len(w.doc.Objects()) == 0 {
+	if len(w.Label.doc.Objects()) == 0 {
 		t.Fatal("Ctrl+V pasted nothing")
 	}
 	key(w, fyne.KeyD) // leaving autosaves
-	waitFor(t, "image 8", func() bool { return w.cur == 7 && w.doc != nil })
+	waitFor(t, "image 8", func() bool { return w.Label.cur == 7 && w.Label.doc != nil })
 	p := filepath.Join(root, "Annotations", "shapes-00006.xml")
 	a, err := voc.LoadAnnotation(p)
 	if err != nil || !a.Verified || len(a.Objects) == 0 {
 		t.Fatalf("autosave: %v %+v", err, a)
 	}
-	if w.items[6].label(w.ds.Items[6]) != "verified" {
-		t.Fatalf("list state %q", w.items[6].label(w.ds.Items[6]))
+	if w.Label.items[6].label(w.Label.ds.Items[6]) != "verified" {
+		t.Fatalf("list state %q", w.Label.items[6].label(w.Label.ds.Items[6]))
 	}
 }
 
@@ -225,10 +225,10 @@ func TestBrokenXMLIsNeverOverwritten(t *testing.T) {
 	p := filepath.Join(root, "Annotations", "shapes-00002.xml")
 	broken := []byte("<annotation><object><name>cat</name>")
 	os.WriteFile(p, broken, 0o644)
-	w.Show(2)
-	waitFor(t, "image 3", func() bool { return w.cur == 2 && w.pic != nil && w.loadGen > 0 })
-	waitFor(t, "the error", func() bool { return strings.Contains(w.status.Text, "will not overwrite") })
-	if w.doc != nil {
+	w.Label.Show(2)
+	waitFor(t, "image 3", func() bool { return w.Label.cur == 2 && w.Label.pic != nil && w.Label.loadGen > 0 })
+	waitFor(t, "the error", func() bool { return strings.Contains(w.Label.status.Text, "will not overwrite") })
+	if w.Label.doc != nil {
 		t.Fatal("a document was made for an unparseable file")
 	}
 	key(w, fyne.KeyD)
@@ -240,7 +240,7 @@ func TestBrokenXMLIsNeverOverwritten(t *testing.T) {
 
 func TestZoomAroundCursorKeepsPointStill(t *testing.T) {
 	w, _ := openShapes(t)
-	e := w.editor
+	e := w.Label.editor
 	p := fyne.NewPos(300, 200)
 	x0, y0 := e.ToImage(p)
 	e.Scrolled(&fyne.ScrollEvent{PointEvent: fyne.PointEvent{Position: p}, Scrolled: fyne.NewDelta(0, 30)})
@@ -278,11 +278,11 @@ func TestEXIFBadge(t *testing.T) {
 	// an APP1 segment with orientation 6 right after SOI
 	exif := []byte("\xff\xe1\x00\x22Exif\x00\x00II*\x00\x08\x00\x00\x00\x01\x00\x12\x01\x03\x00\x01\x00\x00\x00\x06\x00\x00\x00\x00\x00\x00\x00")
 	os.WriteFile(p, append(append(append([]byte{}, data[:2]...), exif...), data[2:]...), 0o644)
-	w.cache.Forget(p)
-	w.Show(1)
-	waitFor(t, "the EXIF badge", func() bool { return w.badge.Visible() && strings.Contains(w.badge.Text, "orientation 6") })
-	w.Show(2)
-	waitFor(t, "the badge to go", func() bool { return !w.badge.Visible() })
+	w.Label.cache.Forget(p)
+	w.Label.Show(1)
+	waitFor(t, "the EXIF badge", func() bool { return w.Label.badge.Visible() && strings.Contains(w.Label.badge.Text, "orientation 6") })
+	w.Label.Show(2)
+	waitFor(t, "the badge to go", func() bool { return !w.Label.badge.Visible() })
 }
 
 // On the Predict tab a dropped folder is a batch of pictures to predict.
