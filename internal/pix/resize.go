@@ -92,89 +92,138 @@ func Resize(src *image.RGBA, nw, nh int) *image.RGBA {
 // which a letterbox half or a picture cut by a mosaic does not show. The
 // result's bounds are r.
 func ResizeRect(src *image.RGBA, nw, nh int, r image.Rectangle) *image.RGBA {
-	r = r.Intersect(image.Rect(0, 0, nw, nh))
-	out := image.NewRGBA(r)
-	if r.Empty() {
+	z := NewResizer(src, nw, nh, r)
+	out := image.NewRGBA(z.r)
+	if z.r.Empty() {
 		return out
+	}
+	z.Across(z.SourceRows())
+	z.Down(z.r.Min.Y, z.r.Max.Y, func(y int, row []byte) {
+		copy(out.Pix[(y-z.r.Min.Y)*out.Stride:], row)
+	})
+	return out
+}
+
+// Resizer is ResizeRect in its two passes, for a picture whose rows
+// arrive in order (a decode under way): Across runs the horizontal pass
+// over source rows as they become final, then Down the vertical one over
+// any output rows, from several goroutines at once if wanted.
+type Resizer struct {
+	src        *image.RGBA
+	r          image.Rectangle
+	vt, ht     []taps
+	y0, y1     int         // source rows the vertical pass reads
+	tmp        *image.RGBA // the horizontal pass's rows y0..y1 (src itself when the width stays)
+	xoff, yoff int         // column offset and first row of tmp in its own indexing
+	across     bool        // the width changes: Across has work
+	down       bool        // the height changes: Down sums rows (else copies them)
+}
+
+// NewResizer sets up the part r of resizing src to nw×nh. Src's pixels
+// may be filled in later, before Across reads their rows.
+func NewResizer(src *image.RGBA, nw, nh int, r image.Rectangle) *Resizer {
+	z := &Resizer{src: src, r: r.Intersect(image.Rect(0, 0, nw, nh))}
+	if z.r.Empty() {
+		return z
 	}
 	sw, sh := src.Rect.Dx(), src.Rect.Dy()
-	vt := coeffs(sh, nh, r.Min.Y, r.Max.Y)
-	// source rows the vertical pass reads
-	y0, y1 := vt[0].first, 0
-	for _, t := range vt {
-		y0 = min(y0, t.first)
-		y1 = max(y1, t.first+len(t.k))
+	z.vt = coeffs(sh, nh, z.r.Min.Y, z.r.Max.Y)
+	z.y0, z.y1 = z.vt[0].first, 0
+	for _, t := range z.vt {
+		z.y0 = min(z.y0, t.first)
+		z.y1 = max(z.y1, t.first+len(t.k))
 	}
-	cw := r.Dx()
-	// horizontal pass into rows y0..y1 of a cw-wide temporary (Pillow
-	// skips it when the width does not change: the cubic's weights are
-	// then 0, 1, 0, 0 and it would copy anyway)
-	tmp := &image.RGBA{Stride: 4 * cw}
-	if nw == sw {
-		tmp.Pix = src.Pix
-		tmp.Stride = src.Stride
-		tmp.Rect = src.Rect
+	z.across, z.down = nw != sw, nh != sh
+	cw := z.r.Dx()
+	// Pillow skips the horizontal pass when the width does not change:
+	// the cubic's weights are then 0, 1, 0, 0 and it would copy anyway
+	if z.across {
+		z.tmp = &image.RGBA{Stride: 4 * cw, Pix: make([]byte, (z.y1-z.y0)*4*cw)}
+		z.ht = coeffs(sw, nw, z.r.Min.X, z.r.Max.X)
+		z.yoff = z.y0
 	} else {
-		tmp.Pix = make([]byte, (y1-y0)*4*cw)
-		ht := coeffs(sw, nw, r.Min.X, r.Max.X)
-		for y := y0; y < y1; y++ {
-			row := src.Pix[src.PixOffset(src.Rect.Min.X, src.Rect.Min.Y+y):]
-			d := tmp.Pix[(y-y0)*tmp.Stride:]
-			for x := range ht {
-				k := ht[x].k
-				p := row[4*ht[x].first : 4*ht[x].first+4*len(k)]
-				s0, s1, s2 := int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1))
-				// four taps a step, then two, then one: the loop's own
-				// work was half the pass (integer sums: the order does
-				// not change a byte)
-				j := 0
-				for ; j+4 <= len(k); j += 4 {
-					q := p[4*j : 4*j+15 : 4*j+15]
-					c0, c1, c2, c3 := k[j], k[j+1], k[j+2], k[j+3]
-					s0 += int32(q[0])*c0 + int32(q[4])*c1 + int32(q[8])*c2 + int32(q[12])*c3
-					s1 += int32(q[1])*c0 + int32(q[5])*c1 + int32(q[9])*c2 + int32(q[13])*c3
-					s2 += int32(q[2])*c0 + int32(q[6])*c1 + int32(q[10])*c2 + int32(q[14])*c3
-				}
-				for ; j+2 <= len(k); j += 2 {
-					q := p[4*j : 4*j+7 : 4*j+7]
-					c0, c1 := k[j], k[j+1]
-					s0 += int32(q[0])*c0 + int32(q[4])*c1
-					s1 += int32(q[1])*c0 + int32(q[5])*c1
-					s2 += int32(q[2])*c0 + int32(q[6])*c1
-				}
-				if j < len(k) {
-					q := p[4*j : 4*j+3 : 4*j+3]
-					c := k[j]
-					s0 += int32(q[0]) * c
-					s1 += int32(q[1]) * c
-					s2 += int32(q[2]) * c
-				}
-				q := d[4*x : 4*x+4 : 4*x+4]
-				q[0], q[1], q[2], q[3] = clip8(s0), clip8(s1), clip8(s2), 0xFF
+		z.tmp = src
+		z.xoff = z.r.Min.X
+	}
+	return z
+}
+
+// SourceRows are the rows of src the result reads, [y0, y1).
+func (z *Resizer) SourceRows() (y0, y1 int) { return z.y0, z.y1 }
+
+// Across runs the horizontal pass over source rows [ya, yb) (the part of
+// them SourceRows names); those rows of src must be final.
+func (z *Resizer) Across(ya, yb int) {
+	if !z.across {
+		return
+	}
+	src := z.src
+	for y := max(ya, z.y0); y < min(yb, z.y1); y++ {
+		row := src.Pix[src.PixOffset(src.Rect.Min.X, src.Rect.Min.Y+y):]
+		d := z.tmp.Pix[(y-z.y0)*z.tmp.Stride:]
+		for x := range z.ht {
+			k := z.ht[x].k
+			p := row[4*z.ht[x].first : 4*z.ht[x].first+4*len(k)]
+			s0, s1, s2 := int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1)), int32(1<<(precisionBits-1))
+			// four taps a step, then two, then one: the loop's own
+			// work was half the pass (integer sums: the order does not
+			// change a byte)
+			j := 0
+			for ; j+4 <= len(k); j += 4 {
+				q := p[4*j : 4*j+15 : 4*j+15]
+				c0, c1, c2, c3 := k[j], k[j+1], k[j+2], k[j+3]
+				s0 += int32(q[0])*c0 + int32(q[4])*c1 + int32(q[8])*c2 + int32(q[12])*c3
+				s1 += int32(q[1])*c0 + int32(q[5])*c1 + int32(q[9])*c2 + int32(q[13])*c3
+				s2 += int32(q[2])*c0 + int32(q[6])*c1 + int32(q[10])*c2 + int32(q[14])*c3
 			}
+			for ; j+2 <= len(k); j += 2 {
+				q := p[4*j : 4*j+7 : 4*j+7]
+				c0, c1 := k[j], k[j+1]
+				s0 += int32(q[0])*c0 + int32(q[4])*c1
+				s1 += int32(q[1])*c0 + int32(q[5])*c1
+				s2 += int32(q[2])*c0 + int32(q[6])*c1
+			}
+			if j < len(k) {
+				q := p[4*j : 4*j+3 : 4*j+3]
+				c := k[j]
+				s0 += int32(q[0]) * c
+				s1 += int32(q[1]) * c
+				s2 += int32(q[2]) * c
+			}
+			q := d[4*x : 4*x+4 : 4*x+4]
+			q[0], q[1], q[2], q[3] = clip8(s0), clip8(s1), clip8(s2), 0xFF
 		}
 	}
-	// column offset and first row of the temporary in its own indexing
-	xoff, yoff := 0, y0
-	if nw == sw {
-		xoff, yoff = r.Min.X, 0
+}
+
+// Down runs the vertical pass for output rows [ya, yb) of the part (in
+// the resized picture's coordinates), after Across has covered the
+// source rows: emit gets each row's RGBA pixels, valid during the call.
+func (z *Resizer) Down(ya, yb int, emit func(y int, row []byte)) {
+	ya, yb = max(ya, z.r.Min.Y), min(yb, z.r.Max.Y)
+	if ya >= yb {
+		return
 	}
-	if nh == sh {
-		for y := r.Min.Y; y < r.Max.Y; y++ {
-			copy(out.Pix[(y-r.Min.Y)*out.Stride:(y-r.Min.Y)*out.Stride+4*cw], tmp.Pix[(y-yoff)*tmp.Stride+4*xoff:])
+	tmp, cw := z.tmp, z.r.Dx()
+	if !z.down {
+		for y := ya; y < yb; y++ {
+			o := (y-z.yoff)*tmp.Stride + 4*z.xoff
+			emit(y, tmp.Pix[o:o+4*cw])
 		}
-		return out
+		return
 	}
 	// row by row: each tap adds a whole temporary row to the sums, which
 	// reads memory in order (a column at a time strides across rows);
 	// alpha is summed too, which keeps the loop plain and fast
 	acc := make([]int32, 4*cw)
-	for y, t := range vt {
+	out := make([]byte, 4*cw)
+	for y := ya; y < yb; y++ {
+		t := z.vt[y-z.r.Min.Y]
 		for i := range acc {
 			acc[i] = 1 << (precisionBits - 1)
 		}
 		row := func(j int) []byte {
-			o := (t.first+j-yoff)*tmp.Stride + 4*xoff
+			o := (t.first+j-z.yoff)*tmp.Stride + 4*z.xoff
 			return tmp.Pix[o : o+len(acc)]
 		}
 		// four taps a sweep: the sums are read and written a quarter as
@@ -196,15 +245,14 @@ func ResizeRect(src *image.RGBA, nw, nh int, r image.Rectangle) *image.RGBA {
 				a[i] += int32(v) * k0
 			}
 		}
-		d := out.Pix[y*out.Stride : y*out.Stride+len(acc)]
 		for i, v := range acc {
-			d[i] = clip8(v)
+			out[i] = clip8(v)
 		}
-		for i := 3; i < len(d); i += 4 {
-			d[i] = 0xFF
+		for i := 3; i < len(out); i += 4 {
+			out[i] = 0xFF
 		}
+		emit(y, out)
 	}
-	return out
 }
 
 // Reduce averages f×f blocks, f the largest whole factor that keeps the
