@@ -13,8 +13,9 @@ import (
 // decodeJPEG, without libjpeg-turbo (the Windows and macOS builds), is
 // Go's decoder: the same files except arithmetic-coded ones and unusual
 // chroma subsampling (JPEGSupported says which), and pixels within a few
-// levels of libjpeg's (another IDCT, no fancy upsampling).
-func decodeJPEG(data []byte, minSide int) (*image.RGBA, int, int, error) {
+// levels of libjpeg's (another IDCT, no fancy upsampling). It decodes in
+// one piece, so it reports no rows as they come.
+func decodeJPEG(data []byte, minSide int, _ func(*image.RGBA, int)) (*image.RGBA, int, int, error) {
 	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return nil, 0, 0, jpegErr(err)

@@ -99,15 +99,18 @@ static int ll_start(lljpeg *j, int num, int fast) {
 	return 0;
 }
 
-static int ll_read(lljpeg *j, unsigned char *out, int stride) {
+// ll_read_to decodes the rows up to upto (those before it are done),
+// and finishes the picture after its last row.
+static int ll_read_to(lljpeg *j, unsigned char *out, int stride, int upto) {
 	if (setjmp(j->e.jb))
 		return -1;
 	struct jpeg_decompress_struct *d = &j->d;
-	while (d->output_scanline < d->output_height) {
+	while (d->output_scanline < (JDIMENSION)upto) {
 		JSAMPROW row = out + (size_t)d->output_scanline * stride;
 		jpeg_read_scanlines(d, &row, 1);
 	}
-	jpeg_finish_decompress(d);
+	if (d->output_scanline == d->output_height)
+		jpeg_finish_decompress(d);
 	return 0;
 }
 
@@ -134,8 +137,10 @@ import (
 // decodes at the smallest DCT scale (1/8, 2/8, … 8/8: libjpeg-turbo
 // scales in the inverse DCT by any eighth) whose long side still reaches
 // minSide, fast (for screens): a camera photo comes out at about the
-// size it is shown at, in a fraction of the full decode's time.
-func decodeJPEG(data []byte, minSide int) (*image.RGBA, int, int, error) {
+// size it is shown at, in a fraction of the full decode's time. Rows, if
+// not nil, is told as the rows above n become final, for all but the last
+// (DecodeRows).
+func decodeJPEG(data []byte, minSide int, rows func(img *image.RGBA, n int)) (*image.RGBA, int, int, error) {
 	j := C.ll_new()
 	if j == nil {
 		return nil, 0, 0, &CorruptError{Format: "JPEG", Msg: "out of memory"}
@@ -170,14 +175,29 @@ func decodeJPEG(data []byte, minSide int) (*image.RGBA, int, int, error) {
 	}
 	ow, oh := int(C.ll_out_width(j)), int(C.ll_out_height(j))
 	img := image.NewRGBA(image.Rect(0, 0, ow, oh))
-	if C.ll_read(j, (*C.uchar)(unsafe.Pointer(&img.Pix[0])), C.int(img.Stride)) != 0 || C.ll_corrupt(j) != 0 {
-		return fail()
+	// rows are final a chunk at a time, except CMYK's (converted after)
+	chunk := oh
+	if rows != nil && C.ll_cmyk(j) == 0 {
+		chunk = rowChunk
+	}
+	for done := 0; done < oh; {
+		done = min(done+chunk, oh)
+		if C.ll_read_to(j, (*C.uchar)(unsafe.Pointer(&img.Pix[0])), C.int(img.Stride), C.int(done)) != 0 || C.ll_corrupt(j) != 0 {
+			return fail()
+		}
+		if done < oh && rows != nil {
+			rows(img, done)
+		}
 	}
 	if C.ll_cmyk(j) != 0 {
 		cmykToRGBInPlace(img.Pix, true)
 	}
 	return img, w, h, nil
 }
+
+// rowChunk is how many rows a JPEG decode reports at a time: the
+// tallest MCU (4:2:0, 4:4:0) twice over.
+const rowChunk = 32
 
 const usesLibjpeg = true
 

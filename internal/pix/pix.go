@@ -138,6 +138,30 @@ func Decode(path string) (*image.RGBA, error) {
 	return img, nil
 }
 
+// DecodeRows is Decode handing the picture over while it is decoded:
+// rows(img, n) is called on the caller's goroutine each time rows [0, n)
+// of img are final (the same img, n growing), the last time with all of
+// them unless decoding fails. A JPEG reports every few rows, other
+// formats once at the end: pre-processing can work on the top of a photo
+// while the rest is decoded.
+func DecodeRows(path string, rows func(img *image.RGBA, n int)) (*image.RGBA, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var img *image.RGBA
+	if Sniff(data) == "JPEG" {
+		img, _, _, err = decodeJPEG(data, 0, rows)
+	} else {
+		img, err = DecodeBytes(data)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	rows(img, img.Rect.Dy())
+	return img, nil
+}
+
 // DecodeBytes decodes data at full size into RGB (alpha 255), as PIL's
 // convert("RGB") gives it: transparent pixels keep their stored colour,
 // greyscale is copied to the three channels, CMYK is converted as PIL
@@ -154,7 +178,7 @@ func DecodeBytes(data []byte) (*image.RGBA, error) {
 func DecodeScaled(data []byte, minSide int) (img *image.RGBA, w, h int, err error) {
 	switch Sniff(data) {
 	case "JPEG":
-		return decodeJPEG(data, minSide)
+		return decodeJPEG(data, minSide, nil)
 	case "PNG":
 		cfg, err := png.DecodeConfig(bytes.NewReader(data))
 		if err != nil {
