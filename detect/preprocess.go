@@ -30,27 +30,55 @@ func (f Frame) ToOriginal(x, y float64) (float64, float64) {
 // model.MinInputSize..MaxInputSize, a dst too small for it, or an empty
 // picture is an error, and dst is left alone.
 func Preprocess(img image.Image, origW, origH, size int, letterbox bool, dst []float32) (Frame, error) {
-	f := Frame{OrigW: origW, OrigH: origH}
-	if err := model.CheckInputSize(size); err != nil {
-		return f, fmt.Errorf("input size %w", err)
-	}
-	if len(dst) < 3*size*size {
-		return f, fmt.Errorf("input buffer of %d values for a %d×%d input", len(dst), size, size)
+	if err := checkInput(size, dst); err != nil {
+		return Frame{OrigW: origW, OrigH: origH}, err
 	}
 	if err := checkPicture(img, origW, origH); err != nil {
-		return f, err
+		return Frame{OrigW: origW, OrigH: origH}, err
 	}
-	nw, nh := size, size
+	f, nw, nh := layout(origW, origH, size, letterbox, dst)
+	x0, y0 := int(f.DX), int(f.DY)
+	if yuv, ok := img.(*YUVFrame); ok {
+		halves(func(ya, yb int) { resizeRowsYUV(yuv, dst, size, x0, y0, nw, nh, ya, yb) }, 0, nh)
+		return f, nil
+	}
+	// Two halves on two goroutines: before the network runs the cores are
+	// idle, and this is most of the pre-processing.
+	z := pix.NewResizer(ToRGBA(img), nw, nh, image.Rect(0, 0, nw, nh))
+	ya, yb := z.SourceRows()
+	halves(z.Across, ya, yb)
+	halves(func(ya, yb int) { z.Down(ya, yb, toPlanes(dst, size, x0, y0)) }, 0, nh)
+	return f, nil
+}
+
+// checkInput refuses a size outside model.MinInputSize..MaxInputSize or
+// a dst too small for it.
+func checkInput(size int, dst []float32) error {
+	if err := model.CheckInputSize(size); err != nil {
+		return fmt.Errorf("input size %w", err)
+	}
+	if len(dst) < 3*size*size {
+		return fmt.Errorf("input buffer of %d values for a %d×%d input", len(dst), size, size)
+	}
+	return nil
+}
+
+// layout places an origW×origH picture in the size×size input (nw×nh
+// at f.DX, f.DY) and, with letterbox, paints the bands beside it grey
+// 128 as the reference does; otherwise the picture is stretched.
+func layout(origW, origH, size int, letterbox bool, dst []float32) (f Frame, nw, nh int) {
+	f = Frame{OrigW: origW, OrigH: origH}
+	nw, nh = size, size
 	if letterbox {
 		s := math.Min(float64(size)/float64(origW), float64(size)/float64(origH))
 		nw, nh = max(1, int(float64(origW)*s)), max(1, int(float64(origH)*s))
 		f.DX, f.DY = float64((size-nw)/2), float64((size-nh)/2)
 	}
 	f.ScaleX, f.ScaleY = float64(nw)/float64(origW), float64(nh)/float64(origH)
-	plane := size * size
 	if letterbox {
 		// grey only where the picture will not be: the bands beside it
 		const grey = 128.0 / 255
+		plane := size * size
 		x0, y0 := int(f.DX), int(f.DY)
 		for c := 0; c < 3; c++ {
 			p := dst[c*plane : (c+1)*plane]
@@ -62,25 +90,20 @@ func Preprocess(img image.Image, origW, origH, size int, letterbox bool, dst []f
 			}
 		}
 	}
-	rows := func(ya, yb int) {}
-	if yuv, ok := img.(*YUVFrame); ok {
-		rows = func(ya, yb int) { resizeRowsYUV(yuv, dst, size, int(f.DX), int(f.DY), nw, nh, ya, yb) }
-	} else {
-		src := ToRGBA(img)
-		rows = func(ya, yb int) { resizeRows(src, dst, size, int(f.DX), int(f.DY), nw, nh, ya, yb) }
-	}
-	// Two halves on two goroutines: before the network runs the cores are
-	// idle, and this is most of the pre-processing.
+	return f, nw, nh
+}
+
+// halves runs work over [a, b) in two halves, one on another goroutine.
+func halves(work func(a, b int), a, b int) {
+	mid := (a + b) / 2
 	var wg sync.WaitGroup
-	half := nh / 2
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		rows(0, half)
+		work(a, mid)
 	}()
-	rows(half, nh)
+	work(mid, b)
 	wg.Wait()
-	return f, nil
 }
 
 // checkPicture reports a picture resizing cannot read: no pixels, an
@@ -125,17 +148,16 @@ var unit = func() (u [256]float32) {
 	return
 }()
 
-// resizeRows writes rows [ya, yb) of src resized to nw×nh into the
-// rectangle at (x0, y0) of the size×size planes. The resize is the
-// seed's, PIL's Image.resize(BICUBIC) (pix.Resize): antialiased when
-// shrinking and the same bytes from the same pixels, so training (which
-// resizes the same way) and prediction see what the seed's pipeline sees.
-func resizeRows(src *image.RGBA, dst []float32, size, x0, y0, nw, nh, ya, yb int) {
-	part := pix.ResizeRect(src, nw, nh, image.Rect(0, ya, nw, yb))
+// toPlanes writes a resized row y (RGBA) into the rectangle at (x0, y0)
+// of the size×size planes. The resize is the seed's, PIL's
+// Image.resize(BICUBIC) (pix.Resize): antialiased when shrinking and the
+// same bytes from the same pixels, so training (which resizes the same
+// way) and prediction see what the seed's pipeline sees.
+func toPlanes(dst []float32, size, x0, y0 int) func(y int, row []byte) {
 	plane := size * size
-	for y := ya; y < yb; y++ {
-		row := part.Pix[(y-ya)*part.Stride:]
+	return func(y int, row []byte) {
 		o := (y0+y)*size + x0
+		nw := len(row) / 4
 		r, g, b := dst[o:o+nw], dst[plane+o:plane+o+nw], dst[2*plane+o:2*plane+o+nw]
 		for x := range r {
 			r[x], g[x], b[x] = unit[row[4*x]], unit[row[4*x+1]], unit[row[4*x+2]]

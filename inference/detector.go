@@ -228,12 +228,19 @@ type rawOutput struct {
 
 // run makes the network's input and runs it (Detect's pre and network).
 func (d *Detector) run(img image.Image, origW, origH int) (rawOutput, Timing, error) {
+	return d.runOn(func(buf []float32) (detect.Frame, error) {
+		return detect.Preprocess(img, origW, origH, d.Info.InputSize, d.Info.Letterbox, buf)
+	})
+}
+
+// runOn runs the network on the input prepare makes in a pooled buffer.
+func (d *Detector) runOn(prepare func(buf []float32) (detect.Frame, error)) (rawOutput, Timing, error) {
 	t0 := time.Now()
 	bp := d.bufs.Get().(*[]float32)
 	defer d.bufs.Put(bp)
 	buf := *bp
 	size := d.Info.InputSize
-	frame, err := detect.Preprocess(img, origW, origH, size, d.Info.Letterbox, buf)
+	frame, err := prepare(buf)
 	if err != nil {
 		return rawOutput{}, Timing{}, fmt.Errorf("%s: %w", d.Info.Path, err)
 	}
@@ -261,19 +268,35 @@ func (d *Detector) decode(r rawOutput, t detect.Thresholds) []detect.Detection {
 }
 
 // DetectFile decodes an image file at full size, as the seed's pipeline
-// does, and detects in it. The picture returned is for drawing: photos
+// does, and detects in it. The input is made while the file decodes
+// (detect.Stream): a JPEG's top rows are resized while its bottom ones
+// are still being decoded. The picture returned is for drawing: photos
 // are reduced (block averages) to between one and two input sizes.
 func (d *Detector) DetectFile(path string, t detect.Thresholds) (*imgload.Picture, []detect.Detection, Timing, error) {
-	t0 := time.Now()
-	img, err := pix.Decode(path)
-	if err != nil {
-		return nil, nil, Timing{}, err
+	var img *image.RGBA
+	var decodeErr error
+	r, tm, err := d.runOn(func(buf []float32) (detect.Frame, error) {
+		st, err := detect.NewStream(d.Info.InputSize, d.Info.Letterbox, buf)
+		if err != nil {
+			return detect.Frame{}, err
+		}
+		if img, decodeErr = pix.DecodeRows(path, st.Rows); decodeErr != nil {
+			st.Abort()
+			return detect.Frame{}, decodeErr
+		}
+		return st.Finish()
+	})
+	if decodeErr != nil {
+		return nil, nil, Timing{}, decodeErr // it names the file; the model is not to blame
 	}
-	dec := time.Since(t0)
+	if err != nil {
+		return nil, nil, tm, err
+	}
+	t0 := time.Now()
+	dets := d.decode(r, t)
+	tm.Post = time.Since(t0)
 	w, h := img.Rect.Dx(), img.Rect.Dy()
-	dets, tm, err := d.Detect(img, w, h, t)
-	tm.Pre += dec
-	return &imgload.Picture{Img: pix.Reduce(img, shownSide), W: w, H: h, Path: path}, dets, tm, err
+	return &imgload.Picture{Img: pix.Reduce(img, shownSide), W: w, H: h, Path: path}, dets, tm, nil
 }
 
 // shownSide is the least long side of the picture DetectFile hands back
