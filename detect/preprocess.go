@@ -148,7 +148,7 @@ var unit = func() (u [256]float32) {
 	return
 }()
 
-// toPlanes writes a resized row y (RGBA) into the rectangle at (x0, y0)
+// toPlanes writes a resized row y (R, G, B bytes) into the rectangle at (x0, y0)
 // of the size×size planes. The resize is the seed's, PIL's
 // Image.resize(BICUBIC) (pix.Resize): antialiased when shrinking and the
 // same bytes from the same pixels, so training (which resizes the same
@@ -157,10 +157,11 @@ func toPlanes(dst []float32, size, x0, y0 int) func(y int, row []byte) {
 	plane := size * size
 	return func(y int, row []byte) {
 		o := (y0+y)*size + x0
-		nw := len(row) / 4
+		nw := len(row) / 3
 		r, g, b := dst[o:o+nw], dst[plane+o:plane+o+nw], dst[2*plane+o:2*plane+o+nw]
 		for x := range r {
-			r[x], g[x], b[x] = unit[row[4*x]], unit[row[4*x+1]], unit[row[4*x+2]]
+			p := row[3*x : 3*x+3 : 3*x+3]
+			r[x], g[x], b[x] = unit[p[0]], unit[p[1]], unit[p[2]]
 		}
 	}
 }

@@ -105,9 +105,15 @@ static int ll_read_to(lljpeg *j, unsigned char *out, int stride, int upto) {
 	if (setjmp(j->e.jb))
 		return -1;
 	struct jpeg_decompress_struct *d = &j->d;
+	// several rows a call: libjpeg makes an MCU row's worth at once
+	JSAMPROW rows[16];
 	while (d->output_scanline < (JDIMENSION)upto) {
-		JSAMPROW row = out + (size_t)d->output_scanline * stride;
-		jpeg_read_scanlines(d, &row, 1);
+		int n = upto - d->output_scanline;
+		if (n > 16)
+			n = 16;
+		for (int i = 0; i < n; i++)
+			rows[i] = out + (size_t)(d->output_scanline + i) * stride;
+		jpeg_read_scanlines(d, rows, n);
 	}
 	if (d->output_scanline == d->output_height)
 		jpeg_finish_decompress(d);

@@ -99,7 +99,11 @@ func ResizeRect(src *image.RGBA, nw, nh int, r image.Rectangle) *image.RGBA {
 	}
 	z.Across(z.SourceRows())
 	z.Down(z.r.Min.Y, z.r.Max.Y, func(y int, row []byte) {
-		copy(out.Pix[(y-z.r.Min.Y)*out.Stride:], row)
+		d := out.Pix[(y-z.r.Min.Y)*out.Stride:]
+		for x := 0; x < len(row)/3; x++ {
+			p, q := row[3*x:3*x+3:3*x+3], d[4*x:4*x+4:4*x+4]
+			q[0], q[1], q[2], q[3] = p[0], p[1], p[2], 0xFF
+		}
 	})
 	return out
 }
@@ -113,7 +117,8 @@ type Resizer struct {
 	r          image.Rectangle
 	vt, ht     []taps
 	y0, y1     int         // source rows the vertical pass reads
-	tmp        *image.RGBA // the horizontal pass's rows y0..y1 (src itself when the width stays)
+	tmp        *image.RGBA // the horizontal pass's rows y0..y1, RGB (src itself when the width stays)
+	bpp        int         // bytes a pixel of tmp: 3, or src's 4
 	xoff, yoff int         // column offset and first row of tmp in its own indexing
 	across     bool        // the width changes: Across has work
 	down       bool        // the height changes: Down sums rows (else copies them)
@@ -137,11 +142,15 @@ func NewResizer(src *image.RGBA, nw, nh int, r image.Rectangle) *Resizer {
 	cw := z.r.Dx()
 	// Pillow skips the horizontal pass when the width does not change:
 	// the cubic's weights are then 0, 1, 0, 0 and it would copy anyway
+	// the temporary keeps R, G and B only: the vertical pass, which
+	// reads it, then sums a quarter less
 	if z.across {
-		z.tmp = &image.RGBA{Stride: 4 * cw, Pix: make([]byte, (z.y1-z.y0)*4*cw)}
+		z.bpp = 3
+		z.tmp = &image.RGBA{Stride: 3 * cw, Pix: make([]byte, (z.y1-z.y0)*3*cw)}
 		z.ht = coeffs(sw, nw, z.r.Min.X, z.r.Max.X)
 		z.yoff = z.y0
 	} else {
+		z.bpp = 4
 		z.tmp = src
 		z.xoff = z.r.Min.X
 	}
@@ -190,40 +199,42 @@ func (z *Resizer) Across(ya, yb int) {
 				s1 += int32(q[1]) * c
 				s2 += int32(q[2]) * c
 			}
-			q := d[4*x : 4*x+4 : 4*x+4]
-			q[0], q[1], q[2], q[3] = clip8(s0), clip8(s1), clip8(s2), 0xFF
+			q := d[3*x : 3*x+3 : 3*x+3]
+			q[0], q[1], q[2] = clip8(s0), clip8(s1), clip8(s2)
 		}
 	}
 }
 
 // Down runs the vertical pass for output rows [ya, yb) of the part (in
 // the resized picture's coordinates), after Across has covered the
-// source rows: emit gets each row's RGBA pixels, valid during the call.
+// source rows: emit gets each row's pixels as R, G, B bytes, valid
+// during the call.
 func (z *Resizer) Down(ya, yb int, emit func(y int, row []byte)) {
 	ya, yb = max(ya, z.r.Min.Y), min(yb, z.r.Max.Y)
 	if ya >= yb {
 		return
 	}
-	tmp, cw := z.tmp, z.r.Dx()
+	tmp, cw, bpp := z.tmp, z.r.Dx(), z.bpp
+	out := make([]byte, 3*cw)
 	if !z.down {
 		for y := ya; y < yb; y++ {
-			o := (y-z.yoff)*tmp.Stride + 4*z.xoff
-			emit(y, tmp.Pix[o:o+4*cw])
+			o := (y-z.yoff)*tmp.Stride + bpp*z.xoff
+			emit(y, toRGB(out, tmp.Pix[o:o+bpp*cw], bpp))
 		}
 		return
 	}
 	// row by row: each tap adds a whole temporary row to the sums, which
 	// reads memory in order (a column at a time strides across rows);
-	// alpha is summed too, which keeps the loop plain and fast
-	acc := make([]int32, 4*cw)
-	out := make([]byte, 4*cw)
+	// src's alpha, when it is the temporary, is summed and dropped
+	acc := make([]int32, bpp*cw)
+	sum := make([]byte, bpp*cw)
 	for y := ya; y < yb; y++ {
 		t := z.vt[y-z.r.Min.Y]
 		for i := range acc {
 			acc[i] = 1 << (precisionBits - 1)
 		}
 		row := func(j int) []byte {
-			o := (t.first+j-z.yoff)*tmp.Stride + 4*z.xoff
+			o := (t.first+j-z.yoff)*tmp.Stride + bpp*z.xoff
 			return tmp.Pix[o : o+len(acc)]
 		}
 		// four taps a sweep: the sums are read and written a quarter as
@@ -246,13 +257,23 @@ func (z *Resizer) Down(ya, yb int, emit func(y int, row []byte)) {
 			}
 		}
 		for i, v := range acc {
-			out[i] = clip8(v)
+			sum[i] = clip8(v)
 		}
-		for i := 3; i < len(out); i += 4 {
-			out[i] = 0xFF
-		}
-		emit(y, out)
+		emit(y, toRGB(out, sum, bpp))
 	}
+}
+
+// toRGB returns row's pixels as R, G, B bytes, in out unless they are
+// already (bpp 3).
+func toRGB(out, row []byte, bpp int) []byte {
+	if bpp == 3 {
+		return row
+	}
+	for x := 0; x < len(out)/3; x++ {
+		p, q := row[4*x:4*x+3:4*x+3], out[3*x:3*x+3:3*x+3]
+		q[0], q[1], q[2] = p[0], p[1], p[2]
+	}
+	return out
 }
 
 // Reduce averages f×f blocks, f the largest whole factor that keeps the
