@@ -178,11 +178,13 @@ $(BENCH_CK): | build demo/.done
 		$(CURDIR) $(CURDIR) > .bench/run.json
 	./$(BIN)/labelloop-train train --config .bench/run.json > .bench/train.log
 
-# Benchmarks report ratios against a baseline measured in the same run.
+# Benchmarks report ratios against a baseline measured in the same run;
+# packages run one at a time (-p 1): two benches side by side on 2 cores
+# measured each other (check with 2 workers ran as slow as with 1).
 # The int8 accuracy bench trains its own detector with the worker on its
 # first run (about 15 minutes; kept in .bench/int8).
 bench: setup bench-deps $(BENCH_CK)
-	set -o pipefail; LABELLOOP_BENCH=1 LABELLOOP_BENCH_TRAINED=$(CURDIR)/$(BENCH_CK) $(GO) test -count=1 -timeout 3600s -run 'TestBench' -v ./voc/ ./ui/ ./internal/imgload/ ./app/cli/ ./training/ ./model/pth/ | grep -v -e '^=== RUN' -e 'Fyne error' -e 'Cause:' -e 'At:'
+	set -o pipefail; LABELLOOP_BENCH=1 LABELLOOP_BENCH_TRAINED=$(CURDIR)/$(BENCH_CK) $(GO) test -p 1 -count=1 -timeout 3600s -run 'TestBench' -v ./voc/ ./ui/ ./internal/imgload/ ./app/cli/ ./training/ ./model/pth/ | grep -v -e '^=== RUN' -e 'Fyne error' -e 'Cause:' -e 'At:'
 	$(GO) test -run XXX -bench 'ParseXML|ScanAnnotation|ReadSmallFiles' -benchmem ./voc/
 	$(GO) test -run XXX -bench 'DrawOnYUV' -benchmem ./detect/
 	set -o pipefail; LABELLOOP_GUI=1 LABELLOOP_BENCH=1 $(GO) test -count=1 -run TestBenchNextImageLatency -v ./guitest/ | grep -e 'latency' -e '^---' -e '^ok' -e FAIL
