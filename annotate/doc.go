@@ -18,6 +18,7 @@ type state struct {
 	verified    bool
 	prelabelled string // the model that wrote the boxes, until a person edits them
 	sel         int
+	id          int // which edit made this state: undoing back to the saved one leaves nothing to save
 }
 
 // Doc is one image's annotation being edited.
@@ -29,8 +30,8 @@ type Doc struct {
 	redo      []state
 	inEdit    bool  // between Begin and End (a drag)
 	editStart state // the state Begin saw
-	gen       int   // bumps on every change; saved == gen when clean
-	saved     int
+	gen       int   // the last state id given out
+	saved     int   // the id of the state on disk
 }
 
 // New edits a (parsed or new) annotation of an image w×h pixels.
@@ -62,10 +63,10 @@ func (d *Doc) Select(i int) {
 }
 
 // Dirty reports unsaved changes.
-func (d *Doc) Dirty() bool { return d.gen != d.saved }
+func (d *Doc) Dirty() bool { return d.cur.id != d.saved }
 
 // MarkSaved records that the current state is on disk.
-func (d *Doc) MarkSaved() { d.saved = d.gen }
+func (d *Doc) MarkSaved() { d.saved = d.cur.id }
 
 // Annotation returns the annotation with the current boxes, ready to save.
 func (d *Doc) Annotation() *voc.Annotation {
@@ -76,7 +77,7 @@ func (d *Doc) Annotation() *voc.Annotation {
 }
 
 func (d *Doc) snapshot() state {
-	return state{objs: append([]voc.Object(nil), d.cur.objs...), verified: d.cur.verified, prelabelled: d.cur.prelabelled, sel: d.cur.sel}
+	return state{objs: append([]voc.Object(nil), d.cur.objs...), verified: d.cur.verified, prelabelled: d.cur.prelabelled, sel: d.cur.sel, id: d.cur.id}
 }
 
 // edit applies f as one undoable step.
@@ -111,6 +112,7 @@ func (d *Doc) push(before state) {
 	}
 	d.redo = d.redo[:0]
 	d.gen++
+	d.cur.id = d.gen
 }
 
 // Begin starts a continuous edit (a drag): everything until End is one
@@ -165,7 +167,6 @@ func (d *Doc) Undo() bool {
 	d.redo = append(d.redo, d.snapshot())
 	d.cur = d.undo[len(d.undo)-1]
 	d.undo = d.undo[:len(d.undo)-1]
-	d.gen++
 	return true
 }
 
@@ -178,7 +179,6 @@ func (d *Doc) Redo() bool {
 	d.undo = append(d.undo, d.snapshot())
 	d.cur = d.redo[len(d.redo)-1]
 	d.redo = d.redo[:len(d.redo)-1]
-	d.gen++
 	return true
 }
 

@@ -193,3 +193,31 @@ func TestAbortTakesBackADrawing(t *testing.T) {
 		t.Fatalf("abort left %d boxes or history", len(d.Objects()))
 	}
 }
+
+// Undoing back to what is on disk leaves nothing to save: a box drawn on
+// an unlabelled picture and undone must not leave an empty annotation
+// (the picture would become a background sample), nor a pre-label undone.
+func TestUndoToSavedIsClean(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		edit  func(d *Doc)
+		undos int
+		dirty bool
+	}{
+		{"draw, undo", func(d *Doc) { d.Add(voc.Object{Name: "cat", Box: box(1, 1, 9, 9)}) }, 1, false},
+		{"pre-label, undo", func(d *Doc) { d.Prelabel([]voc.Object{{Name: "cat", Box: box(1, 1, 9, 9)}}, "m.onnx") }, 1, false},
+		{"verify, undo", func(d *Doc) { d.SetVerified(true) }, 1, false},
+		{"two edits, one undo", func(d *Doc) { d.SetVerified(true); d.Add(voc.Object{Name: "cat", Box: box(1, 1, 9, 9)}) }, 1, true},
+		{"draw, save, undo", func(d *Doc) { d.Add(voc.Object{Name: "cat", Box: box(1, 1, 9, 9)}); d.MarkSaved() }, 1, true},
+		{"draw, save, undo, redo", func(d *Doc) { d.Add(voc.Object{Name: "cat", Box: box(1, 1, 9, 9)}); d.MarkSaved(); d.Undo(); d.Redo() }, 0, false},
+	} {
+		d := New(voc.NewAnnotation("/x/a.jpg", 100, 80, 3), 100, 80)
+		c.edit(d)
+		for i := 0; i < c.undos; i++ {
+			d.Undo()
+		}
+		if d.Dirty() != c.dirty {
+			t.Errorf("%s: dirty %v, want %v", c.name, d.Dirty(), c.dirty)
+		}
+	}
+}
