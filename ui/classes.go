@@ -97,6 +97,11 @@ func (p *classPanel) refresh() {
 	p.list.Refresh()
 	opts := append([]string{"(ask)"}, p.s.classes...)
 	p.defSel.SetOptions(opts)
+	// a class of the folder opened before is no default here
+	if p.s.defClass != "" && !slices.Contains(p.s.classes, p.s.defClass) {
+		p.s.defClass = ""
+		p.defSel.ClearSelected()
+	}
 }
 
 // add appends a class and writes classes.txt at once: appending never
