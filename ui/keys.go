@@ -163,8 +163,9 @@ func (l *LabelScreen) keyUp(k *fyne.KeyEvent) {
 	case desktop.KeyShiftLeft, desktop.KeyShiftRight:
 		shiftDown = false
 	case fyne.KeySpace:
+		pressed := l.editor.PanKey // false when Space went down on another tab
 		l.editor.PanKey = false
-		if !l.spaceUse && l.editor.drag.kind == dragNone {
+		if pressed && !l.spaceUse && l.editor.drag.kind == dragNone {
 			l.toggleVerified()
 		}
 		l.spaceUse = false

@@ -35,6 +35,9 @@ type LabelScreen struct {
 
 	session             // the labelling state (session.go)
 	win     fyne.Window // for dialogs, pop-ups and focus
+	// saved says annotations were saved since the last health check: the
+	// Dataset tab checks again when it is shown
+	saved   bool
 	cache   *imgload.Cache
 	loadGen int
 	heading int           // the last step's direction (+1 next, -1 previous): the prefetch looks that way
@@ -341,6 +344,7 @@ func (l *LabelScreen) save() bool {
 		l.ownWrites[path] = st.ModTime()
 	}
 	l.page.stale()
+	l.saved = true
 	if l.counts != nil && l.doc == l.docShown() {
 		for _, o := range l.onDisk {
 			l.counts[o.Name]--

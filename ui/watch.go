@@ -138,6 +138,18 @@ func (l *LabelScreen) merge(fresh *voc.Dataset) {
 	l.recheck()
 }
 
+// refreshReport checks the folder again if annotations were saved since
+// the last check, and gives the split panel the listing anew: the
+// Dataset tab showed the counts of when the folder was opened.
+func (l *LabelScreen) refreshReport() {
+	if l.ds == nil || !l.saved {
+		return
+	}
+	l.saved = false
+	l.page.setListing(l.ds)
+	l.recheck()
+}
+
 // recheck runs the health check in the background and fills in each
 // image's state when it is done.
 func (l *LabelScreen) recheck() {

@@ -63,6 +63,7 @@ func NewWindow(a fyne.App, recent []string) *Window {
 		}
 		w.Label.reopen(dir)
 		w.recent.ClearSelected() // so that picking the same entry again is seen
+		w.Canvas().Unfocus()     // D, A and Space go to the pictures, not to this list
 	})
 	w.recent.PlaceHolder = "Recent folders"
 	top := container.NewBorder(nil, nil, container.NewHBox(open, w.recent), nil, w.Label.Title)
@@ -83,13 +84,22 @@ func NewWindow(a fyne.App, recent []string) *Window {
 			w.Label.Show(i)
 		}
 	}
+	datasetTab := container.NewTabItem("Dataset", fitTab(w.Dataset.Content))
 	w.tabs = container.NewAppTabs(
 		labelTab,
-		container.NewTabItem("Dataset", fitTab(w.Dataset.Content)),
+		datasetTab,
 		container.NewTabItem("Train", fitTab(w.Train.Content)),
 		container.NewTabItem("Export", fitTab(container.NewPadded(w.Export.Content))),
 		predictTab,
 	)
+	w.tabs.OnSelected = func(t *container.TabItem) {
+		if t != labelTab {
+			w.Canvas().Unfocus() // the hidden editor kept the keys
+		}
+		if t == datasetTab {
+			w.Label.refreshReport() // saves since the last check show
+		}
+	}
 	w.SetContent(container.NewBorder(top, w.Label.Status, nil, nil, w.tabs))
 	// Pictures and videos dropped on the window go to Predict; a dropped
 	// folder opens as the dataset, or, on the Predict tab, has its
@@ -113,7 +123,7 @@ func NewWindow(a fyne.App, recent []string) *Window {
 		}
 	})
 	w.Resize(fyne.NewSize(1280, 800))
-	w.bindKeys()
+	w.bindKeys(func() bool { return w.tabs.Selected() == labelTab })
 	w.SetCloseIntercept(w.confirmQuit)
 	startTestHook(w.Window)
 	if e2eHook != nil {
@@ -152,9 +162,18 @@ func (w *Window) opened(dir, root string) {
 // bindKeys sends the window's keys to the Label tab: the table's chords
 // as shortcuts, the plain keys, and Space and Shift going down and up.
 // A focused widget (an entry, a slider) takes the keys first.
-func (w *Window) bindKeys() {
+func (w *Window) bindKeys(onLabel func() bool) {
 	c := w.Canvas()
 	l := w.Label
+	// the labeller's keys act on the Label tab only: on another tab, Del
+	// deleted a box nobody saw and D stepped a picture nobody looked at
+	forLabel := func(do func(*LabelScreen)) func() {
+		return func() {
+			if onLabel() {
+				do(l)
+			}
+		}
+	}
 	for _, b := range bindings {
 		for _, k := range b.bind {
 			if k.mod == 0 {
@@ -164,15 +183,18 @@ func (w *Window) bindKeys() {
 			if std, ok := standard[k.chord]; ok {
 				sc = std
 			}
-			do := k.do
-			c.AddShortcut(sc, func(fyne.Shortcut) { do(l) })
+			do := forLabel(k.do)
+			if k.key == fyne.KeyO { // opening a folder is the window's, from any tab
+				do = func() { k.do(l) }
+			}
+			c.AddShortcut(sc, func(fyne.Shortcut) { do() })
 		}
 	}
-	c.SetOnTypedKey(l.typedKey)
-	c.SetOnTypedRune(l.typedRune)
+	c.SetOnTypedKey(func(e *fyne.KeyEvent) { forLabel(func(l *LabelScreen) { l.typedKey(e) })() })
+	c.SetOnTypedRune(func(r rune) { forLabel(func(l *LabelScreen) { l.typedRune(r) })() })
 	if dc, ok := c.(desktop.Canvas); ok {
-		dc.SetOnKeyDown(l.keyDown)
-		dc.SetOnKeyUp(l.keyUp)
+		dc.SetOnKeyDown(func(e *fyne.KeyEvent) { forLabel(func(l *LabelScreen) { l.keyDown(e) })() })
+		dc.SetOnKeyUp(l.keyUp) // always: a key let go elsewhere ends a pan
 	}
 }
 
