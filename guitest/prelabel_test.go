@@ -78,6 +78,9 @@ func TestPrelabelAll(t *testing.T) {
 	a, dir, photos := startWithModel(t, 4)
 	a.Click("Pre-label…")
 	a.Click("All unlabelled images")
+	a.WaitText("*on 4 images with no annotation*", 5*time.Second) // it asks first: Ctrl+Z cannot take it back
+	a.Shot("confirm")
+	a.Click("Yes")
 	a.WaitText("Pre-labelled * images with * boxes*", 60*time.Second)
 	time.Sleep(500 * time.Millisecond)
 	if a.Exited() {

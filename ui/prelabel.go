@@ -85,10 +85,36 @@ func (l *LabelScreen) prelabelAll() {
 		l.status.SetText("Pre-label: choose a model in the Predict tab (Export makes one from a training run).")
 		return
 	}
+	unlabelled := 0
+	for _, it := range l.ds.Items {
+		if it.XML == "" && it.Image != "" {
+			unlabelled++
+		}
+	}
+	if unlabelled == 0 {
+		l.status.SetText("Pre-label: every image has an annotation already.")
+		return
+	}
+	thr := l.models.thresholds()
+	// it writes many files at once and Ctrl+Z cannot take it back: say so
+	msg := fmt.Sprintf("Run %s on %s with no annotation (confidence ≥ %.2f)?\n\nTheir boxes are written to new annotation files, marked pre-labelled\nfor review (the Pre-labelled filter lists them). Ctrl+Z cannot undo this;\ndeleting those files can.",
+		filepath.Base(mp), wording.Count(unlabelled, "image", "images"), thr.Conf)
+	dialog.ShowConfirm("Pre-label all unlabelled images", msg, func(ok bool) {
+		if ok {
+			l.runPrelabelAll(thr)
+		}
+	}, l.win)
+}
+
+// runPrelabelAll is prelabelAll once confirmed.
+func (l *LabelScreen) runPrelabelAll(thr detect.Thresholds) {
+	if l.ds == nil {
+		return
+	}
 	if l.hasUnsaved() && !l.saveAll() {
 		return
 	}
-	root, thr, load := l.ds.Root, l.models.thresholds(), l.models.leaser()
+	root, load := l.ds.Root, l.models.leaser()
 	ctx, cancel := context.WithCancel(context.Background())
 	bar := widget.NewProgressBar()
 	count := widget.NewLabel("Starting…")
