@@ -2,7 +2,6 @@ package usecase
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 
 	"github.com/labelloop/labelloop/detect"
@@ -63,7 +62,7 @@ func Autolabel(ctx context.Context, ds *voc.Dataset, det *inference.Detector, t 
 		done++
 		pic, dets, _, err := det.DetectFile(it.Image, t)
 		if err != nil {
-			r.Failed = append(r.Failed, FileError{it.Image, fmt.Errorf("%s: %w", it.Image, err)})
+			r.Failed = append(r.Failed, FileError{it.Image, err})
 			continue
 		}
 		if len(dets) == 0 {

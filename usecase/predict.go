@@ -2,7 +2,6 @@ package usecase
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
 	"github.com/labelloop/labelloop/detect"
@@ -46,8 +45,9 @@ func PredictImages(ctx context.Context, det *inference.Detector, images []string
 	failed := make([]error, len(images))
 	var mu sync.Mutex // timing
 	var r PredictResult
+	names := resultNames(images)
 	r.Done = inParallel(ctx, len(images), opt.Workers, func(i int) {
-		results[i], failed[i] = predictOne(det, images[i], opt, &mu, &r.Timing)
+		results[i], failed[i] = predictOne(det, images[i], names[i], opt, &mu, &r.Timing)
 	}, progress)
 	for i := range images {
 		r.Records = append(r.Records, results[i]...)
@@ -59,13 +59,13 @@ func PredictImages(ctx context.Context, det *inference.Detector, images []string
 }
 
 // predictOne detects in one picture (or takes it from opt.Given) and
-// saves its annotated copy.
-func predictOne(det *inference.Detector, path string, opt PredictOptions, mu *sync.Mutex, total *inference.Timing) ([]inference.Record, error) {
+// saves its annotated copy as name.
+func predictOne(det *inference.Detector, path, name string, opt PredictOptions, mu *sync.Mutex, total *inference.Timing) ([]inference.Record, error) {
 	d, ok := opt.Given[path]
 	if !ok {
 		pic, dets, tm, err := det.DetectFile(path, opt.Thresholds)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, err // FileError names the picture
 		}
 		mu.Lock()
 		total.Pre, total.Net, total.Post = total.Pre+tm.Pre, total.Net+tm.Net, total.Post+tm.Post
@@ -74,7 +74,7 @@ func predictOne(det *inference.Detector, path string, opt PredictOptions, mu *sy
 	}
 	recs := inference.Records(path, 0, d.Dets, det.Info.Classes)
 	if opt.Save {
-		if _, err := SaveAnnotated(opt.Out, path, detect.Annotate(d.Pic.Img, d.Pic.W, d.Pic.H, d.Dets, det.Info.Classes)); err != nil {
+		if _, err := SaveAnnotated(opt.Out, name, path, detect.Annotate(d.Pic.Img, d.Pic.W, d.Pic.H, d.Dets, det.Info.Classes)); err != nil {
 			return recs, err
 		}
 	}

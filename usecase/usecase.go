@@ -7,6 +7,7 @@ package usecase
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -21,7 +22,15 @@ type FileError struct {
 	Err  error
 }
 
-func (e FileError) Error() string { return e.Err.Error() }
+// Error names the file once: errors of the pictures' decoder name it
+// already ("a.jpg: a.jpg: corrupt JPEG" was printed), the network's do not.
+func (e FileError) Error() string {
+	msg := e.Err.Error()
+	if e.Path == "" || strings.HasPrefix(msg, e.Path) {
+		return msg
+	}
+	return e.Path + ": " + msg
+}
 func (e FileError) Unwrap() error { return e.Err }
 
 // inParallel runs do(i) for each i below n on workers goroutines (at
