@@ -281,7 +281,8 @@ func toRGB(out, row []byte, bpp int) []byte {
 // for a screen or an annotated copy, never for the network.
 func Reduce(img *image.RGBA, minSide int) *image.RGBA {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
-	f := max(w, h) / max(minSide, 1)
+	// never past the short side: a 6000×1 strip came out 1000×0
+	f := min(max(w, h)/max(minSide, 1), min(w, h))
 	if f < 2 {
 		return img
 	}

@@ -149,3 +149,16 @@ sys.stdout.buffer.write(im.resize((int(sys.argv[2]), int(sys.argv[3])), Image.BI
 		}
 	}
 }
+
+// Reduce never makes a side of nothing: a strip of a picture keeps its
+// one row (a zero-high picture cannot be shown or saved).
+func TestReduceKeepsThinPictures(t *testing.T) {
+	for _, c := range []struct{ w, h, min, ow, oh int }{
+		{6000, 1, 1000, 6000, 1}, {6000, 4, 1000, 1500, 1}, {1, 5000, 2048, 1, 5000}, {4000, 3000, 1000, 1000, 750}, {800, 600, 1000, 800, 600},
+	} {
+		got := Reduce(image.NewRGBA(image.Rect(0, 0, c.w, c.h)), c.min).Bounds()
+		if got.Dx() != c.ow || got.Dy() != c.oh {
+			t.Errorf("%dx%d for %d: %v, want %dx%d", c.w, c.h, c.min, got, c.ow, c.oh)
+		}
+	}
+}
