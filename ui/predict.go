@@ -23,6 +23,7 @@ import (
 	"github.com/labelloop/labelloop/inference"
 	"github.com/labelloop/labelloop/internal/imgload"
 	"github.com/labelloop/labelloop/internal/lease"
+	"github.com/labelloop/labelloop/internal/pix"
 	"github.com/labelloop/labelloop/internal/runs"
 	"github.com/labelloop/labelloop/internal/wording"
 	"github.com/labelloop/labelloop/usecase"
@@ -448,21 +449,34 @@ func (s *PredictScreen) playLive(src string) {
 	s.Show(src)
 }
 
-// displaySmall is the long side small pictures are enlarged to before the
+// displaySmall is the long side pictures are brought to before the
 // boxes and tags are drawn: the tags' font is drawn in picture pixels, and
 // on a 160-pixel picture shown 700 pixels wide they came out four times
-// too large, covering each other and the picture.
+// too large, covering each other and the picture (and on a 4000-pixel
+// photo, a fifth of their size).
 const displaySmall = 1000
 
-// displayCopy is img, enlarged when it is smaller than displaySmall.
+// displayCopy is img brought to about displaySmall on its long side:
+// enlarged when smaller, and reduced when larger (a phone photo's tags,
+// 13 picture pixels high, were 3 pixels on the screen).
 func displayCopy(img image.Image) image.Image {
 	b := img.Bounds()
 	long := max(b.Dx(), b.Dy())
-	if long >= displaySmall || long == 0 {
+	if long == 0 || long == displaySmall {
 		return img
 	}
+	if long > displaySmall {
+		if rgba, ok := img.(*image.RGBA); ok { // block averages first: cheap
+			img = pix.Reduce(rgba, displaySmall)
+			b = img.Bounds()
+			long = max(b.Dx(), b.Dy())
+		}
+		if long < displaySmall*3/2 {
+			return img
+		}
+	}
 	f := float64(displaySmall) / float64(long)
-	out := image.NewRGBA(image.Rect(0, 0, int(float64(b.Dx())*f), int(float64(b.Dy())*f)))
+	out := image.NewRGBA(image.Rect(0, 0, max(1, int(float64(b.Dx())*f)), max(1, int(float64(b.Dy())*f))))
 	xdraw.CatmullRom.Scale(out, out.Bounds(), img, b, xdraw.Src, nil)
 	return out
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"image"
 	"os"
 	"path/filepath"
 	"strings"
@@ -197,5 +198,18 @@ func TestPredictBlamesABrokenModel(t *testing.T) {
 	s.Show(filepath.Join(root, "JPEGImages", "shapes-00000.jpg"))
 	if !strings.Contains(s.list.Text, "model could not be opened") || strings.Contains(s.list.Text, "could not be read") {
 		t.Fatalf("list %q, status %q", s.list.Text, s.status.Text)
+	}
+}
+
+// The Predict tab draws tags in picture pixels on a copy about 1000
+// pixels long, whatever the picture's size.
+func TestDisplayCopySize(t *testing.T) {
+	for _, c := range []struct{ w, h, long int }{
+		{160, 120, 1000}, {4000, 3000, 1000}, {1920, 1080, 1000}, {1200, 900, 1200}, {1000, 10, 1000}, {6000, 1, 1000},
+	} {
+		got := displayCopy(image.NewRGBA(image.Rect(0, 0, c.w, c.h))).Bounds()
+		if long := max(got.Dx(), got.Dy()); long != c.long || got.Dy() < 1 {
+			t.Errorf("%dx%d: display copy %v, want a long side of %d", c.w, c.h, got, c.long)
+		}
 	}
 }
