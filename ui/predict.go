@@ -110,7 +110,11 @@ func NewPredictScreen(w fyne.Window) *PredictScreen {
 	s.confL, s.nmsL = widget.NewLabel(""), widget.NewLabel("")
 	s.conf.OnChanged = func(float64) { s.refilter(); s.changed() }
 	s.nms.OnChanged = func(float64) { s.refilter(); s.changed() }
-	s.model.OnChanged = func(string) { s.changed(); s.showTry() }
+	s.model.OnChanged = func(string) {
+		s.changed()
+		s.showTry()
+		s.status.SetText("") // what the model before said, a failure to open it among others
+	}
 	opts := []string{"Auto"}
 	for i := 1; i <= runtime.NumCPU(); i++ {
 		opts = append(opts, strconv.Itoa(i))
@@ -129,7 +133,7 @@ func NewPredictScreen(w fyne.Window) *PredictScreen {
 			dir = runs.Of(s.base())
 		}
 		showFilePicker(s.window, pickOptions{title: "Choose a model", dir: dir, exts: []string{".onnx"},
-			onPick: func(p []string) { s.model.SetText(p[0]) }})
+			onPick: func(p []string) { s.SetModel(p[0]) }})
 	})
 	openImg := widget.NewButton("Open…", func() {
 		dir := s.lastDir
@@ -197,7 +201,7 @@ func (s *PredictScreen) Restore(model string, conf, nms float64, threads int) {
 	if threads > 0 && threads <= runtime.NumCPU() {
 		s.threads.SetSelected(strconv.Itoa(threads))
 	}
-	if model != "" {
+	if _, err := os.Stat(model); model != "" && err == nil { // a model deleted since is no choice (it hid the VOC detector's button)
 		s.model.SetText(model)
 	}
 	if conf > 0 {
@@ -209,7 +213,18 @@ func (s *PredictScreen) Restore(model string, conf, nms float64, threads int) {
 }
 
 // SetModel chooses the model (after an export).
-func (s *PredictScreen) SetModel(path string) { s.model.SetText(path) }
+func (s *PredictScreen) SetModel(path string) {
+	s.model.SetText(path)
+	s.rerun()
+}
+
+// rerun detects again in the picture shown, with the model now chosen:
+// the model before's boxes stayed on the screen until Next or Prev.
+func (s *PredictScreen) rerun() {
+	if s.at < len(s.queue) && !video.IsVideoPath(s.queue[s.at]) {
+		s.showAt()
+	}
+}
 
 func (s *PredictScreen) labels() {
 	s.confL.SetText(fmt.Sprintf("%.2f", s.conf.Value))

@@ -92,7 +92,7 @@ func (s *PredictScreen) tryVOC() {
 			s.status.SetText("The VOC detector is ready (20 classes). Open a picture, or drop one on the window.")
 			switch {
 			case len(s.queue) > 0:
-				s.showAt()
+				s.rerun()
 			case first != "" && s.dataset == dataset:
 				s.Show(first)
 			}
