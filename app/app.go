@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -40,7 +42,7 @@ func Run(args []string) int {
 	a := fyneapp.NewWithID(ID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	prefs := a.Preferences()
-	w := ui.NewWindow(a, prefs.StringList("recent"))
+	w := ui.NewWindow(a, ExistingFolders(prefs.StringList("recent")))
 	w.Train.Start = func(cfg protocol.Config) (<-chan protocol.Event, func(), error) {
 		return usecase.StartTraining(context.Background(), cfg)
 	}
@@ -103,11 +105,28 @@ func Run(args []string) int {
 	return 0
 }
 
-// AddRecent puts dir first in a most-recent-first list of at most n.
+// AddRecent puts dir first in a most-recent-first list of at most n,
+// as an absolute path (a folder opened as "demo" from the command line
+// is no folder from anywhere else).
 func AddRecent(list []string, dir string, n int) []string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
 	out := []string{dir}
 	for _, d := range list {
 		if d != dir && len(out) < n {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// ExistingFolders is the recent list without the folders gone since, or
+// given relative: picking one only said "no such file or directory".
+func ExistingFolders(list []string) []string {
+	var out []string
+	for _, d := range list {
+		if st, err := os.Stat(d); err == nil && st.IsDir() && filepath.IsAbs(d) {
 			out = append(out, d)
 		}
 	}
