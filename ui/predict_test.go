@@ -150,17 +150,26 @@ func TestPredictSettings(t *testing.T) {
 	var conf, nms float64
 	var threads int
 	s.OnSettings = func(m string, c, n float64, th int) { model, conf, nms, threads = m, c, n, th }
-	s.SetModel("x.onnx")
+	x := filepath.Join(t.TempDir(), "x.onnx")
+	os.WriteFile(x, []byte("model"), 0o644)
+	s.SetModel(x)
 	s.conf.SetValue(0.25)
 	s.nms.SetValue(0.45)
 	s.threads.SetSelected("1")
-	if model != "x.onnx" || conf != 0.25 || nms != 0.45 || threads != 1 {
+	if model != x || conf != 0.25 || nms != 0.45 || threads != 1 {
 		t.Fatalf("%q %v %v %d", model, conf, nms, threads)
 	}
 	s2 := NewPredictScreen(a.NewWindow("u"))
 	s2.Restore(model, conf, nms, threads)
-	if s2.model.Text != "x.onnx" || s2.conf.Value != 0.25 || s2.nms.Value != 0.45 || s2.threadCount() != 1 {
+	if s2.model.Text != x || s2.conf.Value != 0.25 || s2.nms.Value != 0.45 || s2.threadCount() != 1 {
 		t.Fatalf("restored %q %v %v %d", s2.model.Text, s2.conf.Value, s2.nms.Value, s2.threadCount())
+	}
+	// a model deleted since is not restored: the VOC detector's button shows
+	os.Remove(x)
+	s3 := NewPredictScreen(a.NewWindow("v"))
+	s3.Restore(model, conf, nms, threads)
+	if s3.model.Text != "" {
+		t.Fatalf("restored the deleted model %q", s3.model.Text)
 	}
 }
 
