@@ -177,3 +177,18 @@ func TestEditChords(t *testing.T) {
 	}
 	a.Shot("pasted")
 }
+
+// After a click in the list, Down and Up step through the pictures (with
+// no box selected; with one, they nudge it): a new user's Down did
+// nothing.
+func TestUpDownStepThroughTheList(t *testing.T) {
+	a, _, photos := openFolder(t, 4)
+	ed := a.Editor()
+	a.WaitColor(ed, photos[0].Color, 40, 5*time.Second, "first picture")
+	a.Click(photos[1].Name + "*")
+	a.WaitColor(ed, photos[1].Color, 40, 3*time.Second, "a click on the second row")
+	a.Key("Down")
+	a.WaitColor(ed, photos[2].Color, 40, 3*time.Second, "Down")
+	a.Key("Up")
+	a.WaitColor(ed, photos[1].Color, 40, 3*time.Second, "Up")
+}

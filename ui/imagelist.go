@@ -12,7 +12,8 @@ import (
 // it the keyboard focus (Fyne's List is focusable), and a focused widget
 // gets every key; LabelImg users click a row and go on with W, D, A, F1 or
 // Space, so the keys keep doing what they do everywhere in the window.
-// Up and Down step through the list, as D and A do.
+// Up and Down step through the list, as D and A do (and, with no box
+// selected, from anywhere in the tab: LabelScreen.nudge).
 type imageList struct {
 	widget.List
 	screen *LabelScreen

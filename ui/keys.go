@@ -55,7 +55,7 @@ func init() {
 		{"Ctrl+= / Ctrl+F", "zoom 1:1 / fit the window", []keyAction{
 			ctrl(fyne.KeyEqual, func(l *LabelScreen) { l.editor.ZoomActual() }), ctrl(fyne.KeyF, func(l *LabelScreen) { l.editor.ZoomFit() })}},
 		{"Click, drag", "select, move; drag a handle to resize", nil},
-		{"Arrows (Shift: 10 px)", "nudge the selected box", []keyAction{
+		{"Arrows (Shift: 10 px)", "nudge the selected box; Up / Down with none: previous / next image", []keyAction{
 			plain(fyne.KeyLeft, func(l *LabelScreen) { l.nudge(-1, 0) }), plain(fyne.KeyRight, func(l *LabelScreen) { l.nudge(1, 0) }),
 			plain(fyne.KeyUp, func(l *LabelScreen) { l.nudge(0, -1) }), plain(fyne.KeyDown, func(l *LabelScreen) { l.nudge(0, 1) })}},
 		{"Del", "delete the selected box", []keyAction{
@@ -120,8 +120,14 @@ func (l *LabelScreen) onSelected(f func(i int)) {
 	}
 }
 
-// nudge moves the selected box by a pixel (ten with Shift).
+// nudge moves the selected box by a pixel (ten with Shift); with no box
+// selected, Up and Down step through the images, as in the list (a click
+// on a row did not keep the keys there).
 func (l *LabelScreen) nudge(dx, dy float64) {
+	if dy != 0 && (l.doc == nil || l.doc.Selected() < 0) {
+		l.step(int(dy))
+		return
+	}
 	step := 1.0
 	if shiftDown {
 		step = 10
