@@ -188,6 +188,7 @@ func (l *LabelScreen) Show(i int) {
 	l.prefetchAround(i)
 	if it.Image == "" {
 		l.editor.Set(nil, nil)
+		l.showVerified()
 		l.status.SetText(fmt.Sprintf("%s: no image for this annotation", it.XML))
 		return
 	}
@@ -258,6 +259,7 @@ func (l *LabelScreen) showPicture(i int, pic *imgload.Picture, err error) {
 	it := l.ds.Items[i]
 	if err != nil {
 		l.editor.Set(nil, nil)
+		l.showVerified() // not the picture before's state
 		l.status.SetText(err.Error())
 		return
 	}
