@@ -111,6 +111,10 @@ func (e *UnsupportedError) Error() string { return e.Format + " not supported: "
 // ErrUnknownFormat is data that is not a JPEG, PNG or BMP.
 var ErrUnknownFormat = errors.New("not a JPEG, PNG or BMP image")
 
+// ErrEmpty is a file of no bytes (a copy or download that never ran),
+// named as the dataset check names it.
+var ErrEmpty = errors.New("empty file")
+
 // Sniff names the format of data from its first bytes ("" if unknown).
 func Sniff(data []byte) string {
 	switch {
@@ -194,6 +198,9 @@ func DecodeScaled(data []byte, minSide int) (img *image.RGBA, w, h int, err erro
 		return ToRGB(src), cfg.Width, cfg.Height, nil
 	case "BMP":
 		return decodeBMP(data)
+	}
+	if len(data) == 0 {
+		return nil, 0, 0, ErrEmpty
 	}
 	return nil, 0, 0, ErrUnknownFormat
 }

@@ -228,4 +228,8 @@ func TestUnknownFormat(t *testing.T) {
 	if _, err := DecodeBytes([]byte("GIF89a......")); err != ErrUnknownFormat {
 		t.Fatalf("gif: %v", err)
 	}
+	// an empty file is called that, as the dataset check calls it
+	if _, err := DecodeBytes(nil); err != ErrEmpty {
+		t.Fatalf("empty: %v", err)
+	}
 }
