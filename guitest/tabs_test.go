@@ -4,6 +4,7 @@ package guitest
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -73,4 +74,18 @@ func TestKeysStayOnTheLabelTab(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	a.Key("a")
 	a.WaitColor(ed, photos[1].Color, 40, 3*time.Second, "A after Recent folders")
+
+	// Ctrl+O is the window's, from any tab; a typed folder opens with
+	// Enter on it (a second Enter had done nothing)
+	other := filepath.Join(t.TempDir(), "other")
+	more := PhotoFolder(t, other, 2)
+	a.Click("Export")
+	a.Key("ctrl+o")
+	a.WaitText("Open this folder", 5*time.Second)
+	a.Type(other) // the path field has the keys, its text selected
+	a.Key("Return")
+	a.Key("Return")
+	a.WaitText(other+"  (flat, 2 items)", 5*time.Second)
+	a.Click("Label")
+	a.WaitColor(ed, more[0].Color, 40, 5*time.Second, "the folder opened with Enter")
 }

@@ -30,12 +30,20 @@ type pickOptions struct {
 // working, lists only the files that fit (pictures and videos, models,
 // weights), fills the window's height, takes one file or several, and,
 // for pictures and videos, the folder itself. The path can be typed or
-// pasted (Enter goes there). Fyne's own file dialog opens in $HOME, lists
+// pasted (Enter goes there; in a folder picker, Enter on the folder shown
+// picks it). Fyne's own file dialog opens in $HOME, lists
 // every file, takes one, and shows a few rows.
 func showFilePicker(win fyne.Window, o pickOptions) {
 	p := &filePicker{o: o, chosen: map[string]bool{}}
 	p.path = widget.NewEntry()
-	p.path.OnSubmitted = func(s string) { p.open(strings.TrimSpace(s)) }
+	p.path.OnSubmitted = func(s string) {
+		s = filepath.Clean(strings.TrimSpace(s))
+		if o.folder && s == filepath.Clean(p.dir) { // Enter on the folder shown: that one (a second Enter did nothing)
+			p.finish([]string{p.dir})
+			return
+		}
+		p.open(s)
+	}
 	up := widget.NewButtonWithIcon("", theme.MoveUpIcon(), func() { p.open(filepath.Dir(p.dir)) })
 	p.list = widget.NewList(func() int { return len(p.rows) },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
