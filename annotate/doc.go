@@ -32,12 +32,14 @@ type Doc struct {
 	editStart state // the state Begin saw
 	gen       int   // the last state id given out
 	saved     int   // the id of the state on disk
+	onDisk    state // and that state, for edits that come back to it by another way
 }
 
 // New edits a (parsed or new) annotation of an image w×h pixels.
 func New(a *voc.Annotation, w, h int) *Doc {
 	d := &Doc{ann: a, W: float64(w), H: float64(h)}
 	d.cur = state{objs: append([]voc.Object(nil), a.Objects...), verified: a.Verified, prelabelled: a.Prelabelled, sel: -1}
+	d.onDisk = d.snapshot()
 	return d
 }
 
@@ -63,10 +65,18 @@ func (d *Doc) Select(i int) {
 }
 
 // Dirty reports unsaved changes.
-func (d *Doc) Dirty() bool { return d.cur.id != d.saved }
+func (d *Doc) Dirty() bool {
+	return d.cur.id != d.saved && !sameState(d.cur, d.onDisk)
+}
+
+// sameState says two states would write the same annotation (Space
+// twice on an unlabelled picture wrote an empty one).
+func sameState(a, b state) bool {
+	return a.verified == b.verified && a.prelabelled == b.prelabelled && sameObjects(a.objs, b.objs)
+}
 
 // MarkSaved records that the current state is on disk.
-func (d *Doc) MarkSaved() { d.saved = d.cur.id }
+func (d *Doc) MarkSaved() { d.saved, d.onDisk = d.cur.id, d.snapshot() }
 
 // Annotation returns the annotation with the current boxes, ready to save.
 func (d *Doc) Annotation() *voc.Annotation {

@@ -210,6 +210,9 @@ func TestUndoToSavedIsClean(t *testing.T) {
 		{"two edits, one undo", func(d *Doc) { d.SetVerified(true); d.Add(voc.Object{Name: "cat", Box: box(1, 1, 9, 9)}) }, 1, true},
 		{"draw, save, undo", func(d *Doc) { d.Add(voc.Object{Name: "cat", Box: box(1, 1, 9, 9)}); d.MarkSaved() }, 1, true},
 		{"draw, save, undo, redo", func(d *Doc) { d.Add(voc.Object{Name: "cat", Box: box(1, 1, 9, 9)}); d.MarkSaved(); d.Undo(); d.Redo() }, 0, false},
+		{"verify, unverify", func(d *Doc) { d.SetVerified(true); d.SetVerified(false) }, 0, false},
+		{"draw, delete", func(d *Doc) { d.Add(voc.Object{Name: "cat", Box: box(1, 1, 9, 9)}); d.Delete(0) }, 0, false},
+		{"draw, save, delete", func(d *Doc) { d.Add(voc.Object{Name: "cat", Box: box(1, 1, 9, 9)}); d.MarkSaved(); d.Delete(0) }, 0, true},
 	} {
 		d := New(voc.NewAnnotation("/x/a.jpg", 100, 80, 3), 100, 80)
 		c.edit(d)
