@@ -67,6 +67,10 @@ func (l *LabelScreen) prelabel() {
 				return // the user moved on
 			}
 			objs := usecase.Objects(dets, classes)
+			if len(objs) == 0 { // nothing to review: no edit (an empty annotation made it a background picture)
+				l.status.SetText(fmt.Sprintf("Pre-label: %s found nothing at confidence ≥ %.2f; the image is left as it was", filepath.Base(mp), thr.Conf))
+				return
+			}
 			l.doc.Prelabel(objs, filepath.Base(mp))
 			l.docChanged()
 			l.editor.Refresh() // the boxes came from outside the editor
