@@ -56,16 +56,19 @@ func TestKeysStayOnTheLabelTab(t *testing.T) {
 	}
 	a.Shot("label-after-other-tabs")
 
-	// a box drawn and undone on an unlabelled picture: nothing to save
+	// a box drawn and undone, and Space twice, on an unlabelled picture:
+	// nothing to save
 	a.Key("d")
 	a.WaitColor(ed, photos[1].Color, 40, 3*time.Second, "D")
 	drawBox(a, ed, 0.2, 0.2, 0.5, 0.5, "cat")
 	a.Key("ctrl+z")
+	a.Key("space")
+	a.Key("space")
 	a.Key("d")
 	a.WaitColor(ed, photos[2].Color, 40, 3*time.Second, "D after the undo")
 	time.Sleep(300 * time.Millisecond)
 	if _, err := os.Stat(xmlFor(dir, photos[1])); err == nil {
-		t.Fatalf("drawing and undoing a box wrote %s", xmlFor(dir, photos[1]))
+		t.Fatalf("drawing and undoing a box, and Space twice, wrote %s", xmlFor(dir, photos[1]))
 	}
 
 	// Recent folders (the same folder, looked at again): A steps at once
@@ -88,4 +91,26 @@ func TestKeysStayOnTheLabelTab(t *testing.T) {
 	a.WaitText(other+"  (flat, 2 items)", 5*time.Second)
 	a.Click("Label")
 	a.WaitColor(ed, more[0].Color, 40, 5*time.Second, "the folder opened with Enter")
+}
+
+// A click on a finding of the Dataset tab opens its picture in the Label
+// tab, where the keys work at once (the hidden findings list kept them:
+// D did nothing, Space jumped back to the finding).
+func TestDatasetFindingGivesKeysBack(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "photos")
+	photos := PhotoFolder(t, dir, 3)
+	fake := Photo{Name: "photo_004.png", Color: palette[3], W: 640, H: 480}
+	writePhoto(t, filepath.Join(dir, fake.Name), fake)
+	// a PNG named .jpg: the check warns about it
+	if err := os.Rename(filepath.Join(dir, fake.Name), filepath.Join(dir, "photo_004.jpg")); err != nil {
+		t.Fatal(err)
+	}
+	a := Start(t, dir)
+	a.WaitText(photos[0].Name+"*", 20*time.Second)
+	ed := a.Editor()
+	a.Click("Dataset")
+	a.Click("*photo_004.jpg*")
+	a.WaitColor(ed, fake.Color, 40, 5*time.Second, "the finding's picture")
+	a.Key("a")
+	a.WaitColor(ed, photos[2].Color, 40, 3*time.Second, "A after a click on a finding")
 }

@@ -81,6 +81,7 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	w.Dataset.OnOpenFile = func(path string) {
 		if i := w.Label.itemFor(path); i >= 0 {
 			w.tabs.Select(labelTab)
+			w.Canvas().Unfocus() // the findings list, hidden now, kept the keys
 			w.Label.Show(i)
 		}
 	}
@@ -93,9 +94,7 @@ func NewWindow(a fyne.App, recent []string) *Window {
 		predictTab,
 	)
 	w.tabs.OnSelected = func(t *container.TabItem) {
-		if t != labelTab {
-			w.Canvas().Unfocus() // the hidden editor kept the keys
-		}
+		w.Canvas().Unfocus() // a widget of the tab left, hidden now, kept the keys
 		if t == datasetTab {
 			w.Label.refreshReport() // saves since the last check show
 		}
