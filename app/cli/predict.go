@@ -103,7 +103,7 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if failed > 0 {
-		fmt.Fprintf(stderr, "%d inputs failed (see above); the rest were processed\n", failed)
+		fmt.Fprintf(stderr, "%s failed (see above); the rest were processed\n", wording.Count(failed, "input", "inputs"))
 		return ExitFindings
 	}
 	if ctx.Err() != nil && live == 0 {
@@ -137,7 +137,25 @@ func predictInputs(pos []string) (images, videos []string, err error) {
 			images = append(images, p)
 		}
 	}
-	return images, videos, nil
+	return once(images), once(videos), nil
+}
+
+// once keeps the first of paths naming one file (a picture given by name
+// and through its folder was predicted, and saved, twice).
+func once(paths []string) []string {
+	seen := map[string]bool{}
+	out := paths[:0:0]
+	for _, p := range paths {
+		key := p
+		if abs, err := filepath.Abs(p); err == nil && !video.IsLive(p) {
+			key = abs
+		}
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // predictVideos runs the videos one after the other, first being the
