@@ -114,3 +114,23 @@ func TestDatasetFindingGivesKeysBack(t *testing.T) {
 	a.Key("a")
 	a.WaitColor(ed, photos[2].Color, 40, 3*time.Second, "A after a click on a finding")
 }
+
+// Ctrl+Q asks about unsaved changes, then quits.
+func TestCtrlQQuits(t *testing.T) {
+	a, _, photos := openFolder(t, 2)
+	ed := a.Editor()
+	a.WaitColor(ed, photos[0].Color, 40, 5*time.Second, "first picture")
+	drawBox(a, ed, 0.3, 0.3, 0.6, 0.6, "cat")
+	a.Key("ctrl+q")
+	a.WaitText("Close without saving", 5*time.Second)
+	a.Shot("unsaved")
+	a.Click("Close without saving")
+	deadline := time.Now().Add(5 * time.Second)
+	for !a.Exited() {
+		if time.Now().After(deadline) {
+			a.Shot("still-running")
+			t.Fatal("the app still runs after Ctrl+Q and Close without saving")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -80,6 +80,7 @@ func init() {
 			ctrl(fyne.KeyY, edit(func(l *LabelScreen) { l.doc.Redo() }))}},
 		{"Ctrl+S", "save", []keyAction{ctrl(fyne.KeyS, func(l *LabelScreen) { l.save() })}},
 		{"Ctrl+O", "open a folder", []keyAction{ctrl(fyne.KeyO, func(l *LabelScreen) { l.pickFolder() })}},
+		{"Ctrl+Q", "quit (asks first about unsaved changes)", nil},
 		{"F1 or ?", "this sheet (Esc closes it)", []keyAction{plain(fyne.KeyF1, func(l *LabelScreen) { l.help.show() })}},
 	}
 	for _, b := range bindings {

@@ -189,6 +189,8 @@ func (w *Window) bindKeys(onLabel func() bool) {
 			c.AddShortcut(sc, func(fyne.Shortcut) { do() })
 		}
 	}
+	// Ctrl+Q quits, asking about unsaved changes as the window's close does
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: ctrlKey}, func(fyne.Shortcut) { w.confirmQuit() })
 	c.SetOnTypedKey(func(e *fyne.KeyEvent) { forLabel(func(l *LabelScreen) { l.typedKey(e) })() })
 	c.SetOnTypedRune(func(r rune) { forLabel(func(l *LabelScreen) { l.typedRune(r) })() })
 	if dc, ok := c.(desktop.Canvas); ok {
