@@ -390,8 +390,12 @@ func (s *TrainScreen) Apply(e protocol.Event) {
 		if e.Frozen {
 			frozen = ", backbone frozen"
 		}
-		s.addLogAt(eventTime(e), fmt.Sprintf("epoch %d: loss %.4f, val %.4f, %.1f images/s, waited for data %.1f%%%s",
-			e.Epoch, lossTotal(e.Loss), e.ValLoss, e.ImgPerS, 100*e.DataWait, frozen))
+		val := fmt.Sprintf("val %.4f", e.ValLoss)
+		if e.ValLoss == 0 { // no validation pictures: best is the lowest training loss
+			val = "no val pictures"
+		}
+		s.addLogAt(eventTime(e), fmt.Sprintf("epoch %d: loss %.4f, %s, %.1f images/s, waited for data %.1f%%%s",
+			e.Epoch, lossTotal(e.Loss), val, e.ImgPerS, 100*e.DataWait, frozen))
 	case protocol.EventEval:
 		s.mapChart.Add(0, float64(e.Epoch), e.Metrics["map50"])
 		s.mapChart.Refresh()
