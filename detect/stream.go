@@ -70,11 +70,10 @@ func (s *Stream) across() {
 		}
 		ready, closed := s.ready, s.closed
 		s.mu.Unlock()
-		if closed { // Finish shares out what is left
-			s.acrossTo(ready)
+		s.acrossTo(ready) // once closed, shared with Finish
+		if closed {
 			return
 		}
-		s.acrossTo(ready)
 	}
 }
 

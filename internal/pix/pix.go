@@ -130,39 +130,26 @@ func Sniff(data []byte) string {
 
 // Decode reads the picture at path at full size, as the seed's pipeline
 // does. Errors name the file.
-func Decode(path string) (*image.RGBA, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	img, err := DecodeBytes(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return img, nil
-}
+func Decode(path string) (*image.RGBA, error) { return DecodeRows(path, nil) }
 
 // DecodeRows is Decode handing the picture over while it is decoded:
-// rows(img, n) is called on the caller's goroutine each time rows [0, n)
-// of img are final (the same img, n growing), the last time with all of
-// them unless decoding fails. A JPEG reports every few rows, other
-// formats once at the end: pre-processing can work on the top of a photo
-// while the rest is decoded.
+// rows(img, n), if not nil, is called on the caller's goroutine each time
+// rows [0, n) of img are final (the same img, n growing), the last time
+// with all of them unless decoding fails. A JPEG reports every few rows,
+// other formats once at the end: pre-processing can work on the top of a
+// photo while the rest is decoded.
 func DecodeRows(path string, rows func(img *image.RGBA, n int)) (*image.RGBA, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var img *image.RGBA
-	if Sniff(data) == "JPEG" {
-		img, _, _, err = decodeJPEG(data, 0, rows)
-	} else {
-		img, err = DecodeBytes(data)
-	}
+	img, _, _, err := decode(data, 0, rows)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	rows(img, img.Rect.Dy())
+	if rows != nil {
+		rows(img, img.Rect.Dy())
+	}
 	return img, nil
 }
 
@@ -180,9 +167,15 @@ func DecodeBytes(data []byte) (*image.RGBA, error) {
 // DCT at a reduced scale with fast settings, so this is for screens, not
 // for the network. W and h are the stored size.
 func DecodeScaled(data []byte, minSide int) (img *image.RGBA, w, h int, err error) {
+	return decode(data, minSide, nil)
+}
+
+// decode is DecodeScaled, telling rows (JPEG only; nil: nobody) as rows
+// become final.
+func decode(data []byte, minSide int, rows func(img *image.RGBA, n int)) (img *image.RGBA, w, h int, err error) {
 	switch Sniff(data) {
 	case "JPEG":
-		return decodeJPEG(data, minSide, nil)
+		return decodeJPEG(data, minSide, rows)
 	case "PNG":
 		cfg, err := png.DecodeConfig(bytes.NewReader(data))
 		if err != nil {
