@@ -81,7 +81,6 @@ func NewWindow(a fyne.App, recent []string) *Window {
 	w.Dataset.OnOpenFile = func(path string) {
 		if i := w.Label.itemFor(path); i >= 0 {
 			w.tabs.Select(labelTab)
-			w.Canvas().Unfocus() // the findings list, hidden now, kept the keys
 			w.Label.Show(i)
 		}
 	}
