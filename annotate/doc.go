@@ -18,7 +18,6 @@ type state struct {
 	verified    bool
 	prelabelled string // the model that wrote the boxes, until a person edits them
 	sel         int
-	id          int // which edit made this state: undoing back to the saved one leaves nothing to save
 }
 
 // Doc is one image's annotation being edited.
@@ -30,9 +29,7 @@ type Doc struct {
 	redo      []state
 	inEdit    bool  // between Begin and End (a drag)
 	editStart state // the state Begin saw
-	gen       int   // the last state id given out
-	saved     int   // the id of the state on disk
-	onDisk    state // and that state, for edits that come back to it by another way
+	onDisk    state // what the file holds: edits that come back to it leave nothing to save
 }
 
 // New edits a (parsed or new) annotation of an image w×h pixels.
@@ -66,7 +63,7 @@ func (d *Doc) Select(i int) {
 
 // Dirty reports unsaved changes.
 func (d *Doc) Dirty() bool {
-	return d.cur.id != d.saved && !sameState(d.cur, d.onDisk)
+	return !sameState(d.cur, d.onDisk)
 }
 
 // sameState says two states would write the same annotation (Space
@@ -76,7 +73,7 @@ func sameState(a, b state) bool {
 }
 
 // MarkSaved records that the current state is on disk.
-func (d *Doc) MarkSaved() { d.saved, d.onDisk = d.cur.id, d.snapshot() }
+func (d *Doc) MarkSaved() { d.onDisk = d.snapshot() }
 
 // Annotation returns the annotation with the current boxes, ready to save.
 func (d *Doc) Annotation() *voc.Annotation {
@@ -87,7 +84,7 @@ func (d *Doc) Annotation() *voc.Annotation {
 }
 
 func (d *Doc) snapshot() state {
-	return state{objs: append([]voc.Object(nil), d.cur.objs...), verified: d.cur.verified, prelabelled: d.cur.prelabelled, sel: d.cur.sel, id: d.cur.id}
+	return state{objs: append([]voc.Object(nil), d.cur.objs...), verified: d.cur.verified, prelabelled: d.cur.prelabelled, sel: d.cur.sel}
 }
 
 // edit applies f as one undoable step.
@@ -121,8 +118,6 @@ func (d *Doc) push(before state) {
 		d.undo = d.undo[1:]
 	}
 	d.redo = d.redo[:0]
-	d.gen++
-	d.cur.id = d.gen
 }
 
 // Begin starts a continuous edit (a drag): everything until End is one
