@@ -280,6 +280,10 @@ func (s *PredictScreen) showAt() {
 			classes = l.Value.Info.Classes
 			l.Release()
 		}
+		var shown image.Image // the copy tags are drawn on: scaled here, not on the UI goroutine
+		if err == nil {
+			shown = displayCopy(pic.Img)
+		}
 		fyne.Do(func() {
 			if err != nil {
 				s.status.SetText(err.Error())
@@ -294,6 +298,7 @@ func (s *PredictScreen) showAt() {
 				return
 			}
 			s.pic, s.cands, s.classes = pic, cands, classes
+			s.enlarged, s.enlargedOf = shown, pic.Img
 			s.status.SetText(fmt.Sprintf("%s: %v (network %v)", filepath.Base(path), tm.Total().Round(100_000), tm.Net.Round(100_000)))
 			s.refilter()
 		})
