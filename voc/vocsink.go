@@ -185,7 +185,7 @@ func (s *vocSink) start(tag []byte) {
 	if len(s.stack) == 0 {
 		s.roots++
 		if s.roots == 1 {
-			s.raw.root = "annotation"
+			s.raw.root = "annotation" // the usual root costs no allocation
 			if string(name) != s.raw.root {
 				s.raw.root = string(name)
 			}
